@@ -1,0 +1,82 @@
+"""The `flow` command line: subcommands parsed by tyro, user errors as one line.
+
+Each subcommand is a dataclass with a `run()` method; the dataclasses live beside
+the code they drive (`_commands_workspace`, `_commands_runs`) and import their
+implementation lazily so that `flow --help` costs little more than tyro itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from flows_workspace._errors import FlowsError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+DESCRIPTION = "Manage many ML experiments, and many variations of each, in one workspace."
+
+
+class Command(Protocol):
+    """A parsed subcommand."""
+
+    def run(self) -> None:
+        """Carry the command out; raise `FlowsError` for a user error."""
+
+
+CommandT = TypeVar("CommandT", bound=Command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `flow`."""
+    import tyro
+
+    from flows_workspace._commands_runs import RUN_COMMANDS
+    from flows_workspace._commands_workspace import WORKSPACE_COMMANDS
+
+    commands = {**WORKSPACE_COMMANDS, **RUN_COMMANDS}
+    return _run(
+        lambda: tyro.extras.subcommand_cli_from_dict(
+            commands, prog="flow", description=DESCRIPTION, args=argv
+        )
+    )
+
+
+def flow_init_main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the original `flow_init` command."""
+    from flows_workspace._commands_workspace import LegacyInit
+
+    return _run_single(LegacyInit, "flow_init", argv)
+
+
+def flow_create_main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the original `flow_create` command."""
+    from flows_workspace._commands_workspace import LegacyCreate
+
+    return _run_single(LegacyCreate, "flow_create", argv)
+
+
+def _run_single(command: type[CommandT], prog: str, argv: Sequence[str] | None) -> int:
+    import tyro
+
+    return _run(lambda: tyro.cli(command, prog=prog, args=argv))
+
+
+def _run(parse: Callable[[], Command]) -> int:
+    """Parse and run a command, turning user errors into one line and an exit code."""
+    debug = os.environ.get("FLOWS_DEBUG", "") not in ("", "0")
+    try:
+        parse().run()
+    except FlowsError as error:
+        if debug:
+            raise
+        print(f"flow: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("flow: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,132 @@
+"""Where a workspace is and how it is laid out.
+
+A workspace is the folder holding the marker file `flows.toml`; the marker keeps the
+workspace's settings (folder names, default template). The root is found by walking
+up from a directory, never assumed to be the current directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flows_workspace._errors import FlowsError, WorkspaceNotFoundError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+MARKER_NAME = "flows.toml"
+"""The file that marks a workspace root and holds its settings."""
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    """The settings stored in the marker file."""
+
+    flows_dir: str = "flows"
+    """Folder (and importable package) holding one folder per experiment."""
+    logs_dir: str = "logs"
+    """Folder holding every result: logs/<experiment>/<run-id>/."""
+    data_dir: str = "data"
+    """Folder holding shared raw data, never modified by experiments."""
+    default_template: str = "default"
+    """Template `flow create` uses when none is given."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace root and its settings, with the paths they imply."""
+
+    root: Path
+    settings: WorkspaceSettings
+
+    @property
+    def marker(self) -> Path:
+        """The settings file at the root."""
+        return self.root / MARKER_NAME
+
+    @property
+    def flows_root(self) -> Path:
+        """The folder of experiments (the `flows` package)."""
+        return self.root / self.settings.flows_dir
+
+    @property
+    def logs_root(self) -> Path:
+        """The folder of results."""
+        return self.root / self.settings.logs_dir
+
+    @property
+    def data_root(self) -> Path:
+        """The folder of shared raw data."""
+        return self.root / self.settings.data_dir
+
+    @property
+    def local_templates_root(self) -> Path:
+        """Workspace-local templates; they take precedence over installed ones."""
+        return self.root / "templates"
+
+
+def find_workspace(start: Path | None = None) -> Workspace:
+    """Find the workspace containing `start` (default: the current directory).
+
+    Raises:
+        WorkspaceNotFoundError: no `flows.toml` in `start` or any parent.
+    """
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / MARKER_NAME).is_file():
+            return Workspace(folder, read_settings(folder / MARKER_NAME))
+    msg = (
+        f"`{here}` is not inside a flows workspace (no `{MARKER_NAME}` found in it or its "
+        "parents); run `flow init` at the workspace root first"
+    )
+    raise WorkspaceNotFoundError(msg)
+
+
+def read_settings(marker: Path) -> WorkspaceSettings:
+    """Read the settings of a marker file; unknown keys are an error, missing ones default."""
+    try:
+        data: dict[str, Any] = tomllib.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        msg = f"cannot read workspace settings `{marker}`: {error}; fix or delete the file"
+        raise FlowsError(msg) from error
+    known = {field.name for field in dataclasses.fields(WorkspaceSettings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        msg = f"unknown setting `{unknown[0]}` in `{marker}`; known settings: {sorted(known)}"
+        raise FlowsError(msg)
+    bad = [key for key, value in data.items() if not isinstance(value, str)]
+    if bad:
+        msg = f"setting `{bad[0]}` in `{marker}` must be a string"
+        raise FlowsError(msg)
+    return WorkspaceSettings(**data)
+
+
+def render_settings(settings: WorkspaceSettings) -> str:
+    """The text of a marker file holding `settings`."""
+    lines = ["# flows workspace settings: this file marks the workspace root.\n"]
+    for field in dataclasses.fields(settings):
+        # JSON string escapes are valid TOML basic-string escapes.
+        lines.append(f"{field.name} = {json.dumps(getattr(settings, field.name))}\n")
+    return "".join(lines)
+
+
+def write_file_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
