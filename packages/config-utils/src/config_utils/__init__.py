@@ -1,3 +1,9 @@
-"""A registry that pairs config dataclasses with what they configure and builds config trees into objects."""
+"""Config dataclasses paired with what they configure, and config trees built into objects."""
+
+from ._errors import RegistryError as RegistryError
+from ._errors import RegistryWarning as RegistryWarning
+from ._errors import UnknownNameError as UnknownNameError
 
 __version__ = "0.1.0"
+
+__all__ = ["RegistryError", "RegistryWarning", "UnknownNameError", "__version__"]

@@ -1,0 +1,33 @@
+"""The registry's exception and warning types."""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Any error the registry reports: a bad registration, an unknown name, a failed build.
+
+    Attributes:
+        path: For a failed build, the path of the failing node inside the config tree
+            (for example `config.loss.modules[1]`); otherwise `None`.
+        original: The exception the failing constructor raised, if any; it is also the
+            `__cause__` of this error.
+    """
+
+    def __init__(
+        self, message: str, *, path: str | None = None, original: BaseException | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.original = original
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnknownNameError(RegistryError, KeyError):
+    """A name that nothing registered under (also a `KeyError`, as a dict miss is)."""
+
+
+class RegistryWarning(UserWarning):
+    """A registration that replaced another object under the same name."""

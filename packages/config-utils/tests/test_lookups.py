@@ -1,0 +1,71 @@
+"""Name and type lookups that other packages (serialization) rely on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import config_utils
+import pytest
+from config_utils.registry import Registry, RegistryError, UnknownNameError
+
+
+@pytest.fixture
+def reg() -> Registry:
+    return Registry()
+
+
+def test_config_name_and_class_round_trip(reg: Registry) -> None:
+    """config_name(type) gives the config class's name and config_class(name) gives it back."""
+
+    @dataclass
+    class ThingConfig:
+        a: int
+
+    @reg.register_with_config
+    class Thing:
+        def __init__(self, a: int) -> None:
+            self.a = a
+
+    assert reg.config_name(ThingConfig) == "ThingConfig"
+    assert reg.config_class("ThingConfig") is ThingConfig
+    assert reg.is_registered_config(ThingConfig)
+    assert reg.target_of(ThingConfig) is Thing
+
+
+def test_unregistered_config_type_is_an_error(reg: Registry) -> None:
+    """config_name of a dataclass that is not paired raises RegistryError naming it."""
+
+    @dataclass
+    class LooseConfig:
+        a: int
+
+    assert not reg.is_registered_config(LooseConfig)
+    with pytest.raises(RegistryError, match=r"`.*LooseConfig` is not a registered config"):
+        reg.config_name(LooseConfig)
+
+
+def test_unknown_config_name_lists_registered_and_nearest(reg: Registry) -> None:
+    """config_class of an unknown name lists what is registered and the nearest matches."""
+
+    @dataclass
+    class LossModule1Config:
+        p1: int
+
+    @reg.register_with_config
+    class LossModule1:
+        def __init__(self, p1: int) -> None:
+            self.p1 = p1
+
+    with pytest.raises(UnknownNameError) as caught:
+        reg.config_class("LossModul1Config")
+    message = str(caught.value)
+    assert "`LossModul1Config` is not a registered config" in message
+    assert "registered: LossModule1Config" in message
+    assert "Did you mean `LossModule1Config`?" in message
+    assert isinstance(caught.value, RegistryError)
+    assert isinstance(caught.value, KeyError)
+
+
+def test_registry_error_is_reexported() -> None:
+    """RegistryError is importable from the package root, the same class."""
+    assert config_utils.RegistryError is RegistryError
