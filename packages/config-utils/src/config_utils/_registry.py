@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 import threading
@@ -16,6 +17,8 @@ from ._names import unknown_name_message
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from types import FrameType
+
+    from ._typed import Configures
 
 _T = TypeVar("_T")
 _ROOT = "config"  # how the root of a config tree is named in error paths
@@ -278,6 +281,48 @@ class Registry:
             raise RegistryError(msg)
         warnings.warn(msg, RegistryWarning, stacklevel=5)
 
+    @overload
+    def register_with_generated_config(self, target: _T, /) -> _T: ...
+    @overload
+    def register_with_generated_config(
+        self,
+        target: None = None,
+        /,
+        *,
+        config_name: str | None = None,
+        name: str | None = None,
+        instantiate: bool = True,
+        partial: bool = False,
+    ) -> Callable[[_T], _T]: ...
+    def register_with_generated_config(
+        self,
+        target: Any = None,
+        /,
+        *,
+        config_name: str | None = None,
+        name: str | None = None,
+        instantiate: bool = True,
+        partial: bool = False,
+    ) -> Any:
+        """Register `target` with a config dataclass generated from its signature.
+
+        The config is named `config_name` (default `<name>Config`), lives in the target's
+        module (importable, picklable) and is returned by `config_for(target)`. See
+        `config_from_signature` for how fields are made.
+        """
+        if target is None:
+            return lambda obj: self.register_with_generated_config(
+                obj, config_name=config_name, name=name, instantiate=instantiate,
+                partial=partial,
+            )  # fmt: skip
+        from ._signature_config import config_from_signature
+
+        target_name = name or _name_of(target)
+        config = config_from_signature(target, name=config_name or f"{target_name}Config")
+        self._add_name(target_name, target)
+        self._link(config.__name__, config, target, target_name, instantiate, partial)
+        return target
+
     def add_lazy_import(self, module: str) -> None:
         """Import `module` the next time a name lookup misses (it registers what it defines)."""
         with self._lock:
@@ -325,6 +370,23 @@ class Registry:
         """The class or function that the registered config `config_type` configures."""
         self.config_name(config_type)  # raises with a helpful message when unknown
         return self._recipes[config_type].target
+
+    def config_for(self, target: object) -> type:
+        """The config dataclass paired with the registered class or function `target`.
+
+        Raises:
+            RegistryError: `target` has no config in this registry.
+        """
+        name = _name_of(target)
+        config_name = self._clsname2cfgname.get(name)
+        if config_name is not None and dict.get(self._clsname2cls, name) is target:
+            with contextlib.suppress(UnknownNameError):
+                return self.config_class(config_name)
+        msg = (
+            f"`{_describe(target)}` has no registered config; register it with "
+            "`@registry.register_with_config` or `@registry.register_with_generated_config`."
+        )
+        raise RegistryError(msg)
 
     def configs_for(self, base: type) -> list[type]:
         """Every registered config whose target is the class `base` or a subclass of it."""
@@ -432,6 +494,37 @@ class Registry:
                 f"({sys.getrecursionlimit()}); flatten it or raise the limit."
             )
             raise RegistryError(msg, original=exc) from exc
+
+    def build(self, config: Configures[_T]) -> _T:
+        """Build the registered `config` into its target, typed as the target.
+
+        Like `configure_submodules`, but only for a registered config that builds its
+        target itself: not a partial, not `instantiate=False`.
+
+        Raises:
+            RegistryError: `config` is not such a config, or building it failed.
+        """
+        kind = type(config)
+        recipe = self._recipe_for(kind)
+        problem = None
+        if recipe is None:
+            problem = "is not a registered config"
+        elif not recipe.instantiate:
+            problem = (
+                f"is registered with `instantiate=False`, so it builds no `{recipe.target_name}`"
+            )
+        elif recipe.partial:
+            problem = (
+                f"builds a `functools.partial` of `{recipe.target_name}`, not the target itself"
+            )
+        if problem is not None:
+            msg = (
+                f"`{_describe(kind)}` {problem}; `build()` needs a config that builds its "
+                "target. Use `configure_submodules()` for anything else."
+            )
+            raise RegistryError(msg)
+        built: _T = self.configure_submodules(config)
+        return built
 
     def _raise_if_cycle(self, struct: Any, exc: RecursionError) -> None:
         cycle = find_cycle(struct, _ROOT)
