@@ -67,9 +67,10 @@ def bind(target: Callable[..., Any], config: type, target_name: str) -> Binding:
     rejected = [f.name for f in fields if f.init and f.name not in keywords and not takes_any]
     if rejected:
         accepted = ", ".join(sorted(keywords)) or "no keyword arguments"
+        shown = signature.replace(return_annotation=inspect.Signature.empty)
         names = ", ".join(f"`{n}`" for n in rejected)
         msg = (
-            f"`{config.__qualname__}` has field(s) {names} that `{target_name}{signature}` "
+            f"`{config.__qualname__}` has field(s) {names} that `{target_name}{shown}` "
             f"does not accept (it accepts: {accepted}). Rename or remove the field(s), "
             "or add the parameter(s) to the target."
         )

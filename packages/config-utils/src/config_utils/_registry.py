@@ -134,11 +134,9 @@ class Registry:
         return obj
 
     @overload
-    def register_with_config(self, target: _T, /) -> _T: ...
-    @overload
     def register_with_config(
         self,
-        config_name: str | type | None = None,
+        first: str,
         /,
         *,
         config: type | None = None,
@@ -146,6 +144,20 @@ class Registry:
         instantiate: bool = True,
         partial: bool = False,
     ) -> Callable[[_T], _T]: ...
+    @overload
+    def register_with_config(
+        self,
+        first: None = None,
+        /,
+        *,
+        config_name: str | type | None = None,
+        config: type | None = None,
+        name: str | None = None,
+        instantiate: bool = True,
+        partial: bool = False,
+    ) -> Callable[[_T], _T]: ...
+    @overload
+    def register_with_config(self, first: _T, /) -> _T: ...
     def register_with_config(
         self,
         first: Any = None,
@@ -363,8 +375,15 @@ class Registry:
         raise UnknownNameError(self._unknown_config_message(name))
 
     def is_registered_config(self, config_type: type) -> bool:
-        """Whether `config_type` is a config dataclass paired with a target in this registry."""
-        return self._recipe_for(config_type) is not None
+        """Whether `config_type` is a config dataclass paired with a target in this registry.
+
+        A config whose pairing is broken (see `register_with_config`) is not registered;
+        `config_name` and building report why.
+        """
+        try:
+            return self._recipe_for(config_type) is not None
+        except RegistryError:
+            return False
 
     def target_of(self, config_type: type) -> Callable[..., Any]:
         """The class or function that the registered config `config_type` configures."""
@@ -377,11 +396,12 @@ class Registry:
         Raises:
             RegistryError: `target` has no config in this registry.
         """
-        name = _name_of(target)
-        config_name = self._clsname2cfgname.get(name)
-        if config_name is not None and dict.get(self._clsname2cls, name) is target:
-            with contextlib.suppress(UnknownNameError):
-                return self.config_class(config_name)
+        names = [name for name, obj in list(self._clsname2cls.items()) if obj is target]
+        for name in names:
+            config_name = self._clsname2cfgname.get(name)
+            if config_name is not None:
+                with contextlib.suppress(UnknownNameError):
+                    return self.config_class(config_name)
         msg = (
             f"`{_describe(target)}` has no registered config; register it with "
             "`@registry.register_with_config` or `@registry.register_with_generated_config`."

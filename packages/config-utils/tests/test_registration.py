@@ -1,0 +1,415 @@
+"""Registration: decorator forms, where configs are found, duplicates, state, lazy imports."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import textwrap
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pytest
+from config_utils.registry import Registry, RegistryError, RegistryWarning, UnknownNameError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+# A target registered before its config class exists, at module level.
+late = Registry()
+
+
+@late.register_with_config
+class LateTarget:
+    def __init__(self, x: int) -> None:
+        self.x = x
+
+
+@dataclass
+class LateTargetConfig:
+    x: int = 1
+
+
+@pytest.fixture
+def reg() -> Registry:
+    return Registry()
+
+
+def test_config_defined_after_target_in_module() -> None:
+    """A module-level config defined after its target is found at first use."""
+    built = late.configure_submodules(LateTargetConfig(x=4))
+    assert isinstance(built, LateTarget)
+    assert built.x == 4
+    assert late.config_class("LateTargetConfig") is LateTargetConfig
+
+
+def test_config_defined_after_target_in_function_body(reg: Registry) -> None:
+    """A config defined after its target in the same function body is found at first use."""
+
+    @reg.register_with_config
+    class Widget:
+        def __init__(self, size: int) -> None:
+            self.size = size
+
+    @dataclass
+    class WidgetConfig:
+        size: int
+
+    assert reg.configure_submodules(WidgetConfig(size=2)).size == 2
+
+
+def test_config_found_by_name_only_after_definition(reg: Registry) -> None:
+    """config_class finds a later-defined config in the registering function's locals."""
+
+    def define() -> type:
+        @reg.register_with_config("GadgetSettings")
+        def gadget(n: int) -> list[int]:
+            return [n]
+
+        @dataclass
+        class GadgetSettings:
+            n: int
+
+        return GadgetSettings
+
+    settings = define()
+    assert reg.config_class("GadgetSettings") is settings
+    assert reg.configure_submodules(settings(n=3)) == [3]
+
+
+def test_decorator_forms(reg: Registry) -> None:
+    """Bare, positional name, config_name=, config class positional and config= all pair."""
+
+    @dataclass
+    class aConfig:
+        v: int
+
+    @dataclass
+    class Settings:
+        v: int
+
+    @reg.register_with_config
+    def a(v: int) -> str:
+        return f"a{v}"
+
+    @reg.register_with_config("Settings")
+    def b(v: int) -> str:
+        return f"b{v}"
+
+    @dataclass
+    class CConfig:
+        v: int
+
+    @reg.register_with_config(CConfig)
+    def c(v: int) -> str:
+        return f"c{v}"
+
+    @dataclass
+    class DParams:
+        v: int
+
+    @reg.register_with_config(config=DParams, name="d_renamed")
+    def d(v: int) -> str:
+        return f"d{v}"
+
+    @dataclass
+    class EParams:
+        v: int
+
+    @reg.register_with_config(config_name=EParams)
+    def e(v: int) -> str:
+        return f"e{v}"
+
+    built = reg.configure_submodules([aConfig(1), Settings(2), CConfig(3), DParams(4), EParams(5)])
+    assert built == ["a1", "b2", "c3", "d4", "e5"]
+    assert reg._clsname2cls["d_renamed"] is d
+    assert reg.config_for(d) is DParams
+
+
+def test_register_with_name(reg: Registry) -> None:
+    """`register(name=...)` stores under that name; bare `register` under `__name__`."""
+
+    @reg.register(name="renamed")
+    def thing() -> None: ...
+
+    @reg.register
+    def other() -> None: ...
+
+    assert reg._clsname2cls["renamed"] is thing
+    assert reg._clsname2cls["other"] is other
+
+
+def test_registries_do_not_share_state() -> None:
+    """Two Registry instances keep separate names (the original shared class-level dicts)."""
+    first, second = Registry(), Registry()
+
+    @first.register
+    class OnlyInFirst:
+        pass
+
+    assert "OnlyInFirst" in first._clsname2cls
+    assert "OnlyInFirst" not in second._clsname2cls
+
+
+def test_reregistering_same_definition_is_silent(reg: Registry) -> None:
+    """Re-running the same definition (a reloaded module, a notebook cell) does not warn."""
+
+    def define() -> type:
+        @dataclass
+        class CellConfig:
+            k: int
+
+        @reg.register_with_config
+        class Cell:
+            def __init__(self, k: int) -> None:
+                self.k = k
+
+        return Cell
+
+    first = define()
+    second = define()  # pytest turns any warning into an error
+    assert first is not second
+    assert reg._clsname2cls["Cell"] is second
+
+
+def test_different_object_under_taken_name_warns(reg: Registry) -> None:
+    """A different object under an existing name warns, naming both, and replaces it."""
+
+    @reg.register(name="clash")
+    def one() -> None: ...
+
+    with pytest.warns(RegistryWarning, match=r"name `clash` is already registered .*one.*two"):
+
+        @reg.register(name="clash")
+        def two() -> None: ...
+
+    assert reg._clsname2cls["clash"] is two
+
+
+def test_strict_registry_raises_on_duplicate() -> None:
+    """A strict registry raises RegistryError instead of replacing a different object."""
+    strict = Registry(strict=True)
+
+    @strict.register(name="clash")
+    def one() -> None: ...
+
+    with pytest.raises(RegistryError, match=r"name `clash` is already registered"):
+
+        @strict.register(name="clash")
+        def two() -> None: ...
+
+    assert strict._clsname2cls["clash"] is one
+
+
+def test_config_field_not_accepted_fails_at_registration(reg: Registry) -> None:
+    """A config field the target does not accept is reported when the pair is registered."""
+
+    @dataclass
+    class PumpConfig:
+        rate: int
+        colour: str
+
+    with pytest.raises(RegistryError) as caught:
+
+        @reg.register_with_config
+        class Pump:
+            def __init__(self, rate: int) -> None:
+                self.rate = rate
+
+    message = str(caught.value)
+    assert "`" in message
+    assert "field(s) `colour` that `Pump(rate: 'int')` does not accept" in message
+    assert "accepts: rate" in message
+
+
+def test_config_field_not_accepted_fails_when_late_config_resolves(reg: Registry) -> None:
+    """With a config defined later, the bad field is reported on first resolution, not later."""
+
+    @reg.register_with_config
+    class Valve:
+        def __init__(self, size: int) -> None:
+            self.size = size
+
+    @dataclass
+    class ValveConfig:
+        size: int
+        extra: int
+
+    with pytest.raises(RegistryError, match=r"field\(s\) `extra` that `Valve\(size: 'int'\)`"):
+        reg.configure_submodules(ValveConfig(1, 2))
+    assert not reg.is_registered_config(ValveConfig)
+    with pytest.raises(RegistryError, match=r"field\(s\) `extra`"):
+        reg.config_name(ValveConfig)
+
+
+def test_config_that_is_no_dataclass_is_an_error(reg: Registry) -> None:
+    """A config class that is not a dataclass is refused at registration."""
+
+    class KnobConfig:
+        pass
+
+    with pytest.raises(RegistryError, match=r"`.*KnobConfig` is not a dataclass"):
+
+        @reg.register_with_config
+        class Knob:
+            pass
+
+
+def test_config_never_defined_is_explained(reg: Registry) -> None:
+    """Looking up a config that was never defined says which target expects it and where."""
+
+    @reg.register_with_config
+    def lonely() -> None: ...
+
+    with pytest.raises(UnknownNameError, match=r"`lonelyConfig`, the config of `lonely`"):
+        reg.config_class("lonelyConfig")
+
+
+def test_unknown_name_lists_registered_and_nearest(reg: Registry) -> None:
+    """A `_clsname2cls` miss raises a KeyError that lists names and the nearest match."""
+
+    @reg.register
+    class Encoder:
+        pass
+
+    with pytest.raises(KeyError) as caught:
+        reg._clsname2cls["Encodr"]
+    assert isinstance(caught.value, UnknownNameError)
+    assert str(caught.value).startswith(
+        "`Encodr` is not a registered name (registered: Encoder). Did you mean `Encoder`?"
+    )
+
+
+def test_instantiate_false_keeps_the_config(reg: Registry) -> None:
+    """`instantiate=False` keeps such configs as configs while their sub-configs are built."""
+
+    @dataclass
+    class InnerConfig:
+        n: int
+
+    @reg.register_with_config("InnerConfig")
+    def inner(n: int) -> int:
+        return n * 10
+
+    @dataclass
+    class HolderConfig:
+        inner: InnerConfig
+
+    @reg.register_with_config(instantiate=False)
+    class Holder:
+        def __init__(self, inner: int) -> None:
+            self.inner = inner
+
+    built = reg.configure_submodules(HolderConfig(InnerConfig(2)))
+    assert type(built) is HolderConfig
+    assert built.inner == 20
+    assert "Holder" in reg._no_instantiate
+
+
+def test_partial_true_always_gives_partial(reg: Registry) -> None:
+    """`partial=True` builds a partial even when every argument is given."""
+
+    @dataclass
+    class StepConfig:
+        lr: float
+
+    @reg.register_with_config("StepConfig", partial=True)
+    def step(lr: float) -> float:
+        return lr * 2
+
+    built = reg.configure_submodules(StepConfig(0.5))
+    assert isinstance(built, functools.partial)
+    assert built() == 1.0
+
+
+def test_threaded_registration_loses_nothing(reg: Registry) -> None:
+    """Registering from many threads at once keeps every registration and its config pair."""
+
+    def work(t: int) -> None:
+        for i in range(50):
+            config = dataclass(type(f"Th{t}_{i}Config", (), {"__annotations__": {"v": int}}))
+            target = type(f"Th{t}_{i}", (), {"__init__": lambda self, v: None})
+            reg.register_with_config(config=config)(target)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(reg._cfgname2cfg) == 400
+    assert len(reg._clsname2cls) == 400
+
+
+def _write_module(folder: Path, name: str, source: str) -> None:
+    (folder / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+
+
+REGISTERING_MODULE = """
+    from dataclasses import dataclass
+    from config_utils.registry import Registry
+    import {registry_module}
+
+    reg = {registry_module}.REG
+
+    @dataclass
+    class PluginModelConfig:
+        depth: int = 2
+
+    @reg.register_with_config
+    class PluginModel:
+        def __init__(self, depth):
+            self.depth = depth
+"""
+
+
+@pytest.fixture
+def plugin_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path
+    for name in [m for m in sys.modules if m.startswith("cu_test_")]:
+        del sys.modules[name]
+
+
+def test_lazy_import_on_miss(plugin_folder: Path) -> None:
+    """A name missing from the registry imports the registry's lazy modules, then is found."""
+    _write_module(plugin_folder, "cu_test_holder", "REG = None\n")
+    _write_module(
+        plugin_folder, "cu_test_models", REGISTERING_MODULE.format(registry_module="cu_test_holder")
+    )
+    import cu_test_holder  # type: ignore[import-not-found]
+
+    cu_test_holder.REG = Registry(lazy_imports=["cu_test_models"])
+    assert "cu_test_models" not in sys.modules
+    config = cu_test_holder.REG.config_class("PluginModelConfig")
+    assert "cu_test_models" in sys.modules
+    assert cu_test_holder.REG.configure_submodules(config()).depth == 2
+
+
+def test_lazy_import_that_fails_is_reported(plugin_folder: Path) -> None:
+    """A lazy import that cannot be imported raises RegistryError naming the module."""
+    reg = Registry(lazy_imports=["cu_test_does_not_exist"])
+    with pytest.raises(RegistryError, match=r"lazy import `cu_test_does_not_exist` failed"):
+        reg.config_class("AnythingConfig")
+
+
+def test_entry_point_group_is_loaded_on_miss(plugin_folder: Path) -> None:
+    """A module announced in the registry's entry-point group is imported on a miss."""
+    _write_module(plugin_folder, "cu_test_holder2", "REG = None\n")
+    _write_module(
+        plugin_folder,
+        "cu_test_plugin",
+        REGISTERING_MODULE.format(registry_module="cu_test_holder2"),
+    )
+    dist_info = plugin_folder / "cu_test_plugin-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: cu-test-plugin\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (dist_info / "entry_points.txt").write_text(
+        "[cu_test.registry]\nmodels = cu_test_plugin\n", encoding="utf-8"
+    )
+    import cu_test_holder2  # type: ignore[import-not-found]
+
+    cu_test_holder2.REG = Registry(entry_point_group="cu_test.registry")
+    assert cu_test_holder2.REG._clsname2cls["PluginModel"].__module__ == "cu_test_plugin"
