@@ -7,13 +7,15 @@ the decorators return what they decorate, unchanged.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from config_utils import Configures, Registry, RegistryError, build
 from config_utils.registry import registry
 from typing_extensions import assert_type
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class Model:
