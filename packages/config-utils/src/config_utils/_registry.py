@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import sys
 import threading
 import warnings
@@ -27,11 +28,13 @@ _ROOT = "config"  # how the root of a config tree is named in error paths
 class _NameMap(dict[str, Any]):
     """Registered name -> object; a miss imports what the registry may import, then retries."""
 
-    def __init__(self, on_miss: Callable[[str], Any]) -> None:
+    def __init__(self, on_miss: Callable[[str], Any] | None = None) -> None:
         super().__init__()
-        self._on_miss = on_miss
+        self._on_miss = on_miss  # None in copies, which are plain mappings
 
     def __missing__(self, key: str) -> Any:
+        if self._on_miss is None:
+            raise KeyError(key)
         return self._on_miss(key)
 
 
@@ -291,7 +294,7 @@ class Registry:
         )
         if self.strict:
             raise RegistryError(msg)
-        warnings.warn(msg, RegistryWarning, stacklevel=5)
+        warnings.warn(msg, RegistryWarning, stacklevel=_caller_stacklevel())
 
     @overload
     def register_with_generated_config(self, target: _T, /) -> _T: ...
@@ -554,6 +557,15 @@ class Registry:
                 "A config must be a tree; copy the shared part instead of nesting it in itself."
             )
             raise RegistryError(msg, path=cycle, original=exc) from None
+
+
+def _caller_stacklevel() -> int:
+    """The `stacklevel` that points a warning at the first frame outside config-utils."""
+    here = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and os.path.dirname(frame.f_code.co_filename) == here:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _name_of(obj: object) -> str:
