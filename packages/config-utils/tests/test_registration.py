@@ -413,3 +413,27 @@ def test_entry_point_group_is_loaded_on_miss(plugin_folder: Path) -> None:
 
     cu_test_holder2.REG = Registry(entry_point_group="cu_test.registry")
     assert cu_test_holder2.REG._clsname2cls["PluginModel"].__module__ == "cu_test_plugin"
+
+
+def test_redefined_config_class_still_builds(reg: Registry) -> None:
+    """Re-running only the config's definition (a notebook cell) keeps it paired."""
+
+    def define_config() -> type:
+        @dataclass
+        class LampConfig:
+            watts: int
+
+        return LampConfig
+
+    first = define_config()
+
+    @reg.register_with_config(config=first)
+    class Lamp:
+        def __init__(self, watts: int) -> None:
+            self.watts = watts
+
+    second = define_config()
+    assert second is not first
+    assert isinstance(reg.configure_submodules(second(5)), Lamp)
+    assert reg.config_name(second) == "LampConfig"
+    assert isinstance(reg.configure_submodules(first(5)), Lamp)

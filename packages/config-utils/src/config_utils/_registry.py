@@ -107,6 +107,7 @@ class Registry:
         self._no_instantiate: set[str] = set()
         self._recipes: dict[type, Recipe] = {}
         self._config_names: dict[type, str] = {}
+        self._options: dict[str, tuple[bool, bool]] = {}  # config name -> (instantiate, partial)
         self._pending: dict[str, _Pending] = {}
         self._lazy_imports: list[str] = list(lazy_imports)
         self._imported: set[str] = set()
@@ -273,6 +274,7 @@ class Registry:
             if not instantiate:
                 self._no_instantiate.add(target_name)
             self._config_names[config] = config_name
+            self._options[config_name] = (instantiate, partial)
             self._recipes[config] = Recipe(
                 target, target_name, binding.field_names,
                 partial or bool(binding.missing), instantiate,
@@ -423,10 +425,28 @@ class Registry:
 
     def _recipe_for(self, config_type: type) -> Recipe | None:
         recipe = self._recipes.get(config_type)
-        if recipe is None and getattr(config_type, "__name__", None) in self._pending:
-            self._resolve(config_type.__name__)
-            recipe = self._recipes.get(config_type)
-        return recipe
+        if recipe is not None:
+            return recipe
+        name = getattr(config_type, "__name__", None)
+        if name in self._pending:
+            self._resolve(name)
+        elif name in self._cfgname2cfg:
+            self._adopt_redefinition(name, config_type)
+        return self._recipes.get(config_type)
+
+    def _adopt_redefinition(self, config_name: str, config_type: type) -> None:
+        """Pair a re-run definition of a registered config (a notebook cell) with its target.
+
+        Without this, instances of the new class would silently stay unbuilt.
+        """
+        old = self._cfgname2cfg[config_name]
+        if old is config_type or not _same_definition(old, config_type):
+            return
+        if not (isinstance(config_type, type) and dataclasses.is_dataclass(config_type)):
+            return
+        target, target_name = self._recipes[old].target, self._recipes[old].target_name
+        instantiate, partial = self._options[config_name]
+        self._link(config_name, config_type, target, target_name, instantiate, partial)
 
     def _resolve(self, config_name: str) -> bool:
         """Look again for the config class of a pending target; `True` if it was found."""
