@@ -437,3 +437,41 @@ def test_redefined_config_class_still_builds(reg: Registry) -> None:
     assert isinstance(reg.configure_submodules(second(5)), Lamp)
     assert reg.config_name(second) == "LampConfig"
     assert isinstance(reg.configure_submodules(first(5)), Lamp)
+
+
+def test_broken_entry_point_warns_and_is_skipped(plugin_folder: Path) -> None:
+    """An entry point that fails to import warns (name and error) and the miss still fails."""
+    _write_module(plugin_folder, "cu_test_broken", "raise RuntimeError('boom')\n")
+    dist_info = plugin_folder / "cu_test_broken-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: cu-test-broken\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (dist_info / "entry_points.txt").write_text(
+        "[cu_test.broken]\nbad = cu_test_broken\n", encoding="utf-8"
+    )
+    reg = Registry(entry_point_group="cu_test.broken")
+    with (
+        pytest.warns(RegistryWarning, match=r"`bad = cu_test_broken` .* RuntimeError: boom"),
+        pytest.raises(UnknownNameError, match=r"`Missing` is not a registered name"),
+    ):
+        reg._clsname2cls["Missing"]
+
+
+def test_object_without_name_needs_explicit_name(reg: Registry) -> None:
+    """Registering an object with no `__name__` asks for `name=`."""
+    unnamed = functools.partial(print)
+    with pytest.raises(RegistryError, match=r"has no `__name__`; register it with an explicit"):
+        reg.register(unnamed)
+    assert reg.register(unnamed, name="printer") is unnamed
+
+
+def test_non_callable_target_is_refused(reg: Registry) -> None:
+    """Only classes and functions can be paired with a config."""
+
+    @dataclass
+    class NumberConfig:
+        pass
+
+    with pytest.raises(RegistryError, match=r"`3` is not a class or function"):
+        reg.register_with_config(config=NumberConfig)(3)
