@@ -475,3 +475,27 @@ def test_non_callable_target_is_refused(reg: Registry) -> None:
 
     with pytest.raises(RegistryError, match=r"`3` is not a class or function"):
         reg.register_with_config(config=NumberConfig)(3)
+
+
+def test_config_name_taken_by_another_pair_warns_once(reg: Registry) -> None:
+    """Pairing a different config and target under taken names warns once, naming both."""
+
+    def define(offset: int) -> type:
+        @dataclass
+        class GaugeConfig:
+            v: int
+
+        GaugeConfig.__qualname__ = f"GaugeConfig{offset}"  # a different definition
+
+        @reg.register_with_config(config=GaugeConfig, name="Gauge")
+        def gauge(v: int) -> int:
+            return v + offset
+
+        return GaugeConfig
+
+    define(0)
+    with pytest.warns(RegistryWarning) as caught:
+        newer = define(100)
+    assert len(caught) == 1
+    assert "The config `GaugeConfig` is already registered" in str(caught[0].message)
+    assert reg.configure_submodules(newer(1)) == 101

@@ -233,12 +233,12 @@ class Registry:
             config = _find_class(config_name, frame)
         with self._lock:
             if config is None:
+                self._add_name(target_name, target)
                 in_body = frame.f_code.co_name != "<module>"
                 self._pending[config_name] = _Pending(
                     target, target_name, frame if in_body else None,
                     frame.f_globals, instantiate, partial,
                 )  # fmt: skip
-                self._add_name(target_name, target)
                 self._cfgname2clsname[config_name] = target_name
                 self._clsname2cfgname[target_name] = config_name
                 return
@@ -265,7 +265,9 @@ class Registry:
                     f"config `{config_name}`", f"{_describe(old_config)} -> {old_target!r}",
                     f"{_describe(config)} -> {target!r}",
                 )  # fmt: skip
-            self._add_name(target_name, target)
+                self._clsname2cls[target_name] = target  # one warning per registration
+            else:
+                self._add_name(target_name, target)
             self._pending.pop(config_name, None)
             self._cfgname2cfg[config_name] = config
             self._cfgname2clsname[config_name] = target_name
