@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from flows_workspace._errors import FlowsError
 
@@ -36,10 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from flows_workspace._commands_runs import RUN_COMMANDS
     from flows_workspace._commands_workspace import WORKSPACE_COMMANDS
 
-    commands = {**WORKSPACE_COMMANDS, **RUN_COMMANDS}
+    commands: dict[str, Callable[..., Any]] = {**WORKSPACE_COMMANDS, **RUN_COMMANDS}
     return _run(
-        lambda: tyro.extras.subcommand_cli_from_dict(
-            commands, prog="flow", description=DESCRIPTION, args=argv
+        lambda: cast(
+            "Command",
+            tyro.extras.subcommand_cli_from_dict(
+                commands, prog="flow", description=DESCRIPTION, args=argv
+            ),
         )
     )
 

@@ -1,26 +1,232 @@
-"""Subcommands that set up a workspace and its experiments (placeholder, being built)."""
+"""Subcommands that set up a workspace and its experiments.
+
+Each dataclass is one subcommand: tyro turns its fields into options and its
+docstring into help. Implementations are imported inside `run()` so that `flow --help`
+loads nothing but tyro.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import tyro
+
+
+@dataclass(frozen=True)
+class Init:
+    """Create or repair a workspace (flows/, logs/, data/, flows.toml) and make `flows` importable.
+
+    Idempotent: a second run adds what is missing and changes nothing else.
+    """
+
+    path: tyro.conf.Positional[Path] = Path(".")
+    """Workspace root (created if missing)."""
+    flow_dir_name: Annotated[str | None, tyro.conf.arg(metavar="NAME")] = None
+    """Name of the experiments folder and importable package (default: `flows`)."""
+    force: bool = False
+    """Overwrite existing workspace files that differ from the template (never logs/ or data/)."""
+    install: bool = True
+    """Make the flows package importable from any folder in this environment."""
+    replace: bool = False
+    """Replace another workspace's `flows` install in this environment."""
+
+    def run(self) -> None:
+        """Initialise the workspace and print what changed."""
+        from flows_workspace._init import init_workspace
+
+        report = init_workspace(
+            self.path,
+            flows_dir=self.flow_dir_name,
+            force=self.force,
+            install=self.install,
+            replace=self.replace,
+        )
+        print("\n".join(report.lines()))
+
+
+@dataclass(frozen=True)
+class Create:
+    """Create experiment NAME in the workspace's flows folder, from a template or a fork."""
+
+    name: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="NAME")]
+    """Experiment name: a Python identifier (it is importable as `flows.NAME`)."""
+    template: Annotated[str | None, tyro.conf.arg(metavar="TEMPLATE")] = None
+    """Template to render (default: the workspace's `default_template`); see `flow templates`."""
+    var: Annotated[
+        tuple[str, ...], tyro.conf.UseAppendAction, tyro.conf.arg(metavar="KEY=VALUE")
+    ] = ()
+    """Template variable as KEY=VALUE; repeat for several."""
+    from_: Annotated[str | None, tyro.conf.arg(name="from", metavar="EXPERIMENT")] = None
+    """Fork this existing experiment (name, or path) instead of using a template."""
+
+    def run(self) -> None:
+        """Create the experiment and print where it is."""
+        from flows_workspace._errors import BadInputError
+        from flows_workspace._workspace import find_workspace
+
+        workspace = find_workspace()
+        if self.from_ is not None:
+            if self.template is not None or self.var:
+                msg = "`--from` copies an experiment; it takes no `--template` or `--var`"
+                raise BadInputError(msg)
+            target = _fork(self.from_, self.name, workspace.flows_root)
+        else:
+            from flows_workspace._create import create_from_template
+
+            target = create_from_template(
+                workspace,
+                self.name,
+                parent_dir=workspace.flows_root,
+                template_name=self.template or workspace.settings.default_template,
+                assignments=self.var,
+            )
+        print(f"created experiment `{self.name}` at {target}")
+
+
+@dataclass(frozen=True)
+class ListExperiments:
+    """List the workspace's experiments with their origin (template or parent) and creation date."""
+
+    def run(self) -> None:
+        """Print one line per experiment."""
+        from flows_workspace._experiments import list_experiments
+        from flows_workspace._table import print_table
+        from flows_workspace._workspace import find_workspace
+
+        workspace = find_workspace()
+        experiments = list_experiments(workspace.flows_root)
+        if not experiments:
+            print(f"no experiments in {workspace.flows_root}; create one with `flow create NAME`")
+            return
+        rows = [
+            (e.name, e.record.origin() if e.record else "-", e.created().strftime("%Y-%m-%d %H:%M"))
+            for e in experiments
+        ]
+        print_table(("NAME", "ORIGIN", "CREATED"), rows)
+
+
+@dataclass(frozen=True)
+class Templates:
+    """List the experiment templates: name, distribution, version, description, which one wins."""
+
+    def run(self) -> None:
+        """Print one line per template candidate, in precedence order."""
+        from flows_workspace._errors import WorkspaceNotFoundError
+        from flows_workspace._table import print_table
+        from flows_workspace._templates import experiment_templates
+        from flows_workspace._workspace import find_workspace
+
+        try:
+            workspace = find_workspace()
+        except WorkspaceNotFoundError:
+            workspace = None
+        rows = []
+        winners: dict[str, str] = {}
+        for template in experiment_templates(workspace):
+            winner = winners.setdefault(template.name, template.source)
+            status = "" if winner == template.source else f"shadowed by {winner}"
+            version = template.version or "-"
+            rows.append((template.name, template.source, version, template.description, status))
+        if not rows:
+            print("no templates installed; `pip install flow-templates` provides the standard ones")
+            return
+        print_table(("NAME", "SOURCE", "VERSION", "DESCRIPTION", ""), rows)
+
+
+@dataclass(frozen=True)
+class Uninstall:
+    """Stop making a workspace's flows package importable in this environment."""
+
+    def run(self) -> None:
+        """Remove the install `flow init` wrote (nothing in the workspace is touched)."""
+        from flows_workspace._install import DIST_NAME, uninstall_flows_package
+
+        root = uninstall_flows_package()
+        if root is None:
+            print(f"no `{DIST_NAME}` install in this environment; nothing to remove")
+        else:
+            print(f"removed `{DIST_NAME}` (the workspace `{root}`) from this environment")
 
 
 @dataclass(frozen=True)
 class LegacyInit:
-    """Placeholder for the original `flow_init`."""
+    """Create the flows folder here and make it importable (the original `flow_init`).
+
+    Same as `flow init` at the folder holding FLOW_DIR_NAME; never asks questions.
+    """
+
+    flow_dir_name: Path = Path("flows")
+    """The experiments folder; its parent becomes the workspace root."""
+    force: bool = False
+    """Overwrite existing workspace files that differ from the template."""
+    install: bool = True
+    """Make the flows package importable from any folder in this environment."""
+    replace: bool = False
+    """Replace another workspace's `flows` install in this environment."""
 
     def run(self) -> None:
-        """Not built yet."""
-        raise NotImplementedError
+        """Initialise the workspace around FLOW_DIR_NAME."""
+        folder = self.flow_dir_name.expanduser().absolute()
+        Init(
+            path=folder.parent,
+            flow_dir_name=folder.name,
+            force=self.force,
+            install=self.install,
+            replace=self.replace,
+        ).run()
 
 
 @dataclass(frozen=True)
 class LegacyCreate:
-    """Placeholder for the original `flow_create`."""
+    """Create a new experiment from the default template or a copy (the original `flow_create`)."""
+
+    name: str
+    """Experiment name."""
+    copy_from: Path | None = None
+    """Experiment folder to copy (caches skipped); default: the workspace's default template."""
+    copy_to_dir: Path | None = None
+    """Folder to create the experiment in; default: the workspace's flows folder, or `.`."""
 
     def run(self) -> None:
-        """Not built yet."""
-        raise NotImplementedError
+        """Create the experiment and print where it came from."""
+        from flows_workspace._errors import WorkspaceNotFoundError
+        from flows_workspace._workspace import find_workspace
+
+        try:
+            workspace = find_workspace()
+        except WorkspaceNotFoundError:
+            workspace = None
+        parent_dir = self.copy_to_dir or (workspace.flows_root if workspace else Path("."))
+        parent_dir = parent_dir.absolute()
+        if self.copy_from is not None:
+            target = _fork(str(self.copy_from), self.name, parent_dir)
+            print(f"Copied experiment from {self.copy_from} to {target}")
+            return
+        from flows_workspace._create import create_from_template
+
+        template = workspace.settings.default_template if workspace else "default"
+        target = create_from_template(
+            workspace, self.name, parent_dir=parent_dir, template_name=template
+        )
+        print(f"Created experiment from template `{template}` at {target}")
 
 
-WORKSPACE_COMMANDS: dict[str, type] = {}
+def _fork(source: str, name: str, parent_dir: Path) -> Path:
+    """Fork `source`: a path, or the name of an experiment beside the new one."""
+    from flows_workspace._create import fork_experiment
+
+    path = Path(source)
+    if not path.exists() and (parent_dir / source).is_dir():
+        path = parent_dir / source
+    return fork_experiment(path, name, parent_dir=parent_dir)
+
+
+WORKSPACE_COMMANDS: dict[str, type] = {
+    "init": Init,
+    "create": Create,
+    "list": ListExperiments,
+    "templates": Templates,
+    "uninstall": Uninstall,
+}

@@ -1,0 +1,194 @@
+"""`flow create`: a new experiment from a template or a fork, appearing whole or not at all.
+
+The experiment is built in a hidden staging folder beside the target
+(`.flow-create.<pid>.<name>` in the same folder, so the final step is one atomic
+rename). An exception or Ctrl-C removes the staging folder; a hard kill leaves it
+hidden (never listed, never importable) and the next `flow create` sweeps it away
+once its process is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flows_workspace._errors import BadInputError
+from flows_workspace._experiment_names import check_experiment_name
+from flows_workspace._experiments import (
+    RECORD_NAME,
+    ExperimentRecord,
+    TemplateOrigin,
+    read_record,
+    render_record,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from flows_workspace._templates import Template
+    from flows_workspace._workspace import Workspace
+
+STAGING_PREFIX = ".flow-create."
+FORK_SKIPPED = ("__pycache__", ".ipynb_checkpoints", "*.pyc", RECORD_NAME)
+"""Caches a fork never copies; the parent's record is replaced by the fork's own."""
+TEST_HOOK_VARIABLE = "FLOWS_TEST_CREATE_HOOK"
+"""Test-only: `fail` raises just before the final rename; `pause:PATH` touches PATH and
+sleeps there, so a test can kill a real `flow create` mid-way."""
+
+
+def create_from_template(
+    workspace: Workspace | None,
+    name: str,
+    *,
+    parent_dir: Path,
+    template_name: str,
+    assignments: Sequence[str] = (),
+) -> Path:
+    """Render template `template_name` as the new experiment `parent_dir/name`.
+
+    Raises:
+        BadInputError: bad name, existing experiment, unknown template or variable.
+    """
+    from flows_workspace._templates import find_experiment_template
+    from flows_workspace._variables import parse_assignments, template_variables
+
+    target = _checked_target(parent_dir, name)
+    overrides = parse_assignments(assignments)
+    template = find_experiment_template(template_name, workspace)
+    variables = template_variables(
+        experiment_name=name,
+        flows_package=(workspace.settings.flows_dir if workspace else parent_dir.name),
+        declared=template.variables,
+        overrides=overrides,
+        template_name=template.name,
+    )
+    record = ExperimentRecord(
+        name=name,
+        created=_now(),
+        template=_origin(template),
+        variables=variables,
+    )
+
+    def build(staging: Path) -> None:
+        from flows_workspace._render import render_template
+
+        render_template(template, staging, variables)
+
+    _build_atomically(target, build, record)
+    return target
+
+
+def fork_experiment(source: Path, name: str, *, parent_dir: Path) -> Path:
+    """Copy experiment `source` (skipping caches) as the new experiment `parent_dir/name`.
+
+    Raises:
+        BadInputError: bad name, missing source, existing target, fork into itself.
+    """
+    check_experiment_name(name)
+    source = source.resolve()
+    if not source.is_dir():
+        msg = f"cannot fork `{source}`: no such experiment folder; see `flow list`"
+        raise BadInputError(msg)
+    if source == (parent_dir / name).resolve():
+        msg = f"cannot fork experiment `{name}` into itself; give the fork a new name"
+        raise BadInputError(msg)
+    target = _checked_target(parent_dir, name)
+    if source in target.parents:
+        msg = f"cannot fork `{source}` into a folder inside itself (`{target}`)"
+        raise BadInputError(msg)
+    parent_record = read_record(source)
+    record = ExperimentRecord(
+        name=name,
+        created=_now(),
+        template=parent_record.template if parent_record else None,
+        variables=parent_record.variables if parent_record else {},
+        parent=source.name,
+    )
+
+    def build(staging: Path) -> None:
+        shutil.copytree(
+            source,
+            staging,
+            symlinks=True,
+            ignore=shutil.ignore_patterns(*FORK_SKIPPED),
+            dirs_exist_ok=True,
+        )
+
+    _build_atomically(target, build, record)
+    return target
+
+
+def _checked_target(parent_dir: Path, name: str) -> Path:
+    """`parent_dir/name` after checking the name is valid and not taken."""
+    check_experiment_name(name)
+    target = parent_dir / name
+    if target.exists() or target.is_symlink():
+        msg = (
+            f"experiment `{name}` already exists at `{target}`; pick another name "
+            f"(or fork it: `flow create NEW --from {name}`)"
+        )
+        raise BadInputError(msg)
+    if not parent_dir.is_dir():
+        msg = f"`{parent_dir}` is not a folder; run `flow init` first or pass an existing folder"
+        raise BadInputError(msg)
+    return target
+
+
+def _build_atomically(
+    target: Path, build: Callable[[Path], None], record: ExperimentRecord
+) -> None:
+    """Build into a staging folder beside `target`, record it, then rename it into place."""
+    sweep_stale_staging(target.parent)
+    staging = target.parent / f"{STAGING_PREFIX}{os.getpid()}.{target.name}"
+    staging.mkdir()
+    try:
+        build(staging)
+        (staging / RECORD_NAME).write_text(render_record(record), encoding="utf-8")
+        _run_test_hook()
+        if target.exists():
+            msg = f"experiment `{target.name}` appeared at `{target}` while it was being created"
+            raise BadInputError(msg)
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def sweep_stale_staging(folder: Path) -> None:
+    """Remove staging folders left by `flow create` processes that no longer run."""
+    for staging in folder.glob(f"{STAGING_PREFIX}*"):
+        pid_text = staging.name[len(STAGING_PREFIX) :].split(".", 1)[0]
+        if pid_text.isdigit() and not _process_alive(int(pid_text)):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _run_test_hook() -> None:
+    hook = os.environ.get(TEST_HOOK_VARIABLE, "")
+    if hook == "fail":
+        msg = f"{TEST_HOOK_VARIABLE}=fail: simulated failure before the final rename"
+        raise RuntimeError(msg)
+    if hook.startswith("pause:"):
+        Path(hook[len("pause:") :]).touch()
+        time.sleep(60)
+
+
+def _origin(template: Template) -> TemplateOrigin:
+    return TemplateOrigin(name=template.name, source=template.source, version=template.version)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).astimezone()

@@ -1,0 +1,47 @@
+"""Which experiment names `flow create` accepts.
+
+Experiments are importable as `flows.NAME`, so a name must be a Python identifier
+that is not a keyword; it names one folder directly under the flows folder.
+"""
+
+from __future__ import annotations
+
+import keyword
+import os
+
+from flows_workspace._errors import BadInputError
+
+_SEPARATORS = tuple(sep for sep in ("/", "\\", os.sep, os.altsep) if sep)
+
+
+def check_experiment_name(name: str) -> str:
+    """Return `name` if it can name an experiment.
+
+    Raises:
+        BadInputError: the name is empty, `.`/`..`, a path, not an identifier, a
+            keyword or reserved (dunder); the message says what to use instead.
+    """
+    problem = _name_problem(name)
+    if problem is not None:
+        msg = f"experiment name `{name}` {problem}; use a Python identifier such as `exp1`"
+        raise BadInputError(msg)
+    return name
+
+
+def _name_problem(name: str) -> str | None:
+    """Why `name` cannot name an experiment, or None if it can."""
+    if not name.strip():
+        return "is empty"
+    if name in (".", ".."):
+        return "is a relative directory, not a name"
+    if os.path.isabs(name):
+        return "is an absolute path, not a name"
+    if any(sep in name for sep in _SEPARATORS):
+        return "contains a path separator"
+    if not name.isidentifier():
+        return "is not a Python identifier (experiments are importable as `flows.NAME`)"
+    if keyword.iskeyword(name):
+        return "is a Python keyword"
+    if name.startswith("__") and name.endswith("__"):
+        return "is reserved (dunder names belong to Python)"
+    return None

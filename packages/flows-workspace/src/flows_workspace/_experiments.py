@@ -1,0 +1,137 @@
+"""The experiments of a workspace and the record of where each one came from.
+
+`flow create` writes `.flow-experiment.toml` into every experiment it makes: the
+template (name, distribution, version) and variables, or the parent experiment, and
+the creation time. `flow list` reads it back.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from flows_workspace._experiment_names import _name_problem
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+RECORD_NAME = ".flow-experiment.toml"
+"""The file in each experiment recording its origin."""
+
+
+@dataclass(frozen=True)
+class TemplateOrigin:
+    """The template an experiment was rendered from."""
+
+    name: str
+    source: str
+    version: str | None
+
+
+@dataclass(frozen=True)
+class ExperimentRecord:
+    """What `flow create` knows about an experiment it made."""
+
+    name: str
+    created: datetime
+    template: TemplateOrigin | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+    parent: str | None = None
+
+    def origin(self) -> str:
+        """One phrase saying where the experiment came from."""
+        if self.parent is not None:
+            return f"fork of {self.parent}"
+        if self.template is not None:
+            version = f" {self.template.version}" if self.template.version else ""
+            return f"template {self.template.name} ({self.template.source}{version})"
+        return "-"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """An experiment folder, with its record when `flow create` made it."""
+
+    name: str
+    path: Path
+    record: ExperimentRecord | None
+
+    def created(self) -> datetime:
+        """When the experiment was created (the folder's time when there is no record)."""
+        if self.record is not None:
+            return self.record.created
+        return datetime.fromtimestamp(self.path.stat().st_mtime, tz=timezone.utc)
+
+
+def render_record(record: ExperimentRecord) -> str:
+    """The TOML text of `record`."""
+    lines = [
+        "# Written by `flow create`: where this experiment came from.\n",
+        f"name = {_quote(record.name)}\n",
+        f"created = {_quote(record.created.isoformat(timespec='seconds'))}\n",
+    ]
+    if record.parent is not None:
+        lines.append(f"parent = {_quote(record.parent)}\n")
+    if record.template is not None:
+        lines.append("\n[template]\n")
+        lines.append(f"name = {_quote(record.template.name)}\n")
+        lines.append(f"source = {_quote(record.template.source)}\n")
+        if record.template.version is not None:
+            lines.append(f"version = {_quote(record.template.version)}\n")
+    if record.variables:
+        lines.append("\n[variables]\n")
+        lines.extend(f"{_quote(k)} = {_quote(v)}\n" for k, v in sorted(record.variables.items()))
+    return "".join(lines)
+
+
+def read_record(path: Path) -> ExperimentRecord | None:
+    """The record in experiment folder `path`, or None if missing or unreadable."""
+    try:
+        data: dict[str, Any] = tomllib.loads((path / RECORD_NAME).read_text(encoding="utf-8"))
+        template = data.get("template")
+        return ExperimentRecord(
+            name=str(data["name"]),
+            created=datetime.fromisoformat(str(data["created"])),
+            template=None
+            if template is None
+            else TemplateOrigin(
+                name=str(template["name"]),
+                source=str(template["source"]),
+                version=None if template.get("version") is None else str(template["version"]),
+            ),
+            variables={str(k): str(v) for k, v in data.get("variables", {}).items()},
+            parent=None if data.get("parent") is None else str(data["parent"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        # A hand-edited or foreign record must not break listing; it shows as unknown.
+        return None
+
+
+def list_experiments(flows_root: Path) -> list[Experiment]:
+    """Every experiment folder under `flows_root`, sorted by name.
+
+    An experiment is a folder whose name could be given to `flow create`; hidden
+    folders (e.g. a half-built `.flow-create.*`) and caches are not experiments.
+    """
+    if not flows_root.is_dir():
+        return []
+    found = [
+        Experiment(child.name, child, read_record(child))
+        for child in flows_root.iterdir()
+        if child.is_dir() and _name_problem(child.name) is None
+    ]
+    return sorted(found, key=lambda experiment: experiment.name)
+
+
+def _quote(text: str) -> str:
+    # JSON string escapes are valid TOML basic-string escapes.
+    return json.dumps(text, ensure_ascii=False)

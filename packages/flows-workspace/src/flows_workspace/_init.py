@@ -1,0 +1,228 @@
+"""`flow init`: lay out a workspace, repairing what is missing and keeping everything else.
+
+The layout comes from the workspace template (`workspace_template()`): its top-level
+`flows/`, `logs/` and `data/` folders are placed under the names the settings give.
+Existing files are kept unless `force` is set; nothing inside an existing logs or
+data folder is ever written. The marker `flows.toml` is written from the settings.
+Nothing here reads from the keyboard.
+"""
+
+from __future__ import annotations
+
+import keyword
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from flows_workspace._errors import BadInputError
+from flows_workspace._workspace import (
+    MARKER_NAME,
+    Workspace,
+    WorkspaceSettings,
+    read_settings,
+    render_settings,
+    write_file_atomically,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from flows_workspace._install import InstallOutcome
+
+_FALLBACK_GITIGNORE = """\
+# Results and raw data stay out of git (written by `flow init`).
+/{logs}/
+/{data}/
+!/{logs}/README.md
+!/{data}/README.md
+__pycache__/
+.ipynb_checkpoints/
+"""
+_FALLBACK_READMES = {
+    "flows": "# Experiments\n\nOne folder per experiment; create one with `flow create NAME`.\n",
+    "logs": "# Logs\n\nAll results: `logs/<experiment>/<run-id>/`. Kept out of git.\n",
+    "data": (
+        "# Data\n\nShared raw data for all experiments.\n\n"
+        "NEVER modify raw data! Every modification goes to experiment-specific data.\n"
+        "This folder may also hold processed data, or scripts that download data sets.\n"
+    ),
+}
+
+
+@dataclass
+class InitReport:
+    """What `init_workspace` did, for the summary `flow init` prints."""
+
+    workspace: Workspace
+    created: list[Path] = field(default_factory=list)
+    overwritten: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+    """Existing files that differ from what the template would write."""
+    install: InstallOutcome | None = None
+
+    def lines(self) -> list[str]:
+        """Human-readable summary lines."""
+        root = self.workspace.root
+        out = [f"created {p.relative_to(root)}" for p in self.created]
+        out += [f"overwrote {p.relative_to(root)}" for p in self.overwritten]
+        out += [
+            f"kept {p.relative_to(root)} (differs from the template; --force overwrites it)"
+            for p in self.kept
+        ]
+        if not (self.created or self.overwritten):
+            out.append(f"workspace `{root}` is complete; nothing to repair")
+        if self.install is not None:
+            package = self.workspace.settings.flows_dir
+            if self.install.replaced is not None:
+                out.append(f"replaced the `{package}` install of `{self.install.replaced}`")
+            out.append(
+                f"`import {package}` works from any folder in this environment "
+                f"(installed in {self.install.site_dir})"
+            )
+        return out
+
+
+def check_flows_dir_name(name: str) -> str:
+    """Return `name` if it can name the flows folder (an importable package)."""
+    if not name.isidentifier() or keyword.iskeyword(name):
+        msg = (
+            f"flows folder name `{name}` must be a Python identifier that is not a keyword "
+            "(it is imported as a package), e.g. `flows`"
+        )
+        raise BadInputError(msg)
+    return name
+
+
+def init_workspace(
+    root: Path,
+    *,
+    flows_dir: str | None = None,
+    force: bool = False,
+    install: bool = True,
+    replace: bool = False,
+) -> InitReport:
+    """Create or repair the workspace at `root`, and optionally make it importable.
+
+    Raises:
+        BadInputError: bad folder name, `root` not a folder, settings disagree.
+        FlowsError: the install would clash with another workspace's.
+    """
+    root = root.expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        msg = f"`{root}` is a file, not a folder; give `flow init` a folder"
+        raise BadInputError(msg)
+    settings = _settings_for(root, flows_dir)
+    workspace = Workspace(root, settings)
+    if install:
+        from flows_workspace._install import check_install
+
+        check_install(workspace, replace=replace)
+    report = InitReport(workspace)
+    root.mkdir(parents=True, exist_ok=True)
+    preexisting = {name: (root / name).is_dir() for name in (settings.logs_dir, settings.data_dir)}
+    _place_template(workspace, report, force=force, protected=preexisting)
+    _write_fallbacks(workspace, report, protected=preexisting)
+    if not workspace.marker.exists():
+        write_file_atomically(workspace.marker, render_settings(settings))
+        report.created.append(workspace.marker)
+    if install:
+        from flows_workspace._install import install_flows_package
+
+        report.install = install_flows_package(workspace, replace=replace)
+    return report
+
+
+def _settings_for(root: Path, flows_dir: str | None) -> WorkspaceSettings:
+    marker = root / MARKER_NAME
+    if marker.is_file():
+        settings = read_settings(marker)
+        if flows_dir is not None and flows_dir != settings.flows_dir:
+            msg = (
+                f"workspace `{root}` keeps its experiments in `{settings.flows_dir}` "
+                f"(see `{MARKER_NAME}`), not `{flows_dir}`; drop the option or edit the marker"
+            )
+            raise BadInputError(msg)
+    else:
+        settings = WorkspaceSettings(flows_dir=flows_dir or WorkspaceSettings.flows_dir)
+    check_flows_dir_name(settings.flows_dir)
+    names = [settings.flows_dir, settings.logs_dir, settings.data_dir]
+    if len(set(names)) != len(names):
+        msg = f"the flows, logs and data folders need different names, not {names}"
+        raise BadInputError(msg)
+    return settings
+
+
+def _place_template(
+    workspace: Workspace, report: InitReport, *, force: bool, protected: dict[str, bool]
+) -> None:
+    """Render the workspace template beside the root, then move missing files into place."""
+    from flows_workspace._render import render_template
+    from flows_workspace._templates import workspace_template
+    from flows_workspace._variables import git_author
+
+    settings = workspace.settings
+    template = workspace_template()
+    variables: dict[str, object] = {
+        **template.variables,
+        "workspace_name": workspace.root.name,
+        "flows_dir": settings.flows_dir,
+        "flows_package": settings.flows_dir,
+        "logs_dir": settings.logs_dir,
+        "data_dir": settings.data_dir,
+        "default_template": settings.default_template,
+        "marker_name": MARKER_NAME,
+        "date": date.today().isoformat(),
+        "author": git_author(),
+    }
+    renames = {"flows": settings.flows_dir, "logs": settings.logs_dir, "data": settings.data_dir}
+    staging = workspace.root / f".flow-init.{os.getpid()}"
+    staging.mkdir()
+    try:
+        render_template(template, staging, variables)
+        for rendered in sorted(p for p in staging.rglob("*") if p.is_file()):
+            parts = list(rendered.relative_to(staging).parts)
+            if parts == [MARKER_NAME]:
+                continue  # the marker is written from the settings
+            parts[0] = renames.get(parts[0], parts[0]) if len(parts) > 1 else parts[0]
+            if len(parts) > 1 and protected.get(parts[0], False):
+                continue  # never write inside a logs or data folder that already existed
+            _place(rendered, workspace.root.joinpath(*parts), report, force=force)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _place(rendered: Path, target: Path, report: InitReport, *, force: bool) -> None:
+    if target.exists():
+        if target.is_file() and target.read_bytes() == rendered.read_bytes():
+            return
+        if not force or not target.is_file():
+            report.kept.append(target)
+            return
+        os.replace(rendered, target)
+        report.overwritten.append(target)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(rendered, target)
+    report.created.append(target)
+
+
+def _write_fallbacks(workspace: Workspace, report: InitReport, protected: dict[str, bool]) -> None:
+    """Create the three folders, and a README/.gitignore when the template had none."""
+    settings = workspace.settings
+    folders = {"flows": settings.flows_dir, "logs": settings.logs_dir, "data": settings.data_dir}
+    for role, name in folders.items():
+        folder = workspace.root / name
+        if not folder.is_dir():
+            folder.mkdir(parents=True)
+            report.created.append(folder)
+        readme = folder / "README.md"
+        if not protected.get(name, False) and not readme.exists():
+            write_file_atomically(readme, _FALLBACK_READMES[role])
+            report.created.append(readme)
+    gitignore = workspace.root / ".gitignore"
+    if not gitignore.exists():
+        text = _FALLBACK_GITIGNORE.format(logs=settings.logs_dir, data=settings.data_dir)
+        write_file_atomically(gitignore, text)
+        report.created.append(gitignore)
