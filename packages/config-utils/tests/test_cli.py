@@ -118,3 +118,17 @@ def test_registered_subcommands_with_nothing_registered() -> None:
 
     with pytest.raises(RegistryError, match=r"No registered config builds `.*Nothing`"):
         tyro.cli(Holder, args=[])
+
+
+def test_tyro_subcommand_prefix_name_false() -> None:
+    """`prefix_name=False` drops the field's name from a nested subcommand's name."""
+
+    @dataclass
+    class Outer:
+        opt: Union[  # noqa: UP007
+            tyro_subcommand(OptionA, name="plain-a", prefix_name=False),
+            tyro_subcommand(OptionB, name="plain-b", prefix_name=False),
+        ]
+
+    parsed = tyro.cli(Outer, args=["plain-a", "--opt.arg1", "4"])
+    assert parsed.opt == OptionA(4)

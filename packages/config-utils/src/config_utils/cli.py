@@ -13,13 +13,27 @@ if TYPE_CHECKING:
     from ._registry import Registry
 
 
-def tyro_subcommand(config_type: Any, **subcommand_kwargs: Any) -> Any:
+_UNSET: Any = object()
+
+
+def tyro_subcommand(
+    config_type: Any,
+    *,
+    name: str | None = None,
+    default: Any = _UNSET,
+    description: str | None = None,
+    prefix_name: bool = True,
+    **subcommand_kwargs: Any,
+) -> Any:
     """`config_type` as a tyro subcommand: `Annotated[config_type, tyro.conf.subcommand(...)]`.
 
     Args:
         config_type: The type the subcommand parses into.
-        **subcommand_kwargs: Passed to `tyro.conf.subcommand`: `name=`, `default=`,
-            `description=`, `prefix_name=` (and whatever else it accepts).
+        name: The subcommand's name on the command line.
+        default: The value the subcommand starts from.
+        description: The subcommand's help text.
+        prefix_name: Whether the subcommand name is prefixed with the field's name.
+        **subcommand_kwargs: Anything else `tyro.conf.subcommand` accepts.
 
     Example:
         ```python
@@ -29,7 +43,12 @@ def tyro_subcommand(config_type: Any, **subcommand_kwargs: Any) -> Any:
         ]
         ```
     """
-    return Annotated[config_type, tyro.conf.subcommand(**subcommand_kwargs)]
+    if default is not _UNSET:
+        subcommand_kwargs["default"] = default
+    marker = tyro.conf.subcommand(
+        name, description=description, prefix_name=prefix_name, **subcommand_kwargs
+    )
+    return Annotated[config_type, marker]
 
 
 def registered_subcommands(base: type, *, registry: Registry | None = None) -> Any:
