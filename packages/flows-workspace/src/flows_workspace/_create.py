@@ -105,7 +105,6 @@ def fork_experiment(source: Path, name: str, *, parent_dir: Path) -> Path:
         name=name,
         created=_now(),
         template=parent_record.template if parent_record else None,
-        variables=parent_record.variables if parent_record else {},
         parent=source.name,
     )
 

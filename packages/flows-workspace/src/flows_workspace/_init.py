@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 _FALLBACK_GITIGNORE = """\
 # Results and raw data stay out of git (written by `flow init`).
-/{logs}/
-/{data}/
+/{logs}/*
+/{data}/*
 !/{logs}/README.md
 !/{data}/README.md
 __pycache__/

@@ -1,0 +1,267 @@
+"""`flow create`: names, templates, variables, forks, records, atomicity."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+from flows_workspace._create import STAGING_PREFIX, TEST_HOOK_VARIABLE
+from flows_workspace._experiments import RECORD_NAME, list_experiments, read_record
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from conftest import Flow, Tree
+
+BAD_NAMES = [
+    ("", "is empty"),
+    (".", "is a relative directory"),
+    ("..", "is a relative directory"),
+    ("a/b", "path separator"),
+    ("a\\b", "path separator"),
+    ("/tmp/abs", "absolute path"),
+    ("1x", "not a Python identifier"),
+    ("my-exp", "not a Python identifier"),
+    ("class", "keyword"),
+    ("__init__", "reserved"),
+]
+
+
+@pytest.mark.parametrize(("name", "reason"), BAD_NAMES)
+def test_bad_name_is_one_line_exit_2_nothing_written(
+    workspace: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    reason: str,
+    flow: Flow,
+    tree: Tree,
+) -> None:
+    """A bad experiment name exits 2 with one line naming it, and writes nothing."""
+    before = tree(workspace.parent)
+    assert flow("create", name) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("flow: error: experiment name `")
+    assert reason in err
+    assert tree(workspace.parent) == before
+
+
+def test_existing_experiment_is_refused_untouched(
+    workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow, tree: Tree
+) -> None:
+    """Creating over an existing experiment exits 2 and leaves it byte for byte."""
+    (workspace / "flows/exp1").mkdir()
+    (workspace / "flows/exp1/notes.txt").write_text("mine")
+    before = tree(workspace)
+    assert flow("create", "exp1") == 2
+    assert "`exp1` already exists" in capsys.readouterr().err
+    assert tree(workspace) == before
+
+
+def test_fork_into_itself_is_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow, tree: Tree
+) -> None:
+    """`flow create X --from X` exits 2 and writes nothing."""
+    (workspace / "flows/exp1").mkdir()
+    before = tree(workspace)
+    assert flow("create", "exp1", "--from", "exp1") == 2
+    assert "into itself" in capsys.readouterr().err
+    assert tree(workspace) == before
+
+
+def test_fork_of_missing_experiment_is_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow, tree: Tree
+) -> None:
+    """Forking an experiment that does not exist exits 2 and writes nothing."""
+    before = tree(workspace)
+    assert flow("create", "exp2", "--from", "nope") == 2
+    assert "no such experiment" in capsys.readouterr().err
+    assert tree(workspace) == before
+
+
+def test_fork_copies_state_skips_caches_and_records_parent(
+    workspace: Path, flow: Flow, tree: Tree
+) -> None:
+    """A fork copies files and folders, skips caches, and records its parent."""
+    parent = workspace / "flows/exp1"
+    (parent / "viz/.ipynb_checkpoints").mkdir(parents=True)
+    (parent / "__pycache__").mkdir()
+    (parent / "run.py").write_text("print('hi')\n")
+    (parent / "viz/plot.py").write_bytes(b"\x00binary")
+    (parent / "viz/.ipynb_checkpoints/x.ipynb").write_text("{}")
+    (parent / "__pycache__/run.cpython-311.pyc").write_bytes(b"pyc")
+    (parent / "stale.pyc").write_bytes(b"pyc")
+    assert flow("create", "exp2", "--from", "exp1") == 0
+    child = workspace / "flows/exp2"
+    copied = {k: v for k, v in tree(child).items() if k != RECORD_NAME}
+    assert copied == {"run.py": b"print('hi')\n", "viz": None, "viz/plot.py": b"\x00binary"}
+    record = read_record(child)
+    assert record is not None
+    assert record.parent == "exp1"
+    assert record.name == "exp2"
+
+
+def test_create_outside_workspace_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], flow: Flow
+) -> None:
+    """`flow create` outside a workspace says to run `flow init`, exit 1."""
+    monkeypatch.chdir(tmp_path)
+    assert flow("create", "exp1") == 1
+    err = capsys.readouterr().err
+    assert "flow init" in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_create_from_default_template_records_origin(workspace: Path, flow: Flow) -> None:
+    """`flow create` renders the default template and records template, source, version."""
+    assert flow("create", "exp1") == 0
+    exp = workspace / "flows/exp1"
+    assert (exp / "run.py").is_file()
+    assert not list(exp.rglob("*.jinja"))
+    record = read_record(exp)
+    assert record is not None
+    assert record.template is not None
+    assert record.template.name == "default"
+    assert record.variables["experiment_name"] == "exp1"
+    assert [e.name for e in list_experiments(workspace / "flows")] == ["exp1"]
+
+
+def test_create_works_from_a_subfolder(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, flow: Flow
+) -> None:
+    """`flow create` run deep inside the workspace still creates under flows/."""
+    deep = workspace / "data/raw"
+    deep.mkdir()
+    monkeypatch.chdir(deep)
+    assert flow("create", "exp1") == 0
+    assert (workspace / "flows/exp1/run.py").is_file()
+    assert not (deep / "exp1").exists()
+
+
+def test_unknown_var_is_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow, tree: Tree
+) -> None:
+    """`--var` naming a variable the template does not declare exits 2, writing nothing."""
+    before = tree(workspace)
+    assert flow("create", "exp1", "--var", "no_such_variable=1") == 2
+    err = capsys.readouterr().err
+    assert "no variable `no_such_variable`" in err
+    assert tree(workspace) == before
+
+
+def test_malformed_var_is_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow, tree: Tree
+) -> None:
+    """`--var` without `=` exits 2, writing nothing."""
+    before = tree(workspace)
+    assert flow("create", "exp1", "--var", "oops") == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
+    assert tree(workspace) == before
+
+
+def test_var_override_is_recorded(workspace: Path, flow: Flow) -> None:
+    """An overridden built-in variable is used and recorded."""
+    assert flow("create", "exp1", "--var", "author=Ada Lovelace") == 0
+    record = read_record(workspace / "flows/exp1")
+    assert record is not None
+    assert record.variables["author"] == "Ada Lovelace"
+
+
+def test_unknown_template_is_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow, tree: Tree
+) -> None:
+    """An unknown `--template` exits 2 with one line, writing nothing."""
+    before = tree(workspace)
+    assert flow("create", "exp1", "--template", "no_such_template") == 2
+    err = capsys.readouterr().err
+    assert "no_such_template" in err
+    assert err.count("\n") == 1
+    assert tree(workspace) == before
+
+
+def test_failure_before_rename_leaves_nothing(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, flow: Flow, tree: Tree
+) -> None:
+    """An error after rendering removes the staging folder: no experiment, no litter."""
+    before = tree(workspace)
+    monkeypatch.setenv(TEST_HOOK_VARIABLE, "fail")
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        flow("create", "exp1")
+    assert tree(workspace) == before
+
+
+def _start_paused_create(workspace: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
+    """Start a real `flow create exp1` that pauses just before its final rename."""
+    flag = tmp_path / "paused"
+    with (tmp_path / "stderr").open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flows_workspace", "create", "exp1"],
+            cwd=workspace,
+            env={**os.environ, TEST_HOOK_VARIABLE: f"pause:{flag}"},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    deadline = time.monotonic() + 60
+    while not flag.exists():
+        assert process.poll() is None, (tmp_path / "stderr").read_text()
+        assert time.monotonic() < deadline, "flow create never reached the pause"
+        time.sleep(0.05)
+    return process
+
+
+def test_killed_create_leaves_no_experiment(workspace: Path, tmp_path: Path, flow: Flow) -> None:
+    """A `flow create` killed just before the rename leaves no experiment; the next sweeps it."""
+    process = _start_paused_create(workspace, tmp_path)
+    assert list((workspace / "flows").glob(f"{STAGING_PREFIX}*"))
+    process.kill()
+    process.wait()
+    assert not (workspace / "flows/exp1").exists()
+    assert list_experiments(workspace / "flows") == []
+    assert flow("create", "exp1") == 0
+    assert not list((workspace / "flows").glob(f"{STAGING_PREFIX}*"))
+
+
+def test_interrupted_create_cleans_up(workspace: Path, tmp_path: Path, tree: Tree) -> None:
+    """Ctrl-C during `flow create` exits 130 and leaves nothing behind."""
+    before = tree(workspace)
+    process = _start_paused_create(workspace, tmp_path)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    assert (tmp_path / "stderr").read_text().strip() == "flow: interrupted"
+    assert tree(workspace) == before
+
+
+def test_legacy_flow_create_name_uses_default_template(workspace: Path) -> None:
+    """The original `flow_create --name X` creates flows/X from the default template."""
+    from flows_workspace._cli import flow_create_main
+
+    assert flow_create_main(["--name", "exp1"]) == 0
+    assert (workspace / "flows/exp1/run.py").is_file()
+
+
+def test_legacy_flow_create_copy_from_and_copy_to_dir(workspace: Path, tmp_path: Path) -> None:
+    """`flow_create --copy-from DIR --copy-to-dir DIR` copies an experiment's state there."""
+    from flows_workspace._cli import flow_create_main
+
+    source = workspace / "flows/exp1"
+    (source / "__pycache__").mkdir(parents=True)
+    (source / "run.py").write_text("x = 1\n")
+    (source / "__pycache__/run.cpython-311.pyc").write_bytes(b"pyc")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = flow_create_main(
+        ["--name", "exp2", "--copy-from", str(source), "--copy-to-dir", str(elsewhere)]
+    )
+    assert code == 0
+    assert (elsewhere / "exp2/run.py").read_text() == "x = 1\n"
+    assert not (elsewhere / "exp2/__pycache__").exists()
+    record = read_record(elsewhere / "exp2")
+    assert record is not None
+    assert record.parent == "exp1"
