@@ -1,0 +1,173 @@
+"""`flow init` and the original `flow_init`: layout, idempotence, never overwriting."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+from flows_workspace._cli import flow_init_main
+from flows_workspace._workspace import find_workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+    from conftest import Flow, Tree
+
+
+def test_init_lays_out_the_workspace(tmp_path: Path, flow: Flow) -> None:
+    """`flow init` creates flows/, logs/, data/ with READMEs, .gitignore and the marker."""
+    root = tmp_path / "research"
+    assert flow("init", str(root), "--no-install") == 0
+    for name in ("flows/__init__.py", "flows.toml", ".gitignore", "data/README.md"):
+        assert (root / name).is_file(), name
+    assert (root / "logs").is_dir()
+    assert "NEVER modify raw data" in (root / "data/README.md").read_text()
+    gitignore = (root / ".gitignore").read_text()
+    assert "logs" in gitignore
+    assert "data" in gitignore
+    workspace = find_workspace(root / "flows")
+    assert workspace.root == root.resolve()
+    assert workspace.settings.flows_dir == "flows"
+
+
+def test_flows_init_exposes_the_roots(tmp_path: Path, flow: Flow) -> None:
+    """flows/__init__.py gives PROJ_ROOT and the folder roots, also after the workspace moves."""
+    root = tmp_path / "research"
+    assert flow("init", str(root), "--no-install") == 0
+    moved = tmp_path / "moved"
+    root.rename(moved)  # roots come from the file's location, not from where init ran
+    code = (
+        "import flows; print(flows.PROJ_ROOT); print(flows.FLOWS_ROOT); print(flows.EXP_ROOT);"
+        " print(flows.LOGS_ROOT); print(flows.DATA_ROOT)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=moved, capture_output=True, text=True, check=True
+    ).stdout.split()
+    real = moved.resolve()
+    assert out == [str(real), *(str(real / n) for n in ("flows", "flows", "logs", "data"))]
+
+
+def test_second_init_changes_nothing(tmp_path: Path, flow: Flow, tree: Tree) -> None:
+    """Running `flow init` twice leaves every file byte for byte as the first run wrote it."""
+    root = tmp_path / "research"
+    assert flow("init", str(root), "--no-install") == 0
+    before = tree(root)
+    assert flow("init", str(root), "--no-install") == 0
+    assert tree(root) == before
+
+
+def test_init_repairs_what_is_missing_and_keeps_edits(
+    tmp_path: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second run restores deleted files and keeps edited ones (saying so)."""
+    root = tmp_path / "research"
+    assert flow("init", str(root), "--no-install") == 0
+    (root / ".gitignore").unlink()
+    (root / "flows/__init__.py").write_text("# mine\n")
+    capsys.readouterr()
+    assert flow("init", str(root), "--no-install") == 0
+    out = capsys.readouterr().out
+    assert (root / ".gitignore").is_file()
+    assert (root / "flows/__init__.py").read_text() == "# mine\n"
+    assert "created .gitignore" in out
+    assert "kept flows/__init__.py" in out
+
+
+def test_force_overwrites_but_never_inside_logs_or_data(tmp_path: Path, flow: Flow) -> None:
+    """`--force` restores the template's files but leaves logs/ and data/ untouched."""
+    root = tmp_path / "research"
+    assert flow("init", str(root), "--no-install") == 0
+    (root / "flows/__init__.py").write_text("# mine\n")
+    (root / "data/README.md").write_text("my data notes\n")
+    (root / "logs/README.md").unlink()
+    (root / "logs/exp1").mkdir()
+    (root / "logs/exp1/result.txt").write_text("precious")
+    assert flow("init", str(root), "--no-install", "--force") == 0
+    assert "PROJ_ROOT" in (root / "flows/__init__.py").read_text()
+    assert (root / "data/README.md").read_text() == "my data notes\n"
+    assert not (root / "logs/README.md").exists()
+    assert (root / "logs/exp1/result.txt").read_text() == "precious"
+
+
+def test_init_adopts_existing_folders_without_touching_contents(
+    tmp_path: Path, flow: Flow, tree: Tree
+) -> None:
+    """`flow init` in a folder that already has data/ and logs/ leaves their contents alone."""
+    root = tmp_path / "research"
+    (root / "data").mkdir(parents=True)
+    (root / "data/raw.csv").write_text("a,b\n")
+    (root / "logs").mkdir()
+    data_before, logs_before = tree(root / "data"), tree(root / "logs")
+    assert flow("init", str(root), "--no-install") == 0
+    assert tree(root / "data") == data_before
+    assert tree(root / "logs") == logs_before
+
+
+def test_bad_flow_dir_name_is_refused(
+    tmp_path: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A flows folder name that cannot be imported exits 2 and creates nothing."""
+    assert flow("init", str(tmp_path / "w"), "--no-install", "--flow-dir-name", "my-flows") == 2
+    err = capsys.readouterr().err
+    assert "`my-flows`" in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "w").exists()
+
+
+def test_conflicting_flow_dir_name_is_refused(
+    tmp_path: Path, flow: Flow, tree: Tree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Re-initialising with another flows folder name than the marker's exits 2, untouched."""
+    root = tmp_path / "research"
+    assert flow("init", str(root), "--no-install") == 0
+    before = tree(root)
+    assert flow("init", str(root), "--no-install", "--flow-dir-name", "experiments") == 2
+    assert "keeps its experiments in `flows`" in capsys.readouterr().err
+    assert tree(root) == before
+
+
+def test_init_on_a_file_is_refused(
+    tmp_path: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow init FILE` exits 2 and leaves the file alone."""
+    file = tmp_path / "notes.txt"
+    file.write_text("x")
+    assert flow("init", str(file), "--no-install") == 2
+    assert "is a file" in capsys.readouterr().err
+    assert file.read_text() == "x"
+
+
+def test_legacy_flow_init_with_flow_dir_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The original `flow_init --flow-dir-name NAME` makes NAME the flows folder of the cwd."""
+    monkeypatch.chdir(tmp_path)
+    assert flow_init_main(["--flow-dir-name", "experiments", "--no-install"]) == 0
+    assert (tmp_path / "experiments/__init__.py").is_file()
+    assert find_workspace(tmp_path).settings.flows_dir == "experiments"
+    assert flow_init_main(["--flow-dir-name", "experiments", "--no-install"]) == 0
+
+
+def test_legacy_flow_init_never_prompts(tmp_path: Path) -> None:
+    """`flow_init` in a folder whose flows/ exists finishes without reading stdin."""
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows/keep.py").write_text("x = 1\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from flows_workspace._cli import flow_init_main as m;"
+            "raise SystemExit(m(['--no-install']))",
+        ],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "flows/keep.py").read_text() == "x = 1\n"
+    assert (tmp_path / "flows/__init__.py").is_file()
