@@ -1,0 +1,136 @@
+"""The `flow` command line: help, one-line errors, FLOWS_DEBUG, list/templates, completion."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+from flows_workspace._cli import main
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from conftest import Flow
+
+
+def _flow_subprocess(
+    *argv: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flows_workspace", *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_lists_every_workspace_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """`flow --help` exits 0 and names init, create, list, templates and uninstall."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("init", "create", "list", "templates", "uninstall"):
+        assert command in out
+
+
+def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
+    """`flow --help` does not import jinja2 or the template machinery."""
+    code = (
+        "import sys\nfrom flows_workspace._cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('jinja2', 'flows_workspace.'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert "jinja2" not in loaded
+    assert "_templates" not in loaded
+    assert "_render" not in loaded
+    assert "_cli" in loaded  # the probe really saw the package's modules
+
+
+def test_user_error_is_one_line(tmp_path: Path) -> None:
+    """A user error prints one `flow: error:` line, no traceback, and exits non-zero."""
+    done = _flow_subprocess("list", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.startswith("flow: error: ")
+    assert done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_flows_debug_shows_the_traceback(tmp_path: Path) -> None:
+    """With FLOWS_DEBUG=1 the same error comes with its traceback."""
+    done = _flow_subprocess("list", cwd=tmp_path, env={"FLOWS_DEBUG": "1"})
+    assert done.returncode != 0
+    assert "Traceback" in done.stderr
+    assert "WorkspaceNotFoundError" in done.stderr
+
+
+def test_bad_name_exit_code_in_a_real_process(tmp_path: Path, flow: Flow) -> None:
+    """The installed command exits 2 on a bad experiment name."""
+    assert flow("init", str(tmp_path), "--no-install") == 0
+    done = _flow_subprocess("create", "my-exp", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert not (tmp_path / "flows/my-exp").exists()
+
+
+def test_list_shows_origin_and_date(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow list` shows each experiment with its template or parent and creation date."""
+    assert flow("create", "exp1") == 0
+    assert flow("create", "exp2", "--from", "exp1") == 0
+    (workspace / "flows/handmade").mkdir()
+    capsys.readouterr()
+    assert flow("list") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["NAME", "ORIGIN", "CREATED"]
+    by_name = {line.split()[0]: line for line in lines[1:]}
+    assert set(by_name) == {"exp1", "exp2", "handmade"}
+    assert "template default (" in by_name["exp1"]
+    assert "fork of exp1" in by_name["exp2"]
+    assert " - " in by_name["handmade"]
+
+
+def test_list_of_empty_workspace_says_how_to_start(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow list` with no experiments points at `flow create`."""
+    assert flow("list") == 0
+    assert "flow create NAME" in capsys.readouterr().out
+
+
+def test_templates_lists_installed_templates(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow templates` lists the default template with its distribution and version."""
+    assert flow("templates") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["NAME", "SOURCE", "VERSION", "DESCRIPTION"]
+    default = next(line for line in lines if line.startswith("default "))
+    assert "flow-templates" in default
+
+
+def test_shell_completion_through_tyro(tmp_path: Path) -> None:
+    """`flow --tyro-print-completion bash` prints a completion script naming the subcommands."""
+    done = _flow_subprocess("--tyro-print-completion", "bash", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "create" in done.stdout
+    assert "init" in done.stdout
+
+
+def test_unknown_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown subcommand exits 2 with tyro's usage message."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
