@@ -69,3 +69,15 @@ def test_unknown_config_name_lists_registered_and_nearest(reg: Registry) -> None
 def test_registry_error_is_reexported() -> None:
     """RegistryError is importable from the package root, the same class."""
     assert config_utils.RegistryError is RegistryError
+
+
+def test_unknown_config_when_only_plain_names_are_registered(reg: Registry) -> None:
+    """With names but no configs registered, a config miss says no config is registered."""
+
+    @reg.register
+    class Plain:
+        pass
+
+    with pytest.raises(UnknownNameError) as caught:
+        reg.config_class("PlainConfig")
+    assert str(caught.value).startswith("`PlainConfig` is not a registered config (no config is")

@@ -194,10 +194,15 @@ def test_strict_registry_raises_on_duplicate() -> None:
     @strict.register(name="clash")
     def one() -> None: ...
 
-    with pytest.raises(RegistryError, match=r"name `clash` is already registered"):
+    with pytest.raises(RegistryError) as caught:
 
         @strict.register(name="clash")
         def two() -> None: ...
+
+    message = str(caught.value)
+    assert message.startswith("The name `clash` is already registered (")
+    assert "a strict registry refuses it" in message
+    assert "replaces" not in message, "nothing was replaced"
 
     assert strict._clsname2cls["clash"] is one
 
@@ -264,6 +269,17 @@ def test_config_never_defined_is_explained(reg: Registry) -> None:
 
     with pytest.raises(UnknownNameError, match=r"`lonelyConfig`, the config of `lonely`"):
         reg.config_class("lonelyConfig")
+
+
+def test_target_whose_config_was_never_defined_says_so(reg: Registry) -> None:
+    """`config_for` a target whose config never appeared names the missing config."""
+
+    @reg.register_with_config
+    class Orphan:
+        pass
+
+    with pytest.raises(UnknownNameError, match=r"^`OrphanConfig`, the config of `Orphan`"):
+        reg.config_for(Orphan)
 
 
 def test_unknown_name_lists_registered_and_nearest(reg: Registry) -> None:
@@ -386,6 +402,42 @@ def test_lazy_import_on_miss(plugin_folder: Path) -> None:
     assert cu_test_holder.REG.configure_submodules(config()).depth == 2
 
 
+CONFIG_MODULE = """
+    from dataclasses import dataclass
+
+    @dataclass
+    class SplitModelConfig:
+        depth: int = 2
+"""
+
+TARGET_MODULE = """
+    from cu_test_split_configs import SplitModelConfig
+    import cu_test_split_holder
+
+    @cu_test_split_holder.REG.register_with_config(config=SplitModelConfig)
+    class SplitModel:
+        def __init__(self, depth):
+            self.depth = depth
+"""
+
+
+def test_build_imports_lazy_modules_for_an_unpaired_config(plugin_folder: Path) -> None:
+    """A config whose target's module was never imported is built after a lazy import."""
+    _write_module(plugin_folder, "cu_test_split_holder", "REG = None\n")
+    _write_module(plugin_folder, "cu_test_split_configs", CONFIG_MODULE)
+    _write_module(plugin_folder, "cu_test_split_models", TARGET_MODULE)
+    import cu_test_split_configs  # type: ignore[import-not-found]
+    import cu_test_split_holder  # type: ignore[import-not-found]
+
+    cu_test_split_holder.REG = Registry(lazy_imports=["cu_test_split_models"])
+    built = cu_test_split_holder.REG.configure_submodules(
+        {"model": cu_test_split_configs.SplitModelConfig(depth=5)}
+    )
+    assert "cu_test_split_models" in sys.modules
+    assert type(built["model"]).__name__ == "SplitModel"
+    assert built["model"].depth == 5
+
+
 def test_lazy_import_that_fails_is_reported(plugin_folder: Path) -> None:
     """A lazy import that cannot be imported raises RegistryError naming the module."""
     reg = Registry(lazy_imports=["cu_test_does_not_exist"])
@@ -452,10 +504,11 @@ def test_broken_entry_point_warns_and_is_skipped(plugin_folder: Path) -> None:
     )
     reg = Registry(entry_point_group="cu_test.broken")
     with (
-        pytest.warns(RegistryWarning, match=r"`bad = cu_test_broken` .* RuntimeError: boom"),
+        pytest.warns(RegistryWarning, match=r"`bad = cu_test_broken` .* RuntimeError: boom") as w,
         pytest.raises(UnknownNameError, match=r"`Missing` is not a registered name"),
     ):
         reg._clsname2cls["Missing"]
+    assert w[0].filename == __file__, "the warning points at the failing lookup"
 
 
 def test_object_without_name_needs_explicit_name(reg: Registry) -> None:

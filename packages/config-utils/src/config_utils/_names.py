@@ -24,7 +24,7 @@ def unknown_name_message(kind: str, name: str, known: Iterable[str], hint: str) 
     names = sorted(known)
     nearest = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
     if not names:
-        registered = "nothing is registered"
+        registered = f"no {kind} is registered"
     elif len(names) > _SHOWN:
         registered = f"registered: {', '.join(names[:_SHOWN])}, … ({len(names)} in all)"
     else:

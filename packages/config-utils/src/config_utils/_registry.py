@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import sys
@@ -292,9 +291,10 @@ class Registry:
             self._builder.forget()
 
     def _duplicate(self, what: str, old: str, new: str) -> None:
+        outcome = "a strict registry refuses it" if self.strict else "it now replaces the old one"
         msg = (
-            f"The {what} is already registered ({old}); {new} now replaces it. "
-            "Register one of them under another name (`name=` / `config_name=`)."
+            f"The {what} is already registered ({old}); {new} is a different object, and "
+            f"{outcome}. Register one of them under another name (`name=` / `config_name=`)."
         )
         if self.strict:
             raise RegistryError(msg)
@@ -404,11 +404,16 @@ class Registry:
             RegistryError: `target` has no config in this registry.
         """
         names = [name for name, obj in list(self._clsname2cls.items()) if obj is target]
+        never_defined: UnknownNameError | None = None
         for name in names:
             config_name = self._clsname2cfgname.get(name)
             if config_name is not None:
-                with contextlib.suppress(UnknownNameError):
+                try:
                     return self.config_class(config_name)
+                except UnknownNameError as exc:  # says which config is missing, and where
+                    never_defined = never_defined or exc
+        if never_defined is not None:
+            raise never_defined
         msg = (
             f"`{_describe(target)}` has no registered config; register it with "
             "`@registry.register_with_config` or `@registry.register_with_generated_config`."
@@ -427,14 +432,23 @@ class Registry:
 
     def _recipe_for(self, config_type: type) -> Recipe | None:
         recipe = self._recipes.get(config_type)
-        if recipe is not None:
-            return recipe
+        if recipe is None:
+            self._pair_late(config_type)
+            recipe = self._recipes.get(config_type)
+        if recipe is None and dataclasses.is_dataclass(config_type) and self._import_on_miss():
+            # A config is often defined apart from its target (configs.py / models.py):
+            # without this, a build would hand back the config unbuilt, silently.
+            self._pair_late(config_type)
+            recipe = self._recipes.get(config_type)
+        return recipe
+
+    def _pair_late(self, config_type: type) -> None:
+        """Pair a config defined after its target, or a re-run definition of a registered one."""
         name = getattr(config_type, "__name__", None)
         if name in self._pending:
             self._resolve(name)
         elif name in self._cfgname2cfg:
             self._adopt_redefinition(name, config_type)
-        return self._recipes.get(config_type)
 
     def _adopt_redefinition(self, config_name: str, config_type: type) -> None:
         """Pair a re-run definition of a registered config (a notebook cell) with its target.
@@ -630,5 +644,5 @@ def _load_entry_points(group: str) -> bool:
                 f"The entry point `{entry_point.name} = {entry_point.value}` (group "
                 f"`{group}`) failed to load: {type(exc).__name__}: {exc}; it was skipped."
             )
-            warnings.warn(msg, RegistryWarning, stacklevel=4)
+            warnings.warn(msg, RegistryWarning, stacklevel=_caller_stacklevel())
     return loaded
