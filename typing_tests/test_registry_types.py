@@ -86,3 +86,17 @@ def not_any() -> None:
     assert not isinstance(head, Model)
     as_partial = functools.partial(build, ModelConfig())
     assert_type(as_partial(), Model)
+
+
+@dataclass
+class UntypedConfig:
+    width: int = 8
+
+
+def refused() -> None:
+    # `build` only takes configs that declare their target; `warn_unused_ignores` (strict)
+    # makes these fail the check if they ever type-checked.
+    build(UntypedConfig())  # type: ignore[arg-type]
+    registry.build(UntypedConfig())  # type: ignore[arg-type]
+    wrong: Head = build(ModelConfig())  # type: ignore[assignment]
+    assert wrong
