@@ -57,6 +57,8 @@ class Builder:
         atoms = _ATOMS
         plan_for = self._plan_for
 
+        # A closure over locals rather than a method: it runs once per node, and local
+        # lookups are what keeps a node at a dict lookup and a call.
         def walk(obj: Any) -> Any:
             kind = type(obj)
             if kind in atoms:
@@ -139,7 +141,7 @@ class Builder:
 
     def _sequence_plan(self, kind: type, construct: Callable[[Any], Any]) -> Plan:
         walk, atoms = self.walk, _ATOMS
-        if kind is list:
+        if kind is list:  # the common case: the comprehension is already the result
 
             def walk_list(obj: Any) -> Any:
                 try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 
 class RegistryError(Exception):
     """Any error the registry reports: a bad registration, an unknown name, a failed build.
@@ -31,3 +34,16 @@ class UnknownNameError(RegistryError, KeyError):
 
 class RegistryWarning(UserWarning):
     """A registration that replaced another object under the same name."""
+
+
+def caller_stacklevel() -> int:
+    """The `stacklevel` that points a warning at the first frame outside config-utils.
+
+    Warnings about a registration or a lookup belong on the user's line that made it,
+    however deep inside config-utils the warning is raised.
+    """
+    here = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and os.path.dirname(frame.f_code.co_filename) == here:
+        frame, level = frame.f_back, level + 1
+    return level

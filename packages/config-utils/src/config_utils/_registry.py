@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 import threading
 import warnings
@@ -11,7 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ._binding import bind
 from ._build import Builder, NodeFailure, Recipe, find_cycle, path_of
-from ._errors import RegistryError, RegistryWarning, UnknownNameError
+from ._errors import RegistryError, RegistryWarning, UnknownNameError, caller_stacklevel
+from ._imports import import_lazily, load_entry_points
 from ._names import unknown_name_message
 
 if TYPE_CHECKING:
@@ -298,7 +298,7 @@ class Registry:
         )
         if self.strict:
             raise RegistryError(msg)
-        warnings.warn(msg, RegistryWarning, stacklevel=_caller_stacklevel())
+        warnings.warn(msg, RegistryWarning, stacklevel=caller_stacklevel())
 
     @overload
     def register_with_generated_config(self, target: _T, /) -> _T: ...
@@ -492,11 +492,11 @@ class Registry:
         with self._lock:
             for module in [m for m in self._lazy_imports if m not in self._imported]:
                 self._imported.add(module)
-                _import_lazily(module)
+                import_lazily(module)
                 imported = True
             if self.entry_point_group and not self._entry_points_loaded:
                 self._entry_points_loaded = True
-                imported = _load_entry_points(self.entry_point_group) or imported
+                imported = load_entry_points(self.entry_point_group) or imported
         return imported
 
     def _missing_name(self, name: str) -> Any:
@@ -595,15 +595,6 @@ class Registry:
             raise RegistryError(msg, path=cycle, original=exc) from None
 
 
-def _caller_stacklevel() -> int:
-    """The `stacklevel` that points a warning at the first frame outside config-utils."""
-    here = os.path.dirname(__file__)
-    frame, level = sys._getframe(1), 1
-    while frame.f_back is not None and os.path.dirname(frame.f_code.co_filename) == here:
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 def _name_of(obj: object) -> str:
     name = getattr(obj, "__name__", None)
     if not isinstance(name, str):
@@ -619,30 +610,3 @@ def _find_class(name: str, frame: FrameType) -> type | None:
         if isinstance(found, type):
             return found
     return None
-
-
-def _import_lazily(module: str) -> None:
-    import importlib
-
-    try:
-        importlib.import_module(module)
-    except ImportError as exc:
-        msg = f"The registry's lazy import `{module}` failed: {exc}. Install it or remove it."
-        raise RegistryError(msg, original=exc) from exc
-
-
-def _load_entry_points(group: str) -> bool:
-    from importlib.metadata import entry_points
-
-    loaded = False
-    for entry_point in entry_points(group=group):
-        try:
-            entry_point.load()
-            loaded = True
-        except Exception as exc:  # a broken plugin must not break every other lookup
-            msg = (
-                f"The entry point `{entry_point.name} = {entry_point.value}` (group "
-                f"`{group}`) failed to load: {type(exc).__name__}: {exc}; it was skipped."
-            )
-            warnings.warn(msg, RegistryWarning, stacklevel=_caller_stacklevel())
-    return loaded
