@@ -84,7 +84,7 @@ def bench_help(repeats: int, scratch: Path) -> tuple[float, float]:
 
 def _cookiecutter_template(workspace: Path, scratch: Path) -> tuple[Path, dict[str, str]]:
     """The `default` template converted to a cookiecutter template; and its context."""
-    from flows_workspace._templates import find_experiment_template
+    from flows_workspace._templates import METADATA_NAME, find_experiment_template
     from flows_workspace._variables import template_variables
     from flows_workspace._workspace import find_workspace
 
@@ -103,9 +103,9 @@ def _cookiecutter_template(workspace: Path, scratch: Path) -> tuple[Path, dict[s
     verbatim = []
     with as_file(template.root) as source:
         for path in sorted(Path(source).rglob("*")):
-            if path.is_dir() or "__pycache__" in path.parts:
-                continue
             relative = path.relative_to(source)
+            if path.is_dir() or "__pycache__" in path.parts or str(relative) == METADATA_NAME:
+                continue
             if path.suffix == ".jinja":
                 target = body / relative.with_suffix("")
                 text = path.read_text(encoding="utf-8")

@@ -32,6 +32,7 @@ CommandT = TypeVar("CommandT", bound=Command)
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `flow`."""
     import dataclasses
+    import inspect
 
     import tyro
 
@@ -42,10 +43,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # One dataclass holding the subcommand, with its help given explicitly, instead of
     # `tyro.extras.subcommand_cli_from_dict` or a bare Union: both make tyro look for
     # help in the source of a generic wrapper and of `typing` itself, which made
-    # `flow --help` take half again as long as a one-dataclass tyro app.
+    # `flow --help` take half again as long as a one-dataclass tyro app. Descriptions are
+    # given too, so tyro need not run its docstring parser on every subcommand.
     subcommand: Any = Union[  # noqa: UP007 - a Union built at run time needs the subscript
         tuple(
-            Annotated[cls, tyro.conf.subcommand(name, prefix_name=False)]
+            Annotated[
+                cls,
+                tyro.conf.subcommand(
+                    name, prefix_name=False, description=inspect.cleandoc(cls.__doc__ or "")
+                ),
+            ]
             for name, cls in commands.items()
         )
     ]

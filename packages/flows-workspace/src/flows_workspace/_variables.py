@@ -1,16 +1,16 @@
 """The variables a template is rendered with.
 
 Built in: `experiment_name` (also `name`), `date` (ISO `YYYY-MM-DD`), `author` (git's
-`user.name`, empty if git is missing) and `flows_package` (the import name of the
+`user.name`, empty if unset) and `flows_package` (the import name of the
 workspace's flows folder). Then the template's declared variables with their defaults,
 then `--var KEY=VALUE` overrides, which may only name declared variables or `author`/`date`.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import os
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError
@@ -72,8 +72,73 @@ def template_variables(
     return values
 
 
-def git_author() -> str:
+def git_author(start: Path | None = None) -> str:
+    """The author's name as git knows it, or an empty string.
+
+    `GIT_AUTHOR_NAME`, else `user.name` from the repository config of `start` (default:
+    the current directory), the user's `~/.gitconfig`, `$XDG_CONFIG_HOME/git/config`
+    and the system `/etc/gitconfig`, in git's precedence. The files are read directly:
+    running `git config` cost `flow create` a sixth of its time. Only when a config file
+    uses `[include]` (which this reader does not follow) is git itself asked.
+    """
+    from_env = os.environ.get("GIT_AUTHOR_NAME", "").strip()
+    if from_env:
+        return from_env
+    includes = False
+    for config in _git_config_files(start or Path.cwd()):
+        try:
+            text = config.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        includes = includes or "[include" in text
+        name = _user_name(text)
+        if name is not None:
+            return name
+    return _ask_git() if includes else ""
+
+
+def _git_config_files(start: Path) -> list[Path]:
+    """Git config files, most specific first."""
+    files = []
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / ".git").is_dir():
+            files.append(folder / ".git" / "config")
+            break
+    home = Path.home()
+    files.append(home / ".gitconfig")
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(home / ".config")
+    files.append(Path(xdg) / "git" / "config")
+    files.append(Path("/etc/gitconfig"))
+    return files
+
+
+def _user_name(text: str) -> str | None:
+    """The last `name` in a `[user]` section of git config `text` (git's rule), if any."""
+    section = ""
+    found = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            section = line[1:].split("]", 1)[0].strip().lower()
+            line = line.split("]", 1)[1].strip() if "]" in line else ""
+            if not line:
+                continue
+        key, equals, value = line.partition("=")
+        if section == "user" and equals and key.strip().lower() == "name":
+            value = value.split(" #", 1)[0].split(" ;", 1)[0].strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            found = value
+    return found
+
+
+def _ask_git() -> str:
     """`git config user.name`, or an empty string when git or the setting is missing."""
+    import shutil
+    import subprocess
+
     git = shutil.which("git")
     if git is None:
         return ""
