@@ -552,3 +552,38 @@ def test_config_name_taken_by_another_pair_warns_once(reg: Registry) -> None:
     assert len(caught) == 1
     assert "The config `GaugeConfig` is already registered" in str(caught[0].message)
     assert reg.configure_submodules(newer(1)) == 101
+
+
+def test_config_not_defined_yet_claimed_twice_warns(reg: Registry) -> None:
+    """Two different targets naming the same not-yet-defined config warn, as a defined one does."""
+
+    @reg.register_with_config("SharedLaterConfig")
+    def first(x: int) -> str:
+        return "first"
+
+    with pytest.warns(RegistryWarning, match=r"config `SharedLaterConfig` \(not defined yet\)"):
+
+        @reg.register_with_config("SharedLaterConfig")
+        def second(x: int) -> str:
+            return "second"
+
+    @dataclass
+    class SharedLaterConfig:
+        x: int
+
+    assert reg.configure_submodules(SharedLaterConfig(1)) == "second"
+
+
+def test_strict_registry_refuses_a_second_claim_on_a_later_config() -> None:
+    """A strict registry raises when a not-yet-defined config is claimed by another target."""
+    strict = Registry(strict=True)
+
+    @strict.register_with_config("ClaimedConfig")
+    def first(x: int) -> None: ...
+
+    with pytest.raises(RegistryError, match=r"a strict registry refuses it"):
+
+        @strict.register_with_config("ClaimedConfig")
+        def second(x: int) -> None: ...
+
+    assert strict._cfgname2clsname["ClaimedConfig"] == "first"

@@ -232,6 +232,7 @@ class Registry:
             config = _find_class(config_name, frame)
         with self._lock:
             if config is None:
+                self._check_pending_claim(config_name, target)
                 self._add_name(target_name, target)
                 in_body = frame.f_code.co_name != "<module>"
                 self._pending[config_name] = _Pending(
@@ -281,6 +282,15 @@ class Registry:
                 partial or bool(binding.missing), instantiate,
             )  # fmt: skip
             self._builder.forget()
+
+    def _check_pending_claim(self, config_name: str, target: object) -> None:
+        """Warn (or raise) when a config not defined yet is claimed by a different target."""
+        previous = self._pending.get(config_name)
+        if previous is not None and not _same_definition(previous.target, target):
+            self._duplicate(
+                f"config `{config_name}` (not defined yet)", _describe(previous.target),
+                _describe(target),
+            )  # fmt: skip
 
     def _add_name(self, name: str, obj: object) -> None:
         with self._lock:
