@@ -265,3 +265,34 @@ def test_legacy_flow_create_copy_from_and_copy_to_dir(workspace: Path, tmp_path:
     record = read_record(elsewhere / "exp2")
     assert record is not None
     assert record.parent == "exp1"
+
+
+def test_author_comes_from_git_config(
+    workspace: Path, flow: Flow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `author` variable is `user.name` from the user's git config."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text('[core]\n\tname = no\n[user]\n\tname = "Ada Lovelace"\n')
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("GIT_AUTHOR_NAME", raising=False)
+    assert flow("create", "exp1") == 0
+    record = read_record(workspace / "flows/exp1")
+    assert record is not None
+    assert record.variables["author"] == "Ada Lovelace"
+
+
+def test_missing_git_means_empty_author(
+    workspace: Path, flow: Flow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without git or any git config, `flow create` works and the author is empty."""
+    monkeypatch.setenv("HOME", str(tmp_path / "nohome"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "nohome"))
+    monkeypatch.setenv("PATH", str(tmp_path / "nobin"))
+    monkeypatch.setattr("flows_workspace._variables.SYSTEM_GIT_CONFIG", tmp_path / "nosystem")
+    monkeypatch.delenv("GIT_AUTHOR_NAME", raising=False)
+    assert flow("create", "exp1") == 0
+    record = read_record(workspace / "flows/exp1")
+    assert record is not None
+    assert record.variables["author"] == ""

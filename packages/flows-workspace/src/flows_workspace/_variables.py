@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 OVERRIDABLE_BUILTINS = ("author", "date")
+SYSTEM_GIT_CONFIG = Path("/etc/gitconfig")
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
@@ -108,7 +109,7 @@ def _git_config_files(start: Path) -> list[Path]:
     files.append(home / ".gitconfig")
     xdg = os.environ.get("XDG_CONFIG_HOME") or str(home / ".config")
     files.append(Path(xdg) / "git" / "config")
-    files.append(Path("/etc/gitconfig"))
+    files.append(SYSTEM_GIT_CONFIG)
     return files
 
 
