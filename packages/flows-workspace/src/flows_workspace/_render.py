@@ -39,28 +39,42 @@ def render_template(template: Template, destination: Path, variables: Mapping[st
     Caches (`__pycache__`, `.ipynb_checkpoints`, `*.pyc`) and the template's
     `template.toml` are left out. Existing files in `destination` are never overwritten.
 
+    Every file is rendered before any is written, so a template error writes nothing.
+
     Raises:
         BadInputError: a `.jinja` file uses a variable that is not defined.
-        FlowsError: a `.jinja` file is not valid Jinja2, two files render to the same
-            path, or a file already exists in `destination`.
+        FlowsError: a `.jinja` file is not valid Jinja2 or not UTF-8, two files render to
+            the same path, or a file already exists in `destination`.
     """
     if not destination.is_dir():
         msg = f"cannot render template `{template.name}` into `{destination}`: not a folder"
         raise FlowsError(msg)
+    # Render everything before writing anything, so a bad template writes nothing.
+    outputs: dict[tuple[str, ...], bytes] = {}
     environment = None
     for source, parts in _walk(template.root, ()):
         if parts == (METADATA_NAME,):
             continue
         if parts[-1].endswith(JINJA_SUFFIX):
-            if environment is None:
-                environment = _environment()
-            name = parts[-1][: -len(JINJA_SUFFIX)]
+            environment = environment or _environment()
             data = _render_one(environment, template, source, parts, variables)
-            target = destination.joinpath(*parts[:-1], name)
+            parts = (*parts[:-1], parts[-1][: -len(JINJA_SUFFIX)])
         else:
             data = source.read_bytes()
-            target = destination.joinpath(*parts)
-        _write_new(target, data, template, parts)
+        if parts in outputs:
+            msg = (
+                f"template `{template.name}` (from {template.source}) has both `{'/'.join(parts)}` "
+                f"and `{'/'.join(parts)}{JINJA_SUFFIX}`; keep one of them"
+            )
+            raise FlowsError(msg)
+        outputs[parts] = data
+    for parts in outputs:
+        _refuse_existing(destination.joinpath(*parts), template, parts)
+    for parts, data in outputs.items():
+        target = destination.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("xb") as stream:
+            stream.write(data)
 
 
 def _walk(
@@ -118,13 +132,10 @@ def _render_one(
     return rendered.encode("utf-8")
 
 
-def _write_new(target: Path, data: bytes, template: Template, parts: tuple[str, ...]) -> None:
+def _refuse_existing(target: Path, template: Template, parts: tuple[str, ...]) -> None:
     if target.exists() or target.is_symlink():
         msg = (
             f"template `{template.name}`: `{'/'.join(parts)}` would overwrite `{target}`; "
-            "render into an empty folder (or remove the duplicate from the template)"
+            "render into an empty folder"
         )
         raise FlowsError(msg)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("xb") as stream:
-        stream.write(data)
