@@ -98,18 +98,20 @@ def loads(config_type: type[_T], text: str, *, registry: Registry | None = None)
 
 
 def save(config: object, path: Path, *, registry: Registry | None = None) -> None:
-    """Write `config` to the file `path` (whole or not at all: temp file, then rename)."""
+    """Write `config` to the file `path` whole or not at all (temp file, then rename)."""
     import os
-    import tempfile
+    import secrets
 
     text = dumps(config, registry=registry)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    # os.open with 0o666 honours the umask, unlike tempfile.mkstemp (always 0600).
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

@@ -1,3 +1,36 @@
 """The flow command and run-time helpers for managing many ML experiments in one workspace."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flows_workspace._reproduce import parse_config as parse_config
+    from flows_workspace._run_record import Run as Run
+    from flows_workspace._run_record import RunTerminated as RunTerminated
+    from flows_workspace._run_record import record_run as record_run
+
 __version__ = "0.7.0"
+
+# Run helpers are imported on first use, so `import flows_workspace` (and `flow --help`)
+# stays light.
+_LAZY = {
+    "parse_config": "flows_workspace._reproduce",
+    "record_run": "flows_workspace._run_record",
+    "Run": "flows_workspace._run_record",
+    "RunTerminated": "flows_workspace._run_record",
+}
+
+__all__ = ["Run", "RunTerminated", "__version__", "parse_config", "record_run"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module `flows_workspace` has no attribute `{name}`"
+        raise AttributeError(msg)
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

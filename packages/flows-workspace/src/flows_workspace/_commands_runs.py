@@ -1,5 +1,114 @@
-"""Subcommands that read the record of runs (placeholder, being built)."""
+"""Subcommands that read the record of runs: `flow runs`, `flow show`, `flow diff`.
+
+Runs are found by reading the run folders under the workspace's logs folder; there is
+no database. Implementations are imported inside `run()` to keep `flow --help` light.
+"""
 
 from __future__ import annotations
 
-RUN_COMMANDS: dict[str, type] = {}
+from dataclasses import dataclass
+from typing import Annotated
+
+import tyro
+
+
+@dataclass(frozen=True)
+class Runs:
+    """List recorded runs: id, status, start, duration, commit (`*`: uncommitted changes), changes.
+
+    CHANGES are the config values that differ from the experiment's defaults.
+    """
+
+    experiment: Annotated[str | None, tyro.conf.Positional, tyro.conf.arg(metavar="EXPERIMENT")] = (
+        None
+    )
+    """Only this experiment's runs (default: all)."""
+    json: bool = False
+    """Print a JSON list (one object per run, with its config) instead of a table."""
+
+    def run(self) -> None:
+        """Print the runs, oldest first."""
+        import json
+
+        from flows_workspace._run_table import RUNS_HEADER, run_row, run_summary
+        from flows_workspace._runs_index import find_runs
+        from flows_workspace._table import print_table
+        from flows_workspace._workspace import find_workspace
+
+        workspace = find_workspace()
+        runs = find_runs(workspace.logs_root, self.experiment)
+        if self.json:
+            print(json.dumps([run_summary(run) for run in runs], indent=2, ensure_ascii=False))
+            return
+        if not runs:
+            where = f"experiment `{self.experiment}`" if self.experiment else "this workspace"
+            print(f"no runs of {where} in {workspace.logs_root}")
+            return
+        rows = [run_row(run, with_experiment=self.experiment is None) for run in runs]
+        print_table(RUNS_HEADER, rows)
+
+
+@dataclass(frozen=True)
+class Show:
+    """Show one run: status, times, command, commit, host, files and its config."""
+
+    run_ref: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN")]
+    """A run folder, a run id (or its start) or EXPERIMENT/RUN_ID."""
+    json: bool = False
+    """Print the manifest and config as JSON."""
+
+    def run(self) -> None:
+        """Print the run's record."""
+        import json
+
+        from flows_workspace._run_table import show_lines
+        from flows_workspace._runs_index import find_run
+        from flows_workspace._workspace import find_workspace
+
+        run = find_run(find_workspace().logs_root, self.run_ref)
+        if self.json:
+            record = {"dir": str(run.dir), "manifest": run.manifest, "config": run.config_data()}
+            print(json.dumps(record, indent=2, ensure_ascii=False))
+            return
+        print("\n".join(show_lines(run)))
+
+
+@dataclass(frozen=True)
+class Diff:
+    """Show the config values that differ between two runs."""
+
+    run_a: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN_A")]
+    """The first run (folder, id, id start or EXPERIMENT/RUN_ID)."""
+    run_b: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN_B")]
+    """The second run."""
+    json: bool = False
+    """Print a JSON object: key -> [value in RUN_A, value in RUN_B] (null when absent)."""
+
+    def run(self) -> None:
+        """Print one line per differing config value."""
+        import json
+
+        from flows_workspace._config_diff import MISSING, differences
+        from flows_workspace._run_table import diff_rows
+        from flows_workspace._runs_index import find_run
+        from flows_workspace._table import print_table
+        from flows_workspace._workspace import find_workspace
+
+        logs_root = find_workspace().logs_root
+        a, b = find_run(logs_root, self.run_a), find_run(logs_root, self.run_b)
+        if self.json:
+            changed = differences(a.config_data(), b.config_data())
+            plain = {
+                key: [None if old is MISSING else old, None if new is MISSING else new]
+                for key, old, new in changed
+            }
+            print(json.dumps(plain, indent=2, ensure_ascii=False))
+            return
+        rows = diff_rows(a, b)
+        if not rows:
+            print(f"the configs of `{a.id}` and `{b.id}` are the same")
+            return
+        print_table(("KEY", a.id, b.id), rows)
+
+
+RUN_COMMANDS: dict[str, type] = {"runs": Runs, "show": Show, "diff": Diff}

@@ -1,0 +1,114 @@
+"""What git says about the code a run uses: commit, dirty flag, uncommitted changes.
+
+Every call tolerates a missing `git` or a folder outside any repository (the answer is
+then `None`). `GIT_OPTIONAL_LOCKS=0` keeps `git status` from taking the index lock, so
+runs never get in the way of a commit being made at the same time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class GitState:
+    """The state of the repository holding a run's code."""
+
+    root: str
+    """The repository's top-level folder."""
+    commit: str | None
+    """`HEAD`'s full hash; None in a repository without commits."""
+    dirty: bool
+    """Whether tracked files differ from `HEAD` or untracked files exist (run folders aside)."""
+    untracked: list[str] = field(default_factory=list)
+    """Untracked, not ignored files, relative to `root`."""
+    patch: str = ""
+    """`git diff HEAD --binary` of the uncommitted changes to tracked files."""
+
+    def summary(self) -> dict[str, object]:
+        """The manifest's `git` entry (the patch itself goes to its own file)."""
+        return {
+            "root": self.root,
+            "commit": self.commit,
+            "dirty": self.dirty,
+            "untracked": self.untracked,
+        }
+
+
+def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        return subprocess.run(
+            [git, "-C", str(folder), *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def current_commit(folder: Path) -> str | None:
+    """`HEAD`'s hash for the repository holding `folder`, or None (no git, repo or commit)."""
+    done = _git(folder, "rev-parse", "--verify", "--quiet", "HEAD")
+    if done is None or done.returncode != 0:
+        return None
+    return done.stdout.strip() or None
+
+
+def git_state(folder: Path, *, exclude: Path | None = None) -> GitState | None:
+    """The state of the repository holding `folder`, or None when there is none.
+
+    Args:
+        folder: A folder inside the repository.
+        exclude: A folder whose changes do not count (the workspace's logs, which a
+            run itself writes to).
+    """
+    top = _git(folder, "rev-parse", "--show-toplevel")
+    if top is None or top.returncode != 0:
+        return None
+    root = Path(top.stdout.strip())
+    pathspec = [":(top)"]
+    if exclude is not None:
+        try:
+            relative = exclude.resolve().relative_to(root.resolve())
+        except ValueError:
+            relative = None
+        if relative is not None and relative.parts:
+            pathspec.append(f":(top,exclude){relative.as_posix()}")
+    commit = current_commit(folder)
+    status = _git(
+        folder, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspec
+    )
+    entries = _status_entries(status.stdout if status and status.returncode == 0 else "")
+    untracked = [path for code, path in entries if code == "??"]
+    patch = ""
+    if commit is not None and len(entries) > len(untracked):
+        diff = _git(folder, "diff", "HEAD", "--binary", "--", *pathspec)
+        patch = diff.stdout if diff is not None and diff.returncode == 0 else ""
+    return GitState(str(root), commit, bool(entries), untracked, patch)
+
+
+def _status_entries(output: str) -> list[tuple[str, str]]:
+    """`(code, path)` pairs of `git status --porcelain=v1 -z` output."""
+    entries: list[tuple[str, str]] = []
+    tokens = iter(output.split("\0"))
+    for token in tokens:
+        if len(token) < 4:  # "XY path" needs at least 4 characters
+            continue
+        code, path = token[:2], token[3:]
+        entries.append((code, path))
+        if code[0] in "RC":  # a rename or copy is followed by its source path
+            next(tokens, None)
+    return entries

@@ -1,0 +1,145 @@
+"""`parse_config`: the command line of an experiment's `run.py`, able to restart from a run.
+
+`--from-run PATH` (a run folder or its `config.json`) loads that run's config as the
+starting point; every other flag is applied on top by tyro. When the code's git commit
+differs from the one the run recorded, one line on stderr says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import weakref
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+from flows_workspace._manifest import CONFIG_NAME, PATCH_NAME, read_manifest
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from config_utils import Registry
+
+_T = TypeVar("_T")
+
+FROM_RUN_FLAG = "--from-run"
+FROM_RUN_HELP = (
+    f"{FROM_RUN_FLAG} PATH starts from the config of a previous run (its folder or its "
+    f"{CONFIG_NAME}); further flags change it."
+)
+
+# Which parsed configs came from which run, so that `record_run` can note it. Weak keys:
+# the entry goes with the config. Configs that cannot be weakly referenced are not noted.
+_SOURCES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def parse_config(
+    config_type: type[_T],
+    *,
+    args: Sequence[str] | None = None,
+    description: str | None = None,
+    registry: Registry | None = None,
+    prog: str | None = None,
+) -> _T:
+    """Parse the command line into a `config_type`, starting from a run's config if asked.
+
+    Args:
+        config_type: The experiment's config dataclass.
+        args: The arguments (default: `sys.argv[1:]`).
+        description: Help text (default: the dataclass's docstring); a note about
+            `--from-run` is added.
+        registry: Registry naming union members in config files (default: the default one).
+        prog: Program name in messages.
+
+    Returns:
+        The config; a bad `--from-run` exits with status 2 and a one-line message.
+    """
+    import tyro
+
+    arguments = list(sys.argv[1:] if args is None else args)
+    source, rest = split_from_run(arguments, prog)
+    help_text = f"{description or (config_type.__doc__ or '').strip()}\n\n{FROM_RUN_HELP}".strip()
+    if source is None:
+        return tyro.cli(config_type, args=rest, description=help_text, prog=prog)
+    config_file = _config_file(Path(source), prog)
+    start = _load(config_type, config_file, registry, prog)
+    _warn_if_commit_changed(config_file.parent, prog)
+    config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
+    with contextlib.suppress(TypeError):  # a config that cannot be weakly referenced
+        _SOURCES[config] = str(config_file.parent.resolve())
+    return config
+
+
+def source_run_of(config: object) -> str | None:
+    """The folder of the run `config` was started from by `parse_config`, if any."""
+    try:
+        return _SOURCES.get(config)
+    except TypeError:
+        return None
+
+
+def split_from_run(arguments: list[str], prog: str | None) -> tuple[str | None, list[str]]:
+    """Take `--from-run PATH` (or `--from-run=PATH`) out of `arguments`."""
+    source: str | None = None
+    rest: list[str] = []
+    items = iter(arguments)
+    for item in items:
+        if item == "--":
+            rest.extend([item, *items])
+            break
+        if item == FROM_RUN_FLAG:
+            value = next(items, None)
+            if value is None:
+                _exit(prog, f"`{FROM_RUN_FLAG}` needs a run folder or config file")
+            source = value
+        elif item.startswith(f"{FROM_RUN_FLAG}="):
+            source = item.partition("=")[2]
+        else:
+            rest.append(item)
+    return source, rest
+
+
+def _config_file(source: Path, prog: str | None) -> Path:
+    candidate = source / CONFIG_NAME if source.is_dir() else source
+    if not candidate.is_file():
+        what = "has no" if source.is_dir() else "is not a run folder or a"
+        _exit(prog, f"`{source}` {what} `{CONFIG_NAME}`; pass a run folder under logs/")
+    return candidate
+
+
+def _load(
+    config_type: type[_T], config_file: Path, registry: Registry | None, prog: str | None
+) -> _T:
+    from config_utils.serialization import SerializationError, load
+
+    try:
+        return load(config_type, config_file, registry=registry)
+    except SerializationError as error:
+        _exit(prog, f"cannot start from `{config_file}`: {error.message}")
+
+
+def _warn_if_commit_changed(run_dir: Path, prog: str | None) -> None:
+    from flows_workspace._git_state import current_commit
+
+    manifest = read_manifest(run_dir) or {}
+    git = manifest.get("git") or {}
+    recorded = git.get("commit")
+    if not recorded:
+        return
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    code_folder = Path(main_file).resolve().parent if main_file else Path.cwd()
+    now = current_commit(code_folder)
+    if now == recorded:
+        return
+    dirty = f" with uncommitted changes (see {run_dir / PATCH_NAME})" if git.get("dirty") else ""
+    current = now[:12] if now else "no git commit"
+    print(
+        f"{prog or Path(sys.argv[0]).name}: warning: run `{run_dir.name}` ran at commit "
+        f"{recorded[:12]}{dirty}; the code is now at {current}, so results may differ",
+        file=sys.stderr,
+    )
+
+
+def _exit(prog: str | None, message: str) -> NoReturn:
+    print(f"{prog or Path(sys.argv[0]).name}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)

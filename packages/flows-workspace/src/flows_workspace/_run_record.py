@@ -1,0 +1,276 @@
+"""`record_run`: give one run of an experiment its own folder and keep its record there.
+
+Start-up stays cheap (a few milliseconds): the folder, config and a first manifest are
+written at once; the slow facts (git state and patch, the list of installed
+distributions) are gathered by a background thread that adds them to the manifest
+while the run goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flows_workspace._manifest import (
+    CONFIG_NAME,
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    MANIFEST_FORMAT,
+    PATCH_NAME,
+    RUNNING,
+    STDERR_NAME,
+    STDOUT_NAME,
+    write_atomically,
+    write_manifest,
+)
+from flows_workspace._run_id import new_run_id
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from types import FrameType
+
+    from config_utils import Registry
+
+    from flows_workspace._workspace import Workspace
+
+_BACKGROUND_JOIN_SECONDS = 60.0
+
+
+class RunTerminated(SystemExit):
+    """Raised inside a recorded run when the process receives SIGTERM.
+
+    A `SystemExit` (code 143, as a shell reports a SIGTERM death), so `except Exception`
+    in the experiment does not swallow it and Python exits without a traceback.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(128 + signal.SIGTERM)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run in progress: where it writes and what it is called."""
+
+    dir: Path
+    """The run folder, `LOGS_ROOT/<experiment>/<id>/`: write results here."""
+    id: str
+    """The run id (sorts by start time)."""
+    experiment: str
+    """The experiment's name (its folder under the flows folder)."""
+    workspace: Workspace = field(repr=False)
+    """The workspace the run belongs to."""
+
+
+@contextlib.contextmanager
+def record_run(
+    config: object,
+    script: str | os.PathLike[str],
+    *,
+    registry: Registry | None = None,
+    capture_output: bool = True,
+) -> Iterator[Run]:
+    """Record one run of the experiment whose `run.py` is `script`.
+
+    Creates `LOGS_ROOT/<experiment>/<run-id>/`, writes the config and a manifest before
+    the body runs, tees stdout/stderr into the folder, and on exit records how the run
+    ended: finished, failed (with the exception's summary) or interrupted (Ctrl-C or
+    SIGTERM). Exceptions propagate unchanged.
+
+    Args:
+        config: The resolved config (a dataclass tree); saved before anything is built.
+        script: The experiment's `__file__`; its folder names the experiment and the
+            workspace is found above it.
+        registry: Registry naming the config's union members (default: the default one).
+        capture_output: Copy stdout and stderr into the run folder.
+
+    Raises:
+        WorkspaceNotFoundError: no `flows.toml` above `script`.
+        SerializationError: the config cannot be saved (e.g. an unregistered config in a
+            union field); nothing is left behind.
+    """
+    from config_utils.serialization import dumps
+
+    from flows_workspace._workspace import find_workspace
+
+    started = datetime.now(timezone.utc)
+    script_path = Path(script).resolve()
+    experiment = script_path.parent.name
+    workspace = find_workspace(script_path.parent)
+    config_text = dumps(config, registry=registry)  # before the folder: a bad config leaves none
+    run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
+    run = Run(run_dir, run_id, experiment, workspace)
+    write_atomically(run_dir / CONFIG_NAME, config_text)
+    record = _Record(run_dir, _first_manifest(run, config, script_path, started, registry))
+    record.write()
+    background = threading.Thread(
+        target=record.add_slow_facts,
+        args=(script_path.parent, workspace.logs_root),
+        name="flows-run-facts",
+        daemon=True,
+    )
+    background.start()
+    outcome: dict[str, Any] = {"status": FINISHED}
+    error_text = ""
+    try:
+        with _sigterm_raises(), _maybe_tee(run_dir, enabled=capture_output):
+            try:
+                yield run
+            except BaseException as error:
+                outcome = _outcome_of(error)
+                if outcome["status"] == FAILED:
+                    error_text = "".join(traceback.format_exception(error))
+                raise
+    finally:
+        background.join(_BACKGROUND_JOIN_SECONDS)
+        if error_text and capture_output:
+            # Python prints the traceback after the tee is gone: keep a copy in the log.
+            with (run_dir / STDERR_NAME).open("a", encoding="utf-8") as log:
+                log.write(error_text)
+        record.finish(outcome)
+
+
+def _make_run_dir(experiment_logs: Path, started: datetime) -> tuple[Path, str]:
+    """Create a fresh run folder; `mkdir` fails if the name exists, so the folder is ours."""
+    experiment_logs.mkdir(parents=True, exist_ok=True)
+    while True:
+        run_id = new_run_id(started)
+        run_dir = experiment_logs / run_id
+        try:
+            run_dir.mkdir()
+        except FileExistsError:
+            continue
+        return run_dir, run_id
+
+
+def _first_manifest(
+    run: Run, config: object, script: Path, started: datetime, registry: Registry | None
+) -> dict[str, Any]:
+    from flows_workspace._environment import machine_facts, recorded_environment
+    from flows_workspace._reproduce import source_run_of
+
+    config_type = type(config)
+    return {
+        "format": MANIFEST_FORMAT,
+        "run_id": run.id,
+        "experiment": run.experiment,
+        "status": RUNNING,
+        "started": started.isoformat(),
+        "ended": None,
+        "duration_seconds": None,
+        "error": None,
+        "interrupted_by": None,
+        "argv": list(sys.argv),
+        "cwd": os.getcwd(),
+        "script": str(script),
+        "workspace": str(run.workspace.root),
+        "pid": os.getpid(),
+        "from_run": source_run_of(config),
+        "config_type": f"{config_type.__module__}.{config_type.__qualname__}",
+        "default_config": _default_config_data(config_type, registry),
+        **machine_facts(),
+        "environment": recorded_environment(),
+        "details_recorded": False,
+        "git": None,
+        "distributions": None,
+    }
+
+
+def _default_config_data(config_type: type, registry: Registry | None) -> Any:
+    """The experiment's default config as plain data, or None if it needs arguments."""
+    from config_utils.serialization import to_data
+
+    try:
+        return to_data(config_type(), registry=registry)
+    except Exception:  # no defaults is a normal case, not a failure of the run
+        return None
+
+
+class _Record:
+    """The manifest of one run, rewritten whole whenever something is added."""
+
+    def __init__(self, run_dir: Path, manifest: dict[str, Any]) -> None:
+        self.run_dir = run_dir
+        self.manifest = manifest
+        self.lock = threading.Lock()
+
+    def write(self) -> None:
+        with self.lock:
+            write_manifest(self.run_dir, self.manifest)
+
+    def add_slow_facts(self, code_folder: Path, logs_root: Path) -> None:
+        """Git state (and patch) and installed distributions; runs in a background thread."""
+        from flows_workspace._environment import installed_distributions
+        from flows_workspace._git_state import git_state
+
+        state = git_state(code_folder, exclude=logs_root)
+        if state is not None and state.patch:
+            write_atomically(self.run_dir / PATCH_NAME, state.patch)
+        distributions = installed_distributions()
+        with self.lock:
+            self.manifest["git"] = None if state is None else state.summary()
+            self.manifest["distributions"] = distributions
+            self.manifest["details_recorded"] = True
+            write_manifest(self.run_dir, self.manifest)
+
+    def finish(self, outcome: dict[str, Any]) -> None:
+        ended = datetime.now(timezone.utc)
+        with self.lock:
+            started = datetime.fromisoformat(self.manifest["started"])
+            self.manifest.update(outcome)
+            self.manifest["ended"] = ended.isoformat()
+            self.manifest["duration_seconds"] = round((ended - started).total_seconds(), 6)
+            write_manifest(self.run_dir, self.manifest)
+
+
+def _outcome_of(error: BaseException) -> dict[str, Any]:
+    """The manifest's status entries for a run that ended by `error`."""
+    if isinstance(error, RunTerminated):
+        return {"status": INTERRUPTED, "interrupted_by": "SIGTERM"}
+    if isinstance(error, KeyboardInterrupt):
+        return {"status": INTERRUPTED, "interrupted_by": "SIGINT"}
+    if isinstance(error, SystemExit) and error.code in (None, 0):
+        return {"status": FINISHED}
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
+    message = str(error)
+    return {
+        "status": FAILED,
+        "error": {"type": type(error).__qualname__, "message": message, "where": where},
+    }
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While active, SIGTERM raises `RunTerminated` in the main thread; then the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise RunTerminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _maybe_tee(run_dir: Path, *, enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    from flows_workspace._tee import tee_output
+
+    with tee_output(run_dir / STDOUT_NAME, run_dir / STDERR_NAME):
+        yield

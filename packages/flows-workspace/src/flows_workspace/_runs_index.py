@@ -1,0 +1,138 @@
+"""Find recorded runs by reading the run folders under the workspace's logs folder."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flows_workspace._errors import BadInputError
+from flows_workspace._manifest import RUNNING, read_config_data, read_manifest
+from flows_workspace._run_id import RUN_ID_PATTERN
+
+DIED = "died"
+"""Shown for a run still marked running whose process (on this host) is gone."""
+
+
+@dataclass(frozen=True)
+class RecordedRun:
+    """A run folder with its manifest."""
+
+    dir: Path
+    manifest: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        """The run id (the folder's name)."""
+        return self.dir.name
+
+    @property
+    def experiment(self) -> str:
+        """The experiment the run belongs to (the parent folder's name)."""
+        return self.dir.parent.name
+
+    @property
+    def status(self) -> str:
+        """The recorded status; `died` for a `running` run whose process no longer exists."""
+        status = str(self.manifest.get("status", "?"))
+        if status == RUNNING and not self._process_alive():
+            return DIED
+        return status
+
+    @property
+    def started(self) -> datetime | None:
+        """When the run started."""
+        return _time(self.manifest.get("started"))
+
+    @property
+    def ended(self) -> datetime | None:
+        """When the run ended, if it did."""
+        return _time(self.manifest.get("ended"))
+
+    def config_data(self) -> Any:
+        """The run's config as plain data (None when missing)."""
+        return read_config_data(self.dir)
+
+    def _process_alive(self) -> bool:
+        pid = self.manifest.get("pid")
+        if self.manifest.get("hostname") != socket.gethostname() or not isinstance(pid, int):
+            return True  # cannot tell from here
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True  # exists, owned by someone else
+        return True
+
+
+def find_runs(logs_root: Path, experiment: str | None = None) -> list[RecordedRun]:
+    """Every run under `logs_root` (or of one experiment), oldest first.
+
+    Folders without a readable manifest are skipped: they are not runs, or a run
+    that is just starting.
+    """
+    if experiment is not None:
+        experiment_dirs = [logs_root / experiment]
+    else:
+        experiment_dirs = sorted(p for p in _subfolders(logs_root) if not p.name.startswith("."))
+    runs = []
+    for experiment_dir in experiment_dirs:
+        for run_dir in _subfolders(experiment_dir):
+            if not RUN_ID_PATTERN.match(run_dir.name):
+                continue
+            manifest = read_manifest(run_dir)
+            if manifest is not None:
+                runs.append(RecordedRun(run_dir, manifest))
+    return sorted(runs, key=lambda run: (run.id, run.experiment))
+
+
+def find_run(logs_root: Path, reference: str) -> RecordedRun:
+    """The run `reference` names: a run folder, `EXPERIMENT/RUN_ID`, a run id or its prefix.
+
+    Raises:
+        BadInputError: no run, or several runs, match.
+    """
+    path = Path(reference)
+    if path.is_dir():
+        manifest = read_manifest(path)
+        if manifest is None:
+            msg = f"`{reference}` is not a run folder (it has no readable manifest.json)"
+            raise BadInputError(msg)
+        return RecordedRun(path, manifest)
+    experiment, _, run_id = reference.rpartition("/")
+    matches = [
+        run
+        for run in find_runs(logs_root, experiment or None)
+        if run.id.startswith(run_id) and run_id
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        msg = (
+            f"no run `{reference}` in `{logs_root}`; give a run folder, a run id (or its "
+            "start) or EXPERIMENT/RUN_ID; `flow runs` lists them"
+        )
+        raise BadInputError(msg)
+    shown = ", ".join(f"`{run.experiment}/{run.id}`" for run in matches[:5])
+    msg = f"`{reference}` matches {len(matches)} runs ({shown}); give more of the id"
+    raise BadInputError(msg)
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        return [entry for entry in folder.iterdir() if entry.is_dir()]
+    except OSError:
+        return []
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
