@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import tyro
 
+from ._errors import RegistryError
+from .registry import registry as default_registry
+
 if TYPE_CHECKING:
     from ._registry import Registry
 
@@ -73,13 +76,9 @@ def registered_subcommands(base: type, *, registry: Registry | None = None) -> A
     """
 
     def union() -> Any:
-        from .registry import registry as default
-
-        source = registry if registry is not None else default
+        source = registry if registry is not None else default_registry
         configs = source.configs_for(base)
         if not configs:
-            from ._errors import RegistryError
-
             msg = (
                 f"No registered config builds `{base.__qualname__}` or a subclass of it; "
                 "register one with `@registry.register_with_config`, or import its module."
