@@ -44,7 +44,7 @@ def build(config: Configures[_Target_co], *, registry: Registry | None = None) -
             target raised.
     """
     if registry is None:
-        from .registry import registry as default
+        from .registry import registry as default  # here: that module imports this one
 
         return default.build(config)
     return registry.build(config)
