@@ -8,7 +8,12 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
+import tyro
 from flows_workspace._cli import main
+from flows_workspace._commands_workspace import Create
+from flows_workspace._fast_parse import parse_plain_create
+from hypothesis import given
+from hypothesis import strategies as st
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -134,3 +139,65 @@ def test_unknown_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     with pytest.raises(SystemExit) as exit_info:
         main(["frobnicate"])
     assert exit_info.value.code == 2
+
+
+TOKENS = [
+    "exp1",
+    "exp2",
+    "",
+    "a b",
+    "--template",
+    "minimal",
+    "--var",
+    "k=v",
+    "k=",
+    "=v",
+    "--from",
+    "--help",
+    "-h",
+    "--template=x",
+    "--var=k=v",
+    "-x",
+    "--",
+    "create",
+]
+
+
+@given(st.lists(st.sampled_from(TOKENS), max_size=7))
+def test_plain_create_parser_agrees_with_tyro(tokens: list[str]) -> None:
+    """Whenever the tyro-free `flow create` parser answers, tyro parses the same command."""
+    argv = ["create", *tokens]
+    plain = parse_plain_create(argv)
+    if plain is None:
+        return
+    parsed = tyro.cli(Create, args=tokens, console_outputs=False)
+    assert (parsed.name, parsed.template, tuple(parsed.var), parsed.from_) == (
+        plain.name,
+        plain.template,
+        plain.var,
+        plain.from_,
+    )
+
+
+def test_plain_create_parser_answers_the_common_forms() -> None:
+    """The fast parser handles the plain forms (so the property above is not vacuous)."""
+    plain = parse_plain_create(["create", "exp1", "--var", "a=1", "--var", "b=2"])
+    assert plain is not None
+    assert plain.var == ("a=1", "b=2")
+    assert parse_plain_create(["create", "exp2", "--from", "exp1"]) is not None
+    assert parse_plain_create(["create", "exp1", "--help"]) is None
+    assert parse_plain_create(["create", "--template=x", "exp1"]) is None
+
+
+def test_plain_create_does_not_import_tyro(workspace: Path) -> None:
+    """A plain `flow create` runs without importing tyro."""
+    code = (
+        "import sys\nfrom flows_workspace._cli import main\n"
+        "code = main(['create', 'exp1'])\n"
+        "print(code, 'tyro' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=workspace, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "0 False"
+    assert (workspace / "flows/exp1").is_dir()

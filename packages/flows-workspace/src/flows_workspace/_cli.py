@@ -31,6 +31,16 @@ CommandT = TypeVar("CommandT", bound=Command)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `flow`."""
+    from flows_workspace._fast_parse import parse_plain_create
+
+    plain = parse_plain_create(sys.argv[1:] if argv is None else argv)
+    if plain is not None:
+        return _run(lambda: plain)
+    return _run(_tyro_parser(argv))
+
+
+def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
+    """A function parsing `argv` into one of the `flow` subcommands with tyro."""
     import dataclasses
     import inspect
 
@@ -59,11 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = dataclasses.make_dataclass(
         "Flow", [("command", Annotated[subcommand, tyro.conf.arg(name="", help="")])]
     )
-    return _run(
-        lambda: cast(
-            "Command",
-            tyro.cli(root, prog="flow", description=DESCRIPTION, args=argv).command,
-        )
+    return lambda: cast(
+        "Command", tyro.cli(root, prog="flow", description=DESCRIPTION, args=argv).command
     )
 
 

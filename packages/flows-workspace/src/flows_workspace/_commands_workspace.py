@@ -73,26 +73,9 @@ class Create:
 
     def run(self) -> None:
         """Create the experiment and print where it is."""
-        from flows_workspace._errors import BadInputError
-        from flows_workspace._workspace import find_workspace
+        from flows_workspace._create import run_create
 
-        workspace = find_workspace()
-        if self.from_ is not None:
-            if self.template is not None or self.var:
-                msg = "`--from` copies an experiment; it takes no `--template` or `--var`"
-                raise BadInputError(msg)
-            target = _fork(self.from_, self.name, workspace.flows_root)
-        else:
-            from flows_workspace._create import create_from_template
-
-            target = create_from_template(
-                workspace,
-                self.name,
-                parent_dir=workspace.flows_root,
-                template_name=self.template or workspace.settings.default_template,
-                assignments=tuple(map(str, self.var)),
-            )
-        print(f"created experiment `{self.name}` at {target}")
+        run_create(self.name, template=self.template, assignments=self.var, from_=self.from_)
 
 
 @dataclass(frozen=True)
@@ -211,7 +194,9 @@ class LegacyCreate:
         parent_dir = self.copy_to_dir or (workspace.flows_root if workspace else Path("."))
         parent_dir = parent_dir.absolute()
         if self.copy_from is not None:
-            target = _fork(str(self.copy_from), self.name, parent_dir)
+            from flows_workspace._create import fork_named
+
+            target = fork_named(str(self.copy_from), self.name, parent_dir)
             print(f"Copied experiment from {self.copy_from} to {target}")
             return
         from flows_workspace._create import create_from_template
@@ -221,16 +206,6 @@ class LegacyCreate:
             workspace, self.name, parent_dir=parent_dir, template_name=template
         )
         print(f"Created experiment from template `{template}` at {target}")
-
-
-def _fork(source: str, name: str, parent_dir: Path) -> Path:
-    """Fork `source`: a path, or the name of an experiment beside the new one."""
-    from flows_workspace._create import fork_experiment
-
-    path = Path(source)
-    if not path.exists() and (parent_dir / source).is_dir():
-        path = parent_dir / source
-    return fork_experiment(path, name, parent_dir=parent_dir)
 
 
 WORKSPACE_COMMANDS: dict[str, type] = {

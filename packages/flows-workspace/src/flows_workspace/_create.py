@@ -40,6 +40,42 @@ TEST_HOOK_VARIABLE = "FLOWS_TEST_CREATE_HOOK"
 sleeps there, so a test can kill a real `flow create` mid-way."""
 
 
+def run_create(
+    name: str, *, template: str | None, assignments: Sequence[str], from_: str | None
+) -> None:
+    """`flow create`: make experiment `name` in the current workspace and say where.
+
+    Raises:
+        BadInputError: any bad input; nothing is written.
+        WorkspaceNotFoundError: not inside a workspace.
+    """
+    from flows_workspace._workspace import find_workspace
+
+    workspace = find_workspace()
+    if from_ is not None:
+        if template is not None or assignments:
+            msg = "`--from` copies an experiment; it takes no `--template` or `--var`"
+            raise BadInputError(msg)
+        target = fork_named(from_, name, workspace.flows_root)
+    else:
+        target = create_from_template(
+            workspace,
+            name,
+            parent_dir=workspace.flows_root,
+            template_name=template or workspace.settings.default_template,
+            assignments=[str(item) for item in assignments],
+        )
+    print(f"created experiment `{name}` at {target}")
+
+
+def fork_named(source: str, name: str, parent_dir: Path) -> Path:
+    """Fork `source`: a path, or the name of an experiment in `parent_dir`."""
+    path = Path(source)
+    if not path.exists() and (parent_dir / source).is_dir():
+        path = parent_dir / source
+    return fork_experiment(path, name, parent_dir=parent_dir)
+
+
 def create_from_template(
     workspace: Workspace | None,
     name: str,
