@@ -445,6 +445,21 @@ def test_lazy_import_that_fails_is_reported(plugin_folder: Path) -> None:
         reg.config_class("AnythingConfig")
 
 
+def test_failed_lazy_import_is_reported_at_every_miss(plugin_folder: Path) -> None:
+    """A lazy import that failed once (even where a miss is only a False) fails again later."""
+    reg = Registry(lazy_imports=["cu_test_does_not_exist"])
+
+    @dataclass
+    class UnpairedConfig:
+        a: int
+
+    assert not reg.is_registered_config(UnpairedConfig)
+    with pytest.raises(RegistryError, match=r"lazy import `cu_test_does_not_exist` failed"):
+        reg.config_class("AnythingConfig")
+    with pytest.raises(RegistryError, match=r"lazy import `cu_test_does_not_exist` failed"):
+        reg.configure_submodules(UnpairedConfig(1))
+
+
 def test_entry_point_group_is_loaded_on_miss(plugin_folder: Path) -> None:
     """A module announced in the registry's entry-point group is imported on a miss."""
     _write_module(plugin_folder, "cu_test_holder2", "REG = None\n")

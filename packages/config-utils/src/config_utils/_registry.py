@@ -501,8 +501,12 @@ class Registry:
         imported = False
         with self._lock:
             for module in [m for m in self._lazy_imports if m not in self._imported]:
-                self._imported.add(module)
-                import_lazily(module)
+                self._imported.add(module)  # before importing: the module may look up names
+                try:
+                    import_lazily(module)
+                except RegistryError:
+                    self._imported.discard(module)  # report it at every miss, not only the first
+                    raise
                 imported = True
             if self.entry_point_group and not self._entry_points_loaded:
                 self._entry_points_loaded = True
