@@ -171,3 +171,18 @@ def test_legacy_flow_init_never_prompts(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "flows/keep.py").read_text() == "x = 1\n"
     assert (tmp_path / "flows/__init__.py").is_file()
+
+
+def test_init_sweeps_staging_of_a_killed_init(tmp_path: Path, flow: Flow) -> None:
+    """A staging folder left by a killed `flow init` (dead pid) is removed by the next run."""
+    root = tmp_path / "research"
+    root.mkdir()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (root / f".flow-init.{dead}/flows").mkdir(parents=True)
+    assert flow("init", str(root), "--no-install") == 0
+    assert not list(root.glob(".flow-init.*"))

@@ -16,6 +16,8 @@ from flows_workspace._install import DIST_INFO, DIST_NAME, FINDER_MODULE, PTH_NA
 if TYPE_CHECKING:
     from conftest import ScratchEnv
 
+pytestmark = pytest.mark.slow  # every test here makes a virtual environment
+
 REPO = Path(__file__).resolve().parents[3]
 PACKAGES = ("config-utils", "flow-templates", "flows-workspace")
 IMPORT_ROOT = "import flows; print(flows.PROJ_ROOT)"
@@ -175,7 +177,6 @@ def fresh_env(
     return kind, env
 
 
-@pytest.mark.slow
 def test_fresh_environment_end_to_end(fresh_env: tuple[str, Path], tmp_path: Path) -> None:
     """Install, `flow init`, `flow create exp1`, run it into logs/exp1, import flows elsewhere."""
     kind, env = fresh_env

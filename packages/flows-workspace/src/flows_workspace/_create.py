@@ -193,10 +193,10 @@ def _build_atomically(
         raise
 
 
-def sweep_stale_staging(folder: Path) -> None:
-    """Remove staging folders left by `flow create` processes that no longer run."""
-    for staging in folder.glob(f"{STAGING_PREFIX}*"):
-        pid_text = staging.name[len(STAGING_PREFIX) :].split(".", 1)[0]
+def sweep_stale_staging(folder: Path, prefix: str = STAGING_PREFIX) -> None:
+    """Remove staging folders `<prefix><pid>...` whose process no longer runs."""
+    for staging in folder.glob(f"{prefix}*"):
+        pid_text = staging.name[len(prefix) :].split(".", 1)[0]
         if pid_text.isdigit() and not _process_alive(int(pid_text)):
             shutil.rmtree(staging, ignore_errors=True)
 

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
     from flows_workspace._install import InstallOutcome
 
+STAGING_PREFIX = ".flow-init."
+"""The template is rendered into `<root>/.flow-init.<pid>` before files move into place."""
 _FALLBACK_GITIGNORE = """\
 # Results and raw data stay out of git (written by `flow init`).
 /{logs}/*
@@ -177,7 +179,10 @@ def _place_template(
         "author": git_author(),
     }
     renames = {"flows": settings.flows_dir, "logs": settings.logs_dir, "data": settings.data_dir}
-    staging = workspace.root / f".flow-init.{os.getpid()}"
+    from flows_workspace._create import sweep_stale_staging
+
+    sweep_stale_staging(workspace.root, STAGING_PREFIX)
+    staging = workspace.root / f"{STAGING_PREFIX}{os.getpid()}"
     staging.mkdir()
     try:
         render_template(template, staging, variables)
