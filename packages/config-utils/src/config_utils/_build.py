@@ -48,10 +48,10 @@ class NodeFailure(Exception):
 
 
 class Builder:
-    """Builds config trees with per-type plans; `describe` says which types are configs."""
+    """Builds config trees with per-type plans; `recipe_for` says which types are configs."""
 
-    def __init__(self, describe: Callable[[type], Recipe | None]) -> None:
-        self._describe = describe
+    def __init__(self, recipe_for: Callable[[type], Recipe | None]) -> None:
+        self._recipe_for = recipe_for
         plans: dict[type, Plan] = {}
         self._plans = plans
         atoms = _ATOMS
@@ -80,7 +80,7 @@ class Builder:
         return plan
 
     def _make_plan(self, kind: type) -> Plan:
-        recipe = self._describe(kind)
+        recipe = self._recipe_for(kind)
         if recipe is not None and recipe.instantiate:
             return self._config_plan(recipe)
         if dataclasses.is_dataclass(kind):

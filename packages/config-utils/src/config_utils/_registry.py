@@ -261,7 +261,7 @@ class Registry:
                 _same_definition(old_config, config)
                 and (old_target is None or _same_definition(old_target, target))
             ):
-                self._duplicate(
+                self._report_duplicate(
                     f"config `{config_name}`", f"{_describe(old_config)} -> {old_target!r}",
                     f"{_describe(config)} -> {target!r}",
                 )  # fmt: skip
@@ -287,7 +287,7 @@ class Registry:
         """Warn (or raise) when a config not defined yet is claimed by a different target."""
         previous = self._pending.get(config_name)
         if previous is not None and not _same_definition(previous.target, target):
-            self._duplicate(
+            self._report_duplicate(
                 f"config `{config_name}` (not defined yet)", _describe(previous.target),
                 _describe(target),
             )  # fmt: skip
@@ -296,11 +296,11 @@ class Registry:
         with self._lock:
             old = dict.get(self._clsname2cls, name)
             if old is not None and not _same_definition(old, obj):
-                self._duplicate(f"name `{name}`", _describe(old), _describe(obj))
+                self._report_duplicate(f"name `{name}`", _describe(old), _describe(obj))
             self._clsname2cls[name] = obj
             self._builder.forget()
 
-    def _duplicate(self, what: str, old: str, new: str) -> None:
+    def _report_duplicate(self, what: str, old: str, new: str) -> None:
         outcome = "a strict registry refuses it" if self.strict else "it now replaces the old one"
         msg = (
             f"The {what} is already registered ({old}); {new} is a different object, and "
