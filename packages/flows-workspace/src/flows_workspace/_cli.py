@@ -109,4 +109,10 @@ def _run(parse: Callable[[], Command]) -> int:
             raise
         print("flow: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`flow list | head`): stop quietly, as Unix tools do;
+        # stdout goes to devnull so the interpreter's final flush does not complain.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     return 0
