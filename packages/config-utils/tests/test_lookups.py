@@ -81,3 +81,33 @@ def test_unknown_config_when_only_plain_names_are_registered(reg: Registry) -> N
     with pytest.raises(UnknownNameError) as caught:
         reg.config_class("PlainConfig")
     assert str(caught.value).startswith("`PlainConfig` is not a registered config (no config is")
+
+
+def test_instance_instead_of_class_is_explained(reg: Registry) -> None:
+    """Passing a config instance where its class is wanted says to pass `type(config)`."""
+
+    @dataclass
+    class SlipConfig:
+        a: int = 1
+
+    @reg.register_with_config
+    class Slip:
+        def __init__(self, a: int) -> None: ...
+
+    lookups = [reg.config_name, reg.is_registered_config, reg.target_of]
+    for lookup in lookups:
+        with pytest.raises(RegistryError, match=r"takes a config class, not `.*SlipConfig\(a=1\)`"):
+            lookup(SlipConfig())  # type: ignore[arg-type]
+    with pytest.raises(RegistryError, match=r"pass its class: `type\(config\)`"):
+        reg.register_with_config(config=SlipConfig())(Slip)  # type: ignore[call-overload]
+
+
+def test_class_instead_of_name_is_explained(reg: Registry) -> None:
+    """`config_class` given a class instead of its name says which name to pass."""
+
+    @dataclass
+    class NamedConfig:
+        a: int = 1
+
+    with pytest.raises(RegistryError, match=r"registered name \(a `str`\), not .*`NamedConfig`"):
+        reg.config_class(NamedConfig)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ import dataclasses
 import sys
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 
 from ._binding import bind
 from ._build import Builder, NodeFailure, Recipe, find_cycle, path_of
@@ -225,7 +225,11 @@ class Registry:
         target_name = name or _name_of(target)
         if isinstance(config_name, type):
             config, config_name = config_name, None
+        if config_name is not None and not isinstance(config_name, str):
+            _refuse_argument(config_name, "`config_name=`", "the config's name or class")
         if config is not None:
+            if not isinstance(config, type):
+                _refuse_argument(config, "`config=`", "the config class")
             config_name = config.__name__
         config_name = config_name or f"{target_name}Config"
         if config is None:
@@ -366,6 +370,8 @@ class Registry:
         Raises:
             RegistryError: `config_type` is not a registered config.
         """
+        if not isinstance(config_type, type):
+            _refuse_argument(config_type, "`config_name()`", "a config class")
         if self._recipe_for(config_type) is None:
             msg = (
                 f"`{_describe(config_type)}` is not a registered config; pair it with its "
@@ -383,6 +389,8 @@ class Registry:
             UnknownNameError: Nothing is registered under `name`; the message lists what is
                 registered and the nearest names.
         """
+        if not isinstance(name, str):
+            _refuse_argument(name, "`config_class()`", "a config's registered name (a `str`)")
         found = self._cfgname2cfg.get(name)
         if found is None and (self._resolve(name) or self._import_on_miss()):
             self._resolve(name)
@@ -397,6 +405,8 @@ class Registry:
         A config whose pairing is broken (see `register_with_config`) is not registered;
         `config_name` and building report why.
         """
+        if not isinstance(config_type, type):
+            _refuse_argument(config_type, "`is_registered_config()`", "a config class")
         try:
             return self._recipe_for(config_type) is not None
         except RegistryError:
@@ -404,6 +414,8 @@ class Registry:
 
     def target_of(self, config_type: type) -> Callable[..., Any]:
         """The class or function that the registered config `config_type` configures."""
+        if not isinstance(config_type, type):
+            _refuse_argument(config_type, "`target_of()`", "a config class")
         self.config_name(config_type)  # raises with a helpful message when unknown
         return self._recipes[config_type].target
 
@@ -607,6 +619,17 @@ class Registry:
                 "A config must be a tree; copy the shared part instead of nesting it in itself."
             )
             raise RegistryError(msg, path=cycle, original=exc) from None
+
+
+def _refuse_argument(value: object, where: str, wanted: str) -> NoReturn:
+    """Raise for a value of the wrong kind, with a hint for the usual slips."""
+    hint = ""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        hint = " (for a config instance, pass its class: `type(config)`)"
+    elif isinstance(value, type):
+        hint = f" (a class's name is `{value.__name__}`)"
+    msg = f"{where} takes {wanted}, not `{value!r}`{hint}."
+    raise RegistryError(msg)
 
 
 def _name_of(obj: object) -> str:
