@@ -132,8 +132,9 @@ def fiddle_builder(cfg: ModelConfig) -> Callable[[], Any] | None:
 def hydra_builder(cfg: ModelConfig) -> Callable[[], Any] | None:
     """A thunk building the tree with Hydra's `instantiate`, or None when it is missing."""
     try:
-        from hydra.utils import instantiate
-        from omegaconf import OmegaConf
+        # Optional, like fiddle: the ignores keep mypy quiet where it is not installed.
+        from hydra.utils import instantiate  # type: ignore[import-not-found,unused-ignore]
+        from omegaconf import OmegaConf  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return None
     here = __name__
