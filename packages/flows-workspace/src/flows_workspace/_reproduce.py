@@ -7,9 +7,7 @@ differs from the one the run recorded, one line on stderr says so.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -28,9 +26,9 @@ FROM_RUN_HELP = (
     f"{CONFIG_NAME}); further flags change it."
 )
 
-# Which parsed configs came from which run, so that `record_run` can note it. Weak keys:
-# the entry goes with the config. Configs that cannot be weakly referenced are not noted.
-_SOURCES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+# The last config parsed from a run, and that run's folder, so that `record_run` can note
+# it. Matched by identity: configs are usually unhashable dataclasses.
+_last_from_run: tuple[object, str] | None = None
 
 
 def parse_config(
@@ -65,17 +63,16 @@ def parse_config(
     start = _load(config_type, config_file, registry, prog)
     _warn_if_commit_changed(config_file.parent, prog)
     config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
-    with contextlib.suppress(TypeError):  # a config that cannot be weakly referenced
-        _SOURCES[config] = str(config_file.parent.resolve())
+    global _last_from_run  # noqa: PLW0603 - one slot of process state, set only here
+    _last_from_run = (config, str(config_file.parent.resolve()))
     return config
 
 
 def source_run_of(config: object) -> str | None:
     """The folder of the run `config` was started from by `parse_config`, if any."""
-    try:
-        return _SOURCES.get(config)
-    except TypeError:
-        return None
+    if _last_from_run is not None and _last_from_run[0] is config:
+        return _last_from_run[1]
+    return None
 
 
 def split_from_run(arguments: list[str], prog: str | None) -> tuple[str | None, list[str]]:
@@ -115,7 +112,7 @@ def _load(
     try:
         return load(config_type, config_file, registry=registry)
     except SerializationError as error:
-        _exit(prog, f"cannot start from `{config_file}`: {error.message}")
+        _exit(prog, f"cannot start from {error.message}")  # the message starts with the file
 
 
 def _warn_if_commit_changed(run_dir: Path, prog: str | None) -> None:

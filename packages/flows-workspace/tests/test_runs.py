@@ -1,0 +1,514 @@
+"""Recorded runs end to end: real experiment scripts in real subprocesses, real git repos."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from flows_workspace._cli import main as flow_main
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+EXPERIMENT = '''
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+
+from config_utils.registry import registry
+from flows_workspace import RunTerminated, parse_config, record_run
+
+
+@dataclass
+class MLPConfig:
+    layers: int = 2
+
+
+@registry.register_with_config
+class MLP:
+    def __init__(self, layers: int) -> None:
+        self.layers = layers
+
+
+@dataclass
+class CNNConfig:
+    channels: int = 8
+
+
+@registry.register_with_config
+class CNN:
+    def __init__(self, channels: int) -> None:
+        self.channels = channels
+
+
+@dataclass
+class RunConfig:
+    """Train a model."""
+
+    lr: float = 0.1
+    steps: int = 3
+    model: MLPConfig | CNNConfig = field(default_factory=MLPConfig)
+    fail: bool = False
+    wait: bool = False
+
+
+if __name__ == "__main__":
+    config = parse_config(RunConfig)
+    try:
+        with record_run(config, __file__) as run:
+            print(f"run-dir={run.dir}", flush=True)
+            print("to stderr", file=sys.stderr, flush=True)
+            os.system("echo from a child process")
+            if config.fail:
+                raise ValueError("loss is nan")
+            if config.wait:
+                print("ready", flush=True)
+                time.sleep(60)
+    except RunTerminated:
+        restored = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        print(f"handler restored: {restored}", file=sys.stderr, flush=True)
+        raise
+'''
+
+RAISE_LINE = EXPERIMENT.split("\n").index('                raise ValueError("loss is nan")') + 1
+
+MINIMAL = """
+from dataclasses import dataclass
+
+from flows_workspace import record_run
+
+
+@dataclass
+class Config:
+    x: int = 1
+
+
+with record_run(Config(), __file__) as run:
+    print(run.id)
+"""
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in `root` with a fixed identity and no global config."""
+    done = subprocess.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A workspace (flows.toml + flows/train/run.py) that is a git repo with one commit."""
+    root = tmp_path / "ws"
+    (root / "flows" / "train").mkdir(parents=True)
+    (root / "flows.toml").write_text("", encoding="utf-8")
+    (root / "flows" / "train" / "run.py").write_text(EXPERIMENT, encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "first")
+    return root
+
+
+def run_script(
+    ws: Path, *args: str, env: dict[str, str] | None = None, experiment: str = "train"
+) -> subprocess.CompletedProcess[str]:
+    """Run an experiment's run.py in a subprocess from the workspace root."""
+    return subprocess.run(
+        [sys.executable, str(ws / "flows" / experiment / "run.py"), *args],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+
+
+def run_dirs(ws: Path, experiment: str = "train") -> list[Path]:
+    """The run folders of an experiment, oldest first."""
+    folder = ws / "logs" / experiment
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def manifest(run_dir: Path) -> dict[str, Any]:
+    """The parsed manifest of a run folder."""
+    data: dict[str, Any] = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    return data
+
+
+def config_of(run_dir: Path) -> dict[str, Any]:
+    """The parsed config file of a run folder."""
+    data: dict[str, Any] = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    return data
+
+
+def flow(ws: Path, *argv: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Run `flow ARGV` in this process with the workspace as the current directory."""
+    monkeypatch.chdir(ws)
+    return flow_main(list(argv))
+
+
+def test_run_writes_config_manifest_patch_and_logs(ws: Path) -> None:
+    """A run of a dirty tree gets a folder with config, full manifest, patch and both logs."""
+    run_py = ws / "flows" / "train" / "run.py"
+    run_py.write_text(run_py.read_text(encoding="utf-8") + "# tweak\n", encoding="utf-8")
+    (ws / "notes.txt").write_text("new", encoding="utf-8")
+    env = {
+        "CUDA_VISIBLE_DEVICES": "1",
+        "SLURM_JOB_ID": "77",
+        "SLURM_AUTH_TOKEN": "x",
+        "API_KEY": "y",
+    }
+    done = run_script(ws, "--lr", "0.5", "model:cnn-config", "--model.channels", "4", env=env)
+    assert done.returncode == 0, done.stderr
+    [run_dir] = run_dirs(ws)
+    assert f"run-dir={run_dir}" in done.stdout  # still shown on the terminal
+    assert "from a child process" in done.stdout
+    assert {p.name for p in run_dir.iterdir()} == {
+        "config.json",
+        "manifest.json",
+        "uncommitted.patch",
+        "stdout.log",
+        "stderr.log",
+    }
+    assert config_of(run_dir) == {
+        "lr": 0.5,
+        "steps": 3,
+        "model": {"@type": "CNNConfig", "channels": 4},
+        "fail": False,
+        "wait": False,
+    }
+    stdout_log = (run_dir / "stdout.log").read_text(encoding="utf-8")
+    assert f"run-dir={run_dir}" in stdout_log
+    assert "from a child process" in stdout_log  # captured at the file-descriptor level
+    assert "to stderr" in (run_dir / "stderr.log").read_text(encoding="utf-8")
+    record = manifest(run_dir)
+    assert record["run_id"] == run_dir.name
+    assert record["experiment"] == "train"
+    assert record["status"] == "finished"
+    assert record["argv"][1:] == ["--lr", "0.5", "model:cnn-config", "--model.channels", "4"]
+    assert record["cwd"] == str(ws)
+    assert record["ended"] >= record["started"]
+    assert record["git"]["commit"] == git(ws, "rev-parse", "HEAD")
+    assert record["git"]["dirty"] is True
+    assert record["git"]["untracked"] == ["notes.txt"]  # the run's own logs do not count
+    assert record["environment"] == {"CUDA_VISIBLE_DEVICES": "1", "SLURM_JOB_ID": "77"}
+    assert record["distributions"]["flows-workspace"]
+    assert record["python"]["version"] == ".".join(map(str, sys.version_info[:3]))
+    assert record["hostname"]
+    assert record["default_config"]["model"] == {"@type": "MLPConfig", "layers": 2}
+    patch = (run_dir / "uncommitted.patch").read_text(encoding="utf-8")
+    assert "+# tweak" in patch
+    assert (run_dir / "config.json").stat().st_mode & 0o044  # readable by others (umask)
+
+
+def test_clean_tree_has_no_patch_and_no_repo_is_tolerated(ws: Path, tmp_path: Path) -> None:
+    """A clean tree records dirty=false and writes no patch; outside git, `git` is null."""
+    done = run_script(ws)
+    assert done.returncode == 0, done.stderr
+    [run_dir] = run_dirs(ws)
+    assert manifest(run_dir)["git"]["dirty"] is False
+    assert not (run_dir / "uncommitted.patch").exists()
+
+    plain = tmp_path / "plain"
+    (plain / "flows" / "train").mkdir(parents=True)
+    (plain / "flows.toml").write_text("", encoding="utf-8")
+    (plain / "flows" / "train" / "run.py").write_text(EXPERIMENT, encoding="utf-8")
+    done = run_script(plain, env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    [run_dir] = run_dirs(plain)
+    record = manifest(run_dir)
+    assert record["status"] == "finished"
+    assert record["git"] is None
+    assert record["details_recorded"] is True
+
+
+def test_flow_runs_lists_runs_with_changes(
+    ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow runs` shows id, status, commit and the values that differ from the defaults."""
+    assert run_script(ws, "--lr", "0.5").returncode == 0
+    assert run_script(ws, "--fail").returncode == 1
+    first, second = run_dirs(ws)
+    assert flow(ws, "runs", monkeypatch=monkeypatch) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["RUN", "STATUS", "START", "DURATION", "COMMIT", "CHANGES"]
+    commit = git(ws, "rev-parse", "HEAD")[:8]
+    assert lines[1].startswith(f"train/{first.name}  finished")
+    assert lines[1].endswith(f"{commit}  lr=0.5")
+    assert lines[2].startswith(f"train/{second.name}  failed")
+    assert lines[2].endswith("fail=true")
+
+    assert flow(ws, "runs", "train", "--json", monkeypatch=monkeypatch) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [item["run_id"] for item in listed] == [first.name, second.name]
+    assert listed[0]["changes"] == {"lr": 0.5}
+    assert listed[1]["error"] == {
+        "type": "ValueError",
+        "message": "loss is nan",
+        "where": f"{ws / 'flows' / 'train' / 'run.py'}:{RAISE_LINE}",
+    }
+    assert flow(ws, "runs", "other", monkeypatch=monkeypatch) == 0
+    assert capsys.readouterr().out.startswith("no runs of experiment `other`")
+
+
+def test_rerun_from_folder_reproduces_config_and_overrides_one_value(
+    ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--from-run` restores the exact config; a flag on top changes only that value."""
+    assert (
+        run_script(ws, "--lr", "0.5", "model:cnn-config", "--model.channels", "4").returncode == 0
+    )
+    [original] = run_dirs(ws)
+    again = run_script(ws, "--from-run", str(original))
+    assert again.returncode == 0, again.stderr
+    assert "warning" not in again.stderr  # same commit
+    changed = run_script(ws, "--from-run", str(original / "config.json"), "--steps", "7")
+    assert changed.returncode == 0, changed.stderr
+    _, rerun, override = run_dirs(ws)
+    assert config_of(rerun) == config_of(original)
+    assert config_of(override) == {**config_of(original), "steps": 7}
+    assert manifest(rerun)["from_run"] == str(original)
+
+    assert flow(ws, "diff", original.name, override.name, monkeypatch=monkeypatch) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == [f"steps  3{' ' * (len(original.name) + 1)}7"]
+    assert flow(ws, "diff", original.name, rerun.name, "--json", monkeypatch=monkeypatch) == 0
+    assert json.loads(capsys.readouterr().out) == {}
+
+
+def test_rerun_warns_when_the_commit_changed(ws: Path) -> None:
+    """Starting from a run recorded at another commit prints one warning line with both commits."""
+    assert run_script(ws).returncode == 0
+    [original] = run_dirs(ws)
+    old = git(ws, "rev-parse", "HEAD")
+    (ws / "README.md").write_text("changed\n", encoding="utf-8")
+    git(ws, "add", "README.md")
+    git(ws, "commit", "-qm", "second")
+    again = run_script(ws, "--from-run", str(original))
+    assert again.returncode == 0, again.stderr
+    warnings = [line for line in again.stderr.splitlines() if "warning" in line]
+    assert warnings == [
+        f"run.py: warning: run `{original.name}` ran at commit {old[:12]}; the code is now "
+        f"at {git(ws, 'rev-parse', 'HEAD')[:12]}, so results may differ"
+    ]
+
+
+def test_config_file_naming_unknown_type_or_removed_field_fails_with_path(ws: Path) -> None:
+    """A config file with an unregistered type or a removed field fails naming the path."""
+    assert run_script(ws).returncode == 0
+    [original] = run_dirs(ws)
+    config_file = original / "config.json"
+    data = config_of(original)
+    data["model"]["@type"] = "TransformerConfig"
+    config_file.write_text(json.dumps(data), encoding="utf-8")
+    done = run_script(ws, "--from-run", str(original))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert f"run.py: error: cannot start from {config_file}: config.model: unknown " in done.stderr
+    assert "`TransformerConfig` is not a registered config" in done.stderr
+    assert "registered: " in done.stderr
+    assert "CNNConfig" in done.stderr
+    assert "MLPConfig" in done.stderr
+
+    data["model"] = {"@type": "MLPConfig", "layers": 2, "dropout": 0.1}
+    config_file.write_text(json.dumps(data), encoding="utf-8")
+    done = run_script(ws, "--from-run", str(original))
+    assert done.returncode == 2
+    assert "config.model.dropout: `MLPConfig` has no field `dropout`" in done.stderr
+    assert len(run_dirs(ws)) == 1  # no run started
+
+    done = run_script(ws, "--from-run", str(ws / "nowhere"))
+    assert done.returncode == 2
+    assert "is not a run folder or a `config.json`" in done.stderr
+
+
+def test_32_processes_started_together_get_32_folders(ws: Path) -> None:
+    """Runs starting in the same second never share a folder."""
+    (ws / "flows" / "many").mkdir()
+    (ws / "flows" / "many" / "run.py").write_text(MINIMAL, encoding="utf-8")
+    script = str(ws / "flows" / "many" / "run.py")
+    processes = [
+        subprocess.Popen(
+            [sys.executable, script],
+            cwd=ws,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(32)
+    ]
+    outputs = [process.communicate(timeout=300) for process in processes]
+    assert [process.returncode for process in processes] == [0] * 32, outputs[0][1]
+    folders = run_dirs(ws, "many")
+    assert len(folders) == 32
+    assert {out.strip() for out, _ in outputs} == {folder.name for folder in folders}
+    assert {manifest(folder)["status"] for folder in folders} == {"finished"}
+
+
+def test_failing_run_is_recorded_as_failed(ws: Path) -> None:
+    """An exception in the run marks it failed with its summary and keeps the traceback."""
+    done = run_script(ws, "--fail")
+    assert done.returncode == 1
+    assert "ValueError: loss is nan" in done.stderr  # Python still reports it
+    [run_dir] = run_dirs(ws)
+    record = manifest(run_dir)
+    assert record["status"] == "failed"
+    assert record["error"]["type"] == "ValueError"
+    assert record["error"]["message"] == "loss is nan"
+    assert record["ended"] is not None
+    assert "ValueError: loss is nan" in (run_dir / "stderr.log").read_text(encoding="utf-8")
+
+
+def _start_waiting(ws: Path) -> tuple[subprocess.Popen[str], Path]:
+    process = subprocess.Popen(
+        [sys.executable, str(ws / "flows" / "train" / "run.py"), "--wait"],
+        cwd=ws,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.strip() == "ready":
+            break
+    [run_dir] = run_dirs(ws)
+    return process, run_dir
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_marks_the_run_interrupted_and_restores_the_handler(ws: Path) -> None:
+    """SIGTERM ends the run as interrupted by SIGTERM, exit code 143, old handler back."""
+    process, run_dir = _start_waiting(ws)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert "handler restored: True" in stderr
+    record = manifest(run_dir)
+    assert record["status"] == "interrupted"
+    assert record["interrupted_by"] == "SIGTERM"
+    assert record["ended"] is not None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_marks_the_run_interrupted(ws: Path) -> None:
+    """Ctrl-C (SIGINT) ends the run as interrupted by SIGINT."""
+    process, run_dir = _start_waiting(ws)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert manifest(run_dir)["status"] == "interrupted"
+    assert manifest(run_dir)["interrupted_by"] == "SIGINT"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_killed_run_shows_as_died(
+    ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run killed without a chance to record its end is listed as `died`, not running."""
+    process, run_dir = _start_waiting(ws)
+    process.kill()
+    process.communicate(timeout=60)
+    assert manifest(run_dir)["status"] == "running"
+    assert flow(ws, "runs", "--json", monkeypatch=monkeypatch) == 0
+    assert json.loads(capsys.readouterr().out)[0]["status"] == "died"
+
+
+def test_flow_show_prints_the_record_and_rejects_unknown_runs(
+    ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow show` prints status, commit and config; an unknown run is a one-line error."""
+    assert run_script(ws, "--steps", "5").returncode == 0
+    [run_dir] = run_dirs(ws)
+    assert flow(ws, "show", f"train/{run_dir.name[:15]}", monkeypatch=monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert f"run:          train/{run_dir.name}" in out
+    assert "status:       finished" in out
+    assert f"commit:       {git(ws, 'rev-parse', 'HEAD')[:8]}" in out
+    assert "changes:      steps=5" in out
+    assert '"steps": 5' in out
+    assert flow(ws, "show", str(run_dir), "--json", monkeypatch=monkeypatch) == 0
+    assert json.loads(capsys.readouterr().out)["config"]["steps"] == 5
+    assert flow(ws, "show", "nope", monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("flow: error: no run `nope` in ")
+    assert err.count("\n") == 1
+
+
+def test_started_run_is_listed_while_running(
+    ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run in progress is listed as running, with its commit once the details are in."""
+    process, run_dir = _start_waiting(ws)
+    try:
+        deadline = time.monotonic() + 60
+        while not manifest(run_dir)["details_recorded"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert flow(ws, "runs", "--json", monkeypatch=monkeypatch) == 0
+        [listed] = json.loads(capsys.readouterr().out)
+        assert listed["status"] == "running"
+        assert listed["commit"] == git(ws, "rev-parse", "HEAD")
+    finally:
+        process.kill()
+        process.communicate(timeout=60)
+
+
+def test_unsaveable_config_leaves_no_run_folder(ws: Path) -> None:
+    """A config that cannot be saved fails before any folder is made."""
+    script = textwrap.dedent(
+        """
+        from dataclasses import dataclass
+        from config_utils.serialization import SerializationError
+        from flows_workspace import record_run
+
+        @dataclass
+        class A:
+            x: int = 1
+
+        @dataclass
+        class B:
+            y: int = 2
+
+        @dataclass
+        class Config:
+            part: A | B
+
+        try:
+            with record_run(Config(B()), __file__):
+                pass
+        except SerializationError as error:
+            print(error)
+        """
+    )
+    (ws / "flows" / "bad").mkdir()
+    (ws / "flows" / "bad" / "run.py").write_text(script, encoding="utf-8")
+    done = run_script(ws, experiment="bad")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("config.part: `B` fills a field typed `A | B`")
+    assert not (ws / "logs" / "bad").exists() or not run_dirs(ws, "bad")

@@ -1,0 +1,126 @@
+"""The pieces of recorded runs: run ids, recorded environment, config differences, git status."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from flows_workspace import parse_config
+from flows_workspace._config_diff import MISSING, changes_text, differences, flatten
+from flows_workspace._environment import recorded_environment
+from flows_workspace._git_state import _status_entries
+from flows_workspace._reproduce import split_from_run
+from flows_workspace._run_id import RUN_ID_PATTERN, new_run_id, run_id_time
+
+
+def test_run_ids_sort_by_start_time_and_differ_within_a_microsecond() -> None:
+    """Ids of later starts sort later; ids of the same instant still differ."""
+    start = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+    ids = [new_run_id(start + timedelta(microseconds=step)) for step in (0, 1, 999_999, 10**7)]
+    assert ids == sorted(ids)
+    same = {new_run_id(start) for _ in range(200)}
+    assert len(same) == 200
+    assert all(RUN_ID_PATTERN.match(run_id) for run_id in same)
+    assert run_id_time(ids[0]) == start
+    assert run_id_time("not-a-run") is None
+
+
+def test_environment_allow_list_never_records_secrets() -> None:
+    """Only allow-listed names are kept, and credential-like names never are."""
+    environ = {
+        "CUDA_VISIBLE_DEVICES": "0,1",
+        "OMP_NUM_THREADS": "4",
+        "SLURM_JOB_ID": "12",
+        "SLURM_AUTH_TOKEN": "t",
+        "SLURM_SECRET_KEY": "k",
+        "AWS_SECRET_ACCESS_KEY": "s",
+        "HOME": "/root",
+        "PATH": "/bin",
+    }
+    assert recorded_environment(environ) == {
+        "CUDA_VISIBLE_DEVICES": "0,1",
+        "OMP_NUM_THREADS": "4",
+        "SLURM_JOB_ID": "12",
+    }
+
+
+def test_flatten_names_leaves_by_path_and_types_by_their_field() -> None:
+    """Nested data flattens to dotted paths; `@type` becomes the value of its field."""
+    data = {"lr": 0.1, "model": {"@type": "MLPConfig", "layers": [{"w": 1}, 2]}, "tags": []}
+    assert flatten(data) == {
+        "lr": 0.1,
+        "model": "MLPConfig",
+        "model.layers[0].w": 1,
+        "model.layers[1]": 2,
+        "tags": [],
+    }
+
+
+def test_differences_report_changed_added_and_removed_leaves() -> None:
+    """Changed values, a switched config type and its fields show up; equal ones do not."""
+    before = {"lr": 0.1, "flag": True, "model": {"@type": "MLPConfig", "layers": 2}}
+    after = {"lr": 0.5, "flag": 1, "model": {"@type": "CNNConfig", "channels": 8}}
+    assert differences(before, after) == [
+        ("lr", 0.1, 0.5),
+        ("flag", True, 1),
+        ("model", "MLPConfig", "CNNConfig"),
+        ("model.layers", 2, MISSING),
+        ("model.channels", MISSING, 8),
+    ]
+    assert changes_text(before, after) == "lr=0.5 flag=1 model=CNNConfig model.channels=8"
+    assert changes_text(None, {"a": "x y"}) == 'a="x y"'
+    assert differences(before, before) == []
+
+
+def test_git_status_parsing_skips_rename_sources() -> None:
+    """`git status -z` entries: a rename's source path is not taken for another entry."""
+    output = " M a.py\0R  new.py\0old.py\0?? notes.txt\0"
+    assert _status_entries(output) == [(" M", "a.py"), ("R ", "new.py"), ("??", "notes.txt")]
+
+
+@dataclass
+class _Config:
+    """Fit a line."""
+
+    lr: float = 0.1
+    steps: int = 3
+
+
+def test_parse_config_without_from_run_is_tyro(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without `--from-run`, flags parse as tyro does and `--help` documents `--from-run`."""
+    assert parse_config(_Config, args=["--steps", "5"]) == _Config(steps=5)
+    with pytest.raises(SystemExit) as caught:
+        parse_config(_Config, args=["--help"], prog="run.py")
+    assert caught.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Fit a line." in out
+    assert "--from-run PATH starts from the config of a previous run" in out
+
+
+def test_split_from_run_takes_both_spellings_and_stops_at_double_dash() -> None:
+    """`--from-run X` and `--from-run=X` are taken out; arguments after `--` are left alone."""
+    assert split_from_run(["--a", "1", "--from-run", "r", "--b"], None) == (
+        "r",
+        ["--a", "1", "--b"],
+    )
+    assert split_from_run(["--from-run=r"], None) == ("r", [])
+    assert split_from_run(["--", "--from-run", "x"], None) == (None, ["--", "--from-run", "x"])
+    with pytest.raises(SystemExit):
+        split_from_run(["--from-run"], "run.py")
+
+
+def test_import_flows_workspace_stays_light() -> None:
+    """`import flows_workspace` loads neither tyro nor jinja2 nor the run helper."""
+    code = (
+        "import sys, flows_workspace; "
+        "names = ('tyro', 'jinja2', 'flows_workspace._run_record'); "
+        "heavy = [m for m in names if m in sys.modules]; "
+        "print(heavy); flows_workspace.record_run; print('tyro' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split("\n")[:2] == ["[]", "False"]
