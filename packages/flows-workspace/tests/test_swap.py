@@ -1,0 +1,173 @@
+"""Swapping templates: another distribution replaces flow-templates, flows-workspace unchanged.
+
+A lab builds its own templates distribution (hatchling, entry points in
+`flows.templates`); in a real environment holding the three flows wheels, uninstalling
+flow-templates and installing the lab's makes `flow init` and `flow create` use the lab's
+templates, with no change to flows-workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from flows_workspace._experiments import RECORD_NAME
+
+REPO = Path(__file__).resolve().parents[3]
+PACKAGES = ("config-utils", "flow-templates", "flows-workspace")
+
+LAB_FILES = {
+    "pyproject.toml": """\
+        [build-system]
+        requires = ["hatchling"]
+        build-backend = "hatchling.build"
+
+        [project]
+        name = "lab-templates"
+        version = "2.0.0"
+        requires-python = ">=3.10"
+
+        [project.entry-points."flows.templates"]
+        workspace = "lab_templates:workspace"
+        default = "lab_templates:default"
+
+        [tool.hatch.build.targets.wheel]
+        packages = ["src/lab_templates"]
+        """,
+    "src/lab_templates/__init__.py": """\
+        from importlib.resources import files
+
+
+        def workspace():
+            return files("lab_templates") / "templates" / "workspace"
+
+
+        def default():
+            return files("lab_templates") / "templates" / "default"
+        """,
+    "src/lab_templates/templates/workspace/template.toml": """\
+        description = "The lab's workspace"
+        kind = "workspace"
+        """,
+    "src/lab_templates/templates/workspace/flows/__init__.py.jinja": """\
+        from pathlib import Path
+
+        LAB = "{{ workspace_name }}"
+        FLOWS_ROOT = Path(__file__).resolve().parent
+        PROJ_ROOT = FLOWS_ROOT.parent
+        LOGS_ROOT = PROJ_ROOT / "{{ logs_dir }}"
+        """,
+    "src/lab_templates/templates/default/template.toml": """\
+        description = "The lab's own experiment"
+
+        [variables.group]
+        default = "vision"
+        description = "Research group"
+        """,
+    "src/lab_templates/templates/default/run.py.jinja": """\
+        print("lab run {{ experiment_name }} for {{ group }}")
+        """,
+    "src/lab_templates/templates/default/__init__.py": "",
+}
+
+
+def _bin(env: Path, name: str) -> Path:
+    return env / ("Scripts" if os.name == "nt" else "bin") / name
+
+
+def _run(*argv: str | Path, cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [str(a) for a in argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+        check=False,
+    )
+    if ok:
+        assert done.returncode == 0, f"{argv}:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def _build_wheel(project: Path, out: Path) -> None:
+    _run("uv", "build", "--wheel", "--quiet", "--out-dir", out, project, cwd=out)
+
+
+def _installed_files_digest(python: Path, distribution: str, cwd: Path) -> str:
+    """A digest of every file `distribution` installed (from its RECORD), bytes included."""
+    code = textwrap.dedent(
+        f"""\
+        import hashlib, importlib.metadata as m
+        d = m.distribution({distribution!r})
+        h = hashlib.sha256()
+        for f in sorted(d.files, key=str):
+            if f.suffix != ".pyc":
+                h.update(str(f).encode()); h.update(f.locate().read_bytes())
+        print(h.hexdigest())
+        """
+    )
+    return _run(python, "-c", code, cwd=cwd).stdout.strip()
+
+
+@pytest.mark.slow
+def test_lab_templates_replace_flow_templates(tmp_path: Path) -> None:
+    """After uninstalling flow-templates and installing lab-templates, flow uses the lab's."""
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    for name in PACKAGES:
+        _build_wheel(REPO / "packages" / name, wheels)
+    lab = tmp_path / "lab-templates"
+    for relative, text in LAB_FILES.items():
+        (lab / relative).parent.mkdir(parents=True, exist_ok=True)
+        (lab / relative).write_text(textwrap.dedent(text), encoding="utf-8")
+    lab_wheels = tmp_path / "lab-wheels"
+    lab_wheels.mkdir()
+    _build_wheel(lab, lab_wheels)
+
+    env = tmp_path / "env"
+    _run("uv", "venv", "--quiet", "-p", sys.executable, env, cwd=tmp_path)
+    python = _bin(env, "python")
+    install = ("uv", "pip", "install", "--quiet", "-p", python)
+    _run(*install, *sorted(wheels.glob("*.whl")), cwd=tmp_path)
+    flow = _bin(env, "flow")
+    before = _run(flow, "templates", cwd=tmp_path).stdout
+    assert "flow-templates" in before
+    workspace_digest = _installed_files_digest(python, "flows-workspace", tmp_path)
+
+    _run("uv", "pip", "uninstall", "--quiet", "-p", python, "flow-templates", cwd=tmp_path)
+    _run(*install, *lab_wheels.glob("*.whl"), cwd=tmp_path)
+    assert _installed_files_digest(python, "flows-workspace", tmp_path) == workspace_digest
+
+    root = tmp_path / "research"
+    root.mkdir()
+    _run(flow, "init", "--no-install", cwd=root)
+    paths = (root / "flows/__init__.py").read_text(encoding="utf-8")
+    assert 'LAB = "research"' in paths
+    listing = _run(flow, "templates", cwd=root).stdout
+    assert "flow-templates" not in listing
+    default = next(line for line in listing.splitlines() if line.startswith("default "))
+    assert "lab-templates" in default
+    assert "2.0.0" in default
+    assert "The lab's own experiment" in default
+
+    _run(flow, "create", "exp1", "--var", "group=nlp", cwd=root)
+    exp = root / "flows/exp1"
+    assert sorted(p.name for p in exp.iterdir() if not p.name.startswith(".")) == [
+        "__init__.py",
+        "run.py",
+    ]
+    record = (exp / RECORD_NAME).read_text(encoding="utf-8")
+    assert "lab-templates" in record
+    assert "2.0.0" in record
+    assert _run(python, exp / "run.py", cwd=root).stdout == "lab run exp1 for nlp\n"
+
+    refused = _run(flow, "create", "exp2", "--template", "minimal", cwd=root, ok=False)
+    assert refused.returncode == 2
+    assert "`default`" in refused.stderr
+    assert "`minimal`" in refused.stderr  # named as the missing template
+    assert not (root / "flows/exp2").exists()
