@@ -161,7 +161,8 @@ def fresh_env(
     if kind == "uv" and shutil.which("uv") is None:
         pytest.skip("uv is not installed: `pip install uv` to test uv-made environments")
     env = tmp_path_factory.mktemp(f"{kind}-env") / "venv"
-    py = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    # The interpreter running the tests (a path, so uv never downloads one).
+    py = getattr(sys, "_base_executable", sys.executable)
     if kind == "pip":
         subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
         install = [str(_bin(env, "python")), "-m", "pip", "install", "--quiet"]
