@@ -100,6 +100,8 @@ def test_instance_instead_of_class_is_explained(reg: Registry) -> None:
             lookup(SlipConfig())  # type: ignore[arg-type]
     with pytest.raises(RegistryError, match=r"pass its class: `type\(config\)`"):
         reg.register_with_config(config=SlipConfig())(Slip)  # type: ignore[call-overload]
+    with pytest.raises(RegistryError, match=r"^`configs_for\(\)` takes a target class, not"):
+        reg.configs_for(Slip(1))  # type: ignore[arg-type]
 
 
 def test_class_instead_of_name_is_explained(reg: Registry) -> None:

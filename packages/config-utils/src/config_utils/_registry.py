@@ -444,6 +444,8 @@ class Registry:
 
     def configs_for(self, base: type) -> list[type]:
         """Every registered config whose target is the class `base` or a subclass of it."""
+        if not isinstance(base, type):
+            _refuse_argument(base, "`configs_for()`", "a target class")
         self._resolve_all()
         return [
             config
