@@ -201,3 +201,21 @@ def test_plain_create_does_not_import_tyro(workspace: Path) -> None:
     )
     assert done.stdout.splitlines()[-1] == "0 False"
     assert (workspace / "flows/exp1").is_dir()
+
+
+def test_templates_shows_which_source_wins(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A workspace-local `default` wins over the installed one, and `flow templates` says so."""
+    local = workspace / "templates/default"
+    local.mkdir(parents=True)
+    (local / "template.toml").write_text('description = "our lab default"\n')
+    (local / "run.py").write_text("print('lab')\n")
+    assert flow("templates") == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("default")]
+    assert len(lines) == 2
+    assert "workspace" in lines[0]
+    assert "our lab default" in lines[0]
+    assert lines[1].rstrip().endswith("shadowed by workspace")
+    assert flow("create", "exp1") == 0
+    assert (workspace / "flows/exp1/run.py").read_text() == "print('lab')\n"

@@ -78,6 +78,9 @@ def test_flow_uninstall_removes_every_file(scratch_env: ScratchEnv, tmp_path: Pa
     assert not (scratch_env.site / DIST_INFO).exists()
     assert scratch_env.run("-c", "import flows", cwd=tmp_path).returncode != 0
     assert (root / "flows/__init__.py").is_file()  # the workspace itself is untouched
+    again = scratch_env.flow("uninstall", cwd=tmp_path)
+    assert again.returncode == 0
+    assert "nothing to remove" in again.stdout
 
 
 def test_second_workspace_stops_unless_replace(scratch_env: ScratchEnv, tmp_path: Path) -> None:
