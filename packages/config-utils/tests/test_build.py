@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import pytest
-from config_utils.registry import Registry, RegistryError
+from config_utils.registry import Registry, RegistryError, RegistryWarning
 
 reg = Registry()
 
@@ -246,3 +246,17 @@ def test_unregistered_objects_are_returned_as_is() -> None:
     assert built[0] is marker
     assert built[1] is LeafConfig
     assert built[2] is Leaf
+
+
+def test_unregistered_subclass_of_a_config_warns() -> None:
+    """A subclass of a registered config that is not registered itself warns, and is kept."""
+
+    @dataclass
+    class BigLeafConfig(LeafConfig):
+        value: int = 100
+
+    with pytest.warns(RegistryWarning, match=r"`.*BigLeafConfig` subclasses the registered") as w:
+        built = reg.configure_submodules([BigLeafConfig()])
+    assert "not built into `Leaf`" in str(w[0].message)
+    assert w[0].filename == __file__
+    assert built == [BigLeafConfig()]

@@ -459,12 +459,32 @@ class Registry:
         if recipe is None:
             self._pair_late(config_type)
             recipe = self._recipes.get(config_type)
-        if recipe is None and dataclasses.is_dataclass(config_type) and self._import_on_miss():
-            # A config is often defined apart from its target (configs.py / models.py):
-            # without this, a build would hand back the config unbuilt, silently.
-            self._pair_late(config_type)
-            recipe = self._recipes.get(config_type)
+        if recipe is None and dataclasses.is_dataclass(config_type):
+            if self._import_on_miss():
+                # A config is often defined apart from its target (configs.py / models.py):
+                # without this, a build would hand back the config unbuilt, silently.
+                self._pair_late(config_type)
+                recipe = self._recipes.get(config_type)
+            if recipe is None:
+                self._warn_if_subclass_of_config(config_type)
         return recipe
+
+    def _warn_if_subclass_of_config(self, config_type: type) -> None:
+        """Warn that an unregistered subclass of a registered config will not be built.
+
+        It looks like a config (a preset with other defaults, say), so keeping it unbuilt
+        without a word would surface far from the cause.
+        """
+        base = next((b for b in config_type.__mro__[1:] if b in self._recipes), None)
+        if base is None:
+            return
+        msg = (
+            f"`{_describe(config_type)}` subclasses the registered config "
+            f"`{self._config_names[base]}` but is not registered itself, so it is kept as "
+            f"it is, not built into `{self._recipes[base].target_name}`. Register it with "
+            f"`register_with_config(config={config_type.__name__})`."
+        )
+        warnings.warn(msg, RegistryWarning, stacklevel=caller_stacklevel())
 
     def _pair_late(self, config_type: type) -> None:
         """Pair a config defined after its target, or a re-run definition of a registered one."""
