@@ -23,7 +23,10 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:  # pragma: no cover - exercised on 3.10 only
+        from importlib.abc import Traversable
 
 GROUP = "flows.templates"
 EXPERIMENT_BUILTINS = {"experiment_name", "name", "date", "author", "flows_package"}
@@ -138,7 +141,7 @@ def test_default_notebook_is_valid_nbformat() -> None:
     """`default`'s viz/visualize.ipynb is a valid nbformat v4 notebook once filled in."""
     file = flow_templates.template_folder("default") / "viz" / "visualize.ipynb.jinja"
     text = _substituted(file.read_text(encoding="utf-8"), {})
-    notebook = nbformat.reads(text, as_version=4)
+    notebook = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
     nbformat.validate(notebook)
     assert json.loads(text)["nbformat"] == 4
     assert [cell.cell_type for cell in notebook.cells].count("code") >= 1

@@ -222,7 +222,7 @@ def test_forked_default_experiment_logs_under_its_own_name(workspace: Path, flow
 def test_default_template_notebook_is_valid(workspace: Path, flow: Flow) -> None:
     """The rendered `viz/visualize.ipynb` validates as nbformat v4 and names the experiment."""
     assert flow("create", "exp1") == 0
-    notebook = nbformat.read(workspace / "flows/exp1/viz/visualize.ipynb", as_version=4)
+    notebook = nbformat.read(workspace / "flows/exp1/viz/visualize.ipynb", as_version=4)  # type: ignore[no-untyped-call]
     nbformat.validate(notebook)
     assert notebook.nbformat == 4
     assert any('EXPERIMENT = "exp1"' in cell.source for cell in notebook.cells)
@@ -232,7 +232,7 @@ def test_default_template_notebook_code_reads_the_runs(workspace: Path, flow: Fl
     """The notebook's loading cell, run as a script, finds the run that run.py wrote."""
     assert flow("create", "exp1") == 0
     _run(workspace, "flows/exp1/run.py", "--steps", "5")
-    notebook = nbformat.read(workspace / "flows/exp1/viz/visualize.ipynb", as_version=4)
+    notebook = nbformat.read(workspace / "flows/exp1/viz/visualize.ipynb", as_version=4)  # type: ignore[no-untyped-call]
     script = workspace / "notebook_cells.py"
     code_cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     script.write_text("\n\n".join(code_cells) + "\n", encoding="utf-8")

@@ -16,6 +16,7 @@ import pytest
 from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace._templates import (
     ENTRY_POINT_GROUP,
+    Template,
     experiment_templates,
     find_experiment_template,
     read_template,
@@ -97,8 +98,8 @@ def _workspace(root: Path, local: dict[str, str | None] | None = None) -> Worksp
 EXPERIMENT_TOML = 'description = "{}"\n'
 
 
-def _sources(templates: list[object], name: str) -> list[str]:
-    return [t.source for t in templates if getattr(t, "name", None) == name]  # type: ignore[attr-defined]
+def _sources(templates: list[Template], name: str) -> list[str]:
+    return [t.source for t in templates if t.name == name]
 
 
 def test_installed_templates_come_from_entry_points_with_versions() -> None:
