@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace._render import render_template
-from flows_workspace._templates import Template, read_template
+from flows_workspace._templates import Template, read_template, workspace_template
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -282,6 +282,22 @@ def test_workspace_template_paths_follow_the_settings(tmp_path: Path, flow: Flow
     assert "/logs/*" in gitignore
     assert "/data/*" in gitignore
     assert "NEVER modify raw data" in (root / "data/README.md").read_text()
+
+
+def test_workspace_template_renders_other_folder_names(tmp_path: Path, tree: Tree) -> None:
+    """Rendered with other logs/data names, the paths module and .gitignore use them."""
+    out = tmp_path / "out"
+    out.mkdir()
+    template = workspace_template()
+    variables = {**template.variables, "logs_dir": "results", "data_dir": "raw"}
+    render_template(template, out, {**variables, "flows_package": "flows"})
+    files = tree(out)
+    assert "template.toml" not in files
+    paths = (out / "flows/__init__.py").read_text()
+    assert 'LOGS_ROOT = PROJ_ROOT / "results"' in paths
+    assert 'DATA_ROOT = PROJ_ROOT / "raw"' in paths
+    ignored = (out / ".gitignore").read_text().splitlines()
+    assert {"/results/*", "/raw/*", "!/results/README.md", "!/raw/README.md"} <= set(ignored)
 
 
 def _data(root: Path) -> tuple[Path, Path]:
