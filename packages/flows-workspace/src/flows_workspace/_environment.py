@@ -8,8 +8,7 @@ listed prefix matches them.
 from __future__ import annotations
 
 import os
-import platform
-import socket
+import re
 import sys
 
 ALLOWED_ENV_NAMES = frozenset(
@@ -59,8 +58,19 @@ def _allowed(name: str) -> bool:
     return name in ALLOWED_ENV_NAMES or name.startswith(ALLOWED_ENV_PREFIXES)
 
 
+def host_name() -> str:
+    """This machine's name (cheap: no socket import on POSIX)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
+
+
 def machine_facts() -> dict[str, object]:
-    """Interpreter, platform and host name (cheap: no subprocess, no metadata scan)."""
+    """Interpreter and platform (`platform.platform()` reads files: call it off the start path)."""
+    import platform
+
     return {
         "python": {
             "version": platform.python_version(),
@@ -68,17 +78,30 @@ def machine_facts() -> dict[str, object]:
             "executable": sys.executable,
         },
         "platform": platform.platform(),
-        "hostname": socket.gethostname(),
     }
 
 
 def installed_distributions() -> dict[str, str]:
-    """Every installed distribution's name and version, sorted by name (tens of ms)."""
-    from importlib.metadata import distributions
+    """Installed distributions and their versions, by name, as found on `sys.path`.
 
+    Read from the names of the `*.dist-info` / `*.egg-info` folders (`name-version`), not
+    from each distribution's metadata file: a few milliseconds instead of tens. The
+    first folder for a name wins, as it does for imports. Names are in canonical form
+    (PEP 503: lower case, runs of `-_.` as one `-`).
+    """
     found: dict[str, str] = {}
-    for distribution in distributions():
-        name = distribution.metadata["Name"]
-        if name and name not in found:  # the first one on sys.path is the one imported
-            found[name] = distribution.version
-    return dict(sorted(found.items(), key=lambda item: item[0].lower()))
+    for entry in sys.path:
+        try:
+            names = [item.name for item in os.scandir(entry or ".")]
+        except OSError:
+            continue
+        for name in sorted(names):
+            stem, dot, suffix = name.rpartition(".")
+            if not dot or suffix not in ("dist-info", "egg-info"):
+                continue
+            distribution, _, version = stem.partition("-")
+            version = version.split("-")[0]  # egg-info may add `-pyX.Y`
+            canonical = re.sub(r"[-_.]+", "-", distribution).lower()
+            if canonical and version and canonical not in found:
+                found[canonical] = version
+    return dict(sorted(found.items()))

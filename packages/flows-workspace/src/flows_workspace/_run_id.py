@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from datetime import datetime, timezone
 
 RUN_ID_PATTERN = re.compile(r"^(\d{8}-\d{6}-\d{6})-[0-9a-f]{6}$")
@@ -19,7 +19,7 @@ def new_run_id(now: datetime | None = None) -> str:
     `mkdir` catches the rest).
     """
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    return f"{moment.strftime(_TIME_FORMAT)}-{secrets.token_hex(3)}"
+    return f"{moment.strftime(_TIME_FORMAT)}-{os.urandom(3).hex()}"
 
 
 def run_id_time(run_id: str) -> datetime | None:

@@ -117,11 +117,11 @@ def record_run(
         name="flows-run-facts",
         daemon=True,
     )
-    background.start()
     outcome: dict[str, Any] = {"status": FINISHED}
     error_text = ""
     try:
         with _sigterm_raises(), _maybe_tee(run_dir, enabled=capture_output):
+            background.start()  # last: it competes with the start-up for the interpreter
             try:
                 yield run
             except BaseException as error:
@@ -130,7 +130,8 @@ def record_run(
                     error_text = "".join(traceback.format_exception(error))
                 raise
     finally:
-        background.join(_BACKGROUND_JOIN_SECONDS)
+        if background.is_alive():
+            background.join(_BACKGROUND_JOIN_SECONDS)
         if error_text and capture_output:
             # Python prints the traceback after the tee is gone: keep a copy in the log.
             with (run_dir / STDERR_NAME).open("a", encoding="utf-8") as log:
@@ -154,7 +155,7 @@ def _make_run_dir(experiment_logs: Path, started: datetime) -> tuple[Path, str]:
 def _first_manifest(
     run: Run, config: object, script: Path, started: datetime, registry: Registry | None
 ) -> dict[str, Any]:
-    from flows_workspace._environment import machine_facts, recorded_environment
+    from flows_workspace._environment import host_name, recorded_environment
     from flows_workspace._reproduce import source_run_of
 
     config_type = type(config)
@@ -176,9 +177,11 @@ def _first_manifest(
         "from_run": source_run_of(config),
         "config_type": f"{config_type.__module__}.{config_type.__qualname__}",
         "default_config": _default_config_data(config_type, registry),
-        **machine_facts(),
+        "hostname": host_name(),
         "environment": recorded_environment(),
         "details_recorded": False,
+        "python": None,
+        "platform": None,
         "git": None,
         "distributions": None,
     }
@@ -208,14 +211,16 @@ class _Record:
 
     def add_slow_facts(self, code_folder: Path, logs_root: Path) -> None:
         """Git state (and patch) and installed distributions; runs in a background thread."""
-        from flows_workspace._environment import installed_distributions
+        from flows_workspace._environment import installed_distributions, machine_facts
         from flows_workspace._git_state import git_state
 
         state = git_state(code_folder, exclude=logs_root)
         if state is not None and state.patch:
             write_atomically(self.run_dir / PATCH_NAME, state.patch)
         distributions = installed_distributions()
+        facts = machine_facts()
         with self.lock:
+            self.manifest.update(facts)
             self.manifest["git"] = None if state is None else state.summary()
             self.manifest["distributions"] = distributions
             self.manifest["details_recorded"] = True
