@@ -68,6 +68,17 @@ def test_jinja_files_are_rendered_and_others_copied_byte_for_byte(
     }
 
 
+def test_execute_permission_is_kept(tmp_path: Path) -> None:
+    """A script that is executable in the template is executable where it is rendered."""
+    template = _template(tmp_path / "t", {"go.sh": "#!/bin/sh\n", "plain.txt": "x"})
+    (tmp_path / "t/go.sh").chmod(0o755)
+    out = tmp_path / "out"
+    out.mkdir()
+    render_template(template, out, {})
+    assert os.access(out / "go.sh", os.X_OK)
+    assert not os.access(out / "plain.txt", os.X_OK)
+
+
 def test_caches_and_metadata_are_not_copied(tmp_path: Path, tree: Tree) -> None:
     """`__pycache__`, `.ipynb_checkpoints`, `*.pyc` and the top `template.toml` stay behind."""
     template = _template(

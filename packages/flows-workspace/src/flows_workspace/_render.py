@@ -6,6 +6,7 @@ jinja2 is imported only when a template is rendered, so `flow --help` stays fast
 from __future__ import annotations
 
 import re
+import stat
 from fnmatch import fnmatch
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,8 @@ def render_template(template: Template, destination: Path, variables: Mapping[st
     """Render `template` into the existing folder `destination`.
 
     Files ending in `.jinja` are rendered with `variables` (suffix dropped); an undefined
-    variable is an error, never an empty string. Other files are copied byte for byte.
+    variable is an error, never an empty string. Other files are copied byte for byte;
+    execute permission is kept. Empty folders are not created.
     Caches (`__pycache__`, `.ipynb_checkpoints`, `*.pyc`) and the template's
     `template.toml` are left out. Existing files in `destination` are never overwritten.
 
@@ -50,7 +52,7 @@ def render_template(template: Template, destination: Path, variables: Mapping[st
         msg = f"cannot render template `{template.name}` into `{destination}`: not a folder"
         raise FlowsError(msg)
     # Render everything before writing anything, so a bad template writes nothing.
-    outputs: dict[tuple[str, ...], bytes] = {}
+    outputs: dict[tuple[str, ...], tuple[bytes, bool]] = {}
     environment = None
     for source, parts in _walk(template.root, ()):
         if parts == (METADATA_NAME,):
@@ -67,14 +69,16 @@ def render_template(template: Template, destination: Path, variables: Mapping[st
                 f"and `{'/'.join(parts)}{JINJA_SUFFIX}`; keep one of them"
             )
             raise FlowsError(msg)
-        outputs[parts] = data
+        outputs[parts] = (data, _is_executable(source))
     for parts in outputs:
         _refuse_existing(destination.joinpath(*parts), template, parts)
-    for parts, data in outputs.items():
+    for parts, (data, executable) in outputs.items():
         target = destination.joinpath(*parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("xb") as stream:
             stream.write(data)
+        if executable:
+            target.chmod(target.stat().st_mode | (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))
 
 
 def _walk(
@@ -130,6 +134,12 @@ def _render_one(
         msg = f"{where} is not UTF-8 text; drop its `{JINJA_SUFFIX}` suffix to copy it as is"
         raise FlowsError(msg) from error
     return rendered.encode("utf-8")
+
+
+def _is_executable(source: Traversable | Path) -> bool:
+    """Whether `source` is a file on disk with its owner's execute bit set (e.g. run.sh)."""
+    # Traversables of installed packages are usually Paths; others (zips) carry no mode.
+    return hasattr(source, "stat") and bool(source.stat().st_mode & stat.S_IXUSR)
 
 
 def _refuse_existing(target: Path, template: Template, parts: tuple[str, ...]) -> None:
