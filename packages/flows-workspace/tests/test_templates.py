@@ -7,6 +7,7 @@ and a `*.dist-info` folder (METADATA, entry_points.txt) in a folder put on `sys.
 from __future__ import annotations
 
 import importlib
+import importlib.resources
 import sys
 import textwrap
 from importlib import metadata
@@ -309,3 +310,14 @@ def test_workspace_template_of_the_wrong_kind_is_refused(site: SitePackages) -> 
     site.install("aaa-templates", {"workspace": "kind = 'experiment'"})
     with pytest.raises(FlowsError, match="needs kind `workspace`"):
         workspace_template()
+
+
+def test_flows_workspace_never_names_flow_templates() -> None:
+    """No module of flows-workspace imports `flow_templates`: templates come from entry points."""
+    import flows_workspace
+
+    package = importlib.resources.files(flows_workspace)
+    sources = [p for p in package.iterdir() if p.name.endswith(".py")]
+    assert len(sources) > 5
+    offenders = [p.name for p in sources if "flow_templates" in p.read_text(encoding="utf-8")]
+    assert offenders == []
