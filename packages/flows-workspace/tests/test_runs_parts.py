@@ -67,8 +67,8 @@ def test_differences_report_changed_added_and_removed_leaves() -> None:
         ("lr", 0.1, 0.5),
         ("flag", True, 1),
         ("model", "MLPConfig", "CNNConfig"),
-        ("model.layers", 2, MISSING),
         ("model.channels", MISSING, 8),
+        ("model.layers", 2, MISSING),
     ]
     assert changes_text(before, after) == "lr=0.5 flag=1 model=CNNConfig model.channels=8"
     assert changes_text(None, {"a": "x y"}) == 'a="x y"'

@@ -33,7 +33,8 @@ def differences(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
     """`(path, old, new)` for each leaf that differs; a side without the leaf is `MISSING`."""
     old, new = flatten(before), flatten(after)
     changed = []
-    for key in [*old, *(key for key in new if key not in old)]:
+    # In the order of the newer config, then what it no longer has.
+    for key in [*new, *(key for key in old if key not in new)]:
         a, b = old.get(key, MISSING), new.get(key, MISSING)
         if a != b or type(a) is not type(b):
             changed.append((key, a, b))
