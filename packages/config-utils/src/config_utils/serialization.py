@@ -333,13 +333,14 @@ class _Decoder:
             return self._expect(data is None, data, declared, path, None)
         if get_origin(declared) is Literal:
             return self._literal(data, declared, path)
+        # Generic aliases first: on Python 3.10 `isinstance(list[int], type)` is true.
+        origin = get_origin(declared)
+        if origin is not None:
+            return self._container(data, declared, origin, path)
         if isinstance(declared, type):
             if dataclasses.is_dataclass(declared):
                 return self._dataclass(data, declared, path)
             return self._scalar_or_container(data, declared, path, strict=strict)
-        origin = get_origin(declared)
-        if origin is not None:
-            return self._container(data, declared, origin, path)
         _fail(path, f"cannot load a field typed `{_type_name(declared)}`")
 
     def _open(self, data: Any, path: str) -> Any:
@@ -501,7 +502,11 @@ def _decode_key(key: str, key_type: Any, path: str) -> Any:
             return int(key)
         except ValueError:
             _fail(f"{path}[{key!r}]", "dict key must be an integer")
-    if isinstance(key_type, type) and issubclass(key_type, enum.Enum):
+    if (
+        get_origin(key_type) is None
+        and isinstance(key_type, type)
+        and issubclass(key_type, enum.Enum)
+    ):
         if key not in key_type.__members__:
             _fail(f"{path}[{key!r}]", f"not a member of `{key_type.__qualname__}`")
         return key_type[key]
