@@ -244,13 +244,18 @@ def _without_pip(session: nox.Session, wheel_files: str, work: Path) -> None:
     venv = work / "venv"
     script = f"""
 uv venv --quiet "{venv}" && . "{venv}/bin/activate"
-uv pip install --quiet {wheel_files}
+uv pip install --quiet --python "{venv}" {wheel_files}
 ! python -c "import pip" 2>/dev/null
 mkdir ws && cd ws && flow init && flow create exp1 && python flows/exp1/run.py
 cd "{work}" && python -c "import flows; print(flows.PROJ_ROOT)"
 """
     with session.chdir(work):
-        out = session.run("bash", "-euo", "pipefail", "-c", script, external=True, silent=True)
+        # nox points uv at the session's interpreter through UV_PYTHON; this journey
+        # must use its own environment.
+        env = {"UV_PYTHON": None, "VIRTUAL_ENV": None}
+        out = session.run(
+            "bash", "-euo", "pipefail", "-c", script, env=env, external=True, silent=True
+        )
     print(out)
     if str(out).strip().splitlines()[-1] != str(work / "ws"):
         session.error("`import flows` did not find the workspace made in a uv environment")
