@@ -160,6 +160,7 @@ TOKENS = [
     "-x",
     "--",
     "create",
+    "None",
 ]
 
 
@@ -187,6 +188,13 @@ def test_plain_create_parser_answers_the_common_forms() -> None:
     assert parse_plain_create(["create", "exp2", "--from", "exp1"]) is not None
     assert parse_plain_create(["create", "exp1", "--help"]) is None
     assert parse_plain_create(["create", "--template=x", "exp1"]) is None
+
+
+def test_plain_create_parser_leaves_none_values_to_tyro() -> None:
+    """`--template None`/`--from None` go to tyro, which reads them as "not given"."""
+    assert parse_plain_create(["create", "exp1", "--template", "None"]) is None
+    assert parse_plain_create(["create", "exp1", "--from", "None"]) is None
+    assert parse_plain_create(["create", "exp1", "--var", "None"]) is not None
 
 
 def test_plain_create_does_not_import_tyro(workspace: Path) -> None:

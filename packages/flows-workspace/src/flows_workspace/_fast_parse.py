@@ -3,7 +3,8 @@
 `flow create NAME [--template T] [--var KEY=VALUE]... [--from OTHER]` is the command
 people run most, and importing tyro and building its parser is most of its time. This
 parser accepts exactly that grammar (each option once, except `--var`, values not
-starting with `-`) and gives up (returns None) on anything else, so tyro handles help,
+starting with `-`, and no `None` for an optional value, which tyro reads as "not
+given") and gives up (returns None) on anything else, so tyro handles help,
 `--opt=value` forms, repeats and every error. A property test checks that whenever it
 answers, tyro answers the same.
 """
@@ -48,6 +49,8 @@ def parse_plain_create(argv: Sequence[str]) -> PlainCreate | None:
             value = next(tokens, None)
             if value is None or value.startswith("-"):
                 return None
+            if token in _SINGLE_OPTIONS and value == "None":
+                return None  # tyro reads `None` for an Optional field as the default
             if token == "--var":
                 assignments.append(value)
             elif _SINGLE_OPTIONS[token] in single:
