@@ -9,7 +9,6 @@ Nothing here reads from the keyboard.
 
 from __future__ import annotations
 
-import keyword
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from flows_workspace._workspace import (
     WorkspaceSettings,
     read_settings,
     render_settings,
+    settings_problem,
     write_file_atomically,
 )
 
@@ -86,17 +86,6 @@ class InitReport:
         return out
 
 
-def check_flows_dir_name(name: str) -> str:
-    """Return `name` if it can name the flows folder (an importable package)."""
-    if not name.isidentifier() or keyword.iskeyword(name):
-        msg = (
-            f"flows folder name `{name}` must be a Python identifier that is not a keyword "
-            "(it is imported as a package), e.g. `flows`"
-        )
-        raise BadInputError(msg)
-    return name
-
-
 def init_workspace(
     root: Path,
     *,
@@ -148,11 +137,9 @@ def _settings_for(root: Path, flows_dir: str | None) -> WorkspaceSettings:
             raise BadInputError(msg)
     else:
         settings = WorkspaceSettings(flows_dir=flows_dir or WorkspaceSettings.flows_dir)
-    check_flows_dir_name(settings.flows_dir)
-    names = [settings.flows_dir, settings.logs_dir, settings.data_dir]
-    if len(set(names)) != len(names):
-        msg = f"the flows, logs and data folders need different names, not {names}"
-        raise BadInputError(msg)
+        problem = settings_problem(settings)
+        if problem is not None:
+            raise BadInputError(problem)
     return settings
 
 

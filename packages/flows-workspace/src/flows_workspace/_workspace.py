@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import keyword
 import os
 import sys
 import tempfile
@@ -95,7 +96,7 @@ def read_settings(marker: Path) -> WorkspaceSettings:
     """Read the settings of a marker file; unknown keys are an error, missing ones default."""
     try:
         data: dict[str, Any] = tomllib.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except (OSError, ValueError) as error:  # ValueError: bad TOML or bad UTF-8
         msg = f"cannot read workspace settings `{marker}`: {error}; fix or delete the file"
         raise FlowsError(msg) from error
     known = {field.name for field in dataclasses.fields(WorkspaceSettings)}
@@ -107,7 +108,35 @@ def read_settings(marker: Path) -> WorkspaceSettings:
     if bad:
         msg = f"setting `{bad[0]}` in `{marker}` must be a string"
         raise FlowsError(msg)
-    return WorkspaceSettings(**data)
+    settings = WorkspaceSettings(**data)
+    problem = settings_problem(settings)
+    if problem is not None:
+        msg = f"{problem} (in `{marker}`); fix the file"
+        raise FlowsError(msg)
+    return settings
+
+
+def settings_problem(settings: WorkspaceSettings) -> str | None:
+    """What makes `settings` unusable, or None.
+
+    The folder names are joined to the root, so each must be one plain folder name
+    (a hand-edited `../elsewhere` would send experiments outside the workspace); the
+    flows folder is also imported as a package.
+    """
+    flows = settings.flows_dir
+    if not flows.isidentifier() or keyword.iskeyword(flows):
+        return (
+            f"flows folder name `{flows}` must be a Python identifier that is not a keyword "
+            "(it is imported as a package), e.g. `flows`"
+        )
+    for key in ("logs_dir", "data_dir"):
+        name = getattr(settings, key)
+        if name in ("", ".", "..") or any(sep in name for sep in ("/", "\\", os.sep)):
+            return f"`{key}` is `{name}`; it must be one folder name, e.g. `{key[:-4]}`"
+    names = [settings.flows_dir, settings.logs_dir, settings.data_dir]
+    if len(set(names)) != len(names):
+        return f"the flows, logs and data folders need different names, not {names}"
+    return None
 
 
 def render_settings(settings: WorkspaceSettings) -> str:
