@@ -139,6 +139,21 @@ def test_init_on_a_file_is_refused(
     assert file.read_text() == "x"
 
 
+def test_file_where_a_folder_goes_is_refused_writing_nothing(
+    tmp_path: Path, flow: Flow, tree: Tree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file named `logs` at the root exits 2 with one line, and `flow init` writes nothing."""
+    root = tmp_path / "research"
+    root.mkdir()
+    (root / "logs").write_text("my notes")
+    before = tree(root)
+    assert flow("init", str(root), "--no-install") == 2
+    err = capsys.readouterr().err
+    assert f"`{root / 'logs'}` is a file" in err
+    assert err.count("\n") == 1
+    assert tree(root) == before
+
+
 def test_legacy_flow_init_with_flow_dir_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

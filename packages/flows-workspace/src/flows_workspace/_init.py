@@ -106,6 +106,7 @@ def init_workspace(
         raise BadInputError(msg)
     settings = _settings_for(root, flows_dir)
     workspace = Workspace(root, settings)
+    _refuse_files_in_place_of_folders(workspace)
     if install:
         from flows_workspace._install import check_install
 
@@ -141,6 +142,17 @@ def _settings_for(root: Path, flows_dir: str | None) -> WorkspaceSettings:
         if problem is not None:
             raise BadInputError(problem)
     return settings
+
+
+def _refuse_files_in_place_of_folders(workspace: Workspace) -> None:
+    """Stop before writing anything if a file sits where a workspace folder goes."""
+    for folder in (workspace.flows_root, workspace.logs_root, workspace.data_root):
+        if folder.exists() and not folder.is_dir():
+            msg = (
+                f"`{folder}` is a file where the workspace needs a folder; "
+                "move or rename it, then run `flow init` again"
+            )
+            raise BadInputError(msg)
 
 
 def _place_template(
