@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -47,6 +48,16 @@ def test_flows_init_exposes_the_roots(tmp_path: Path, flow: Flow) -> None:
     ).stdout.split()
     real = moved.resolve()
     assert out == [str(real), *(str(real / n) for n in ("flows", "flows", "logs", "data"))]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path: Path, flow: Flow) -> None:
+    """Files `flow init` writes (the marker too) get the mode any new file gets, not 0600."""
+    root = tmp_path / "research"
+    assert flow("init", str(root), "--no-install") == 0
+    (tmp_path / "plain").touch()
+    usual = stat.S_IMODE((tmp_path / "plain").stat().st_mode)
+    for name in ("flows.toml", ".gitignore", "data/README.md", "flows/__init__.py"):
+        assert stat.S_IMODE((root / name).stat().st_mode) == usual, name
 
 
 def test_second_init_changes_nothing(tmp_path: Path, flow: Flow, tree: Tree) -> None:
