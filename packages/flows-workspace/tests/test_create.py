@@ -238,6 +238,16 @@ def test_interrupted_create_cleans_up(workspace: Path, tmp_path: Path, tree: Tre
     assert tree(workspace) == before
 
 
+def test_terminated_create_cleans_up(workspace: Path, tmp_path: Path, tree: Tree) -> None:
+    """SIGTERM during `flow create` exits 143 and leaves nothing behind, not even staging."""
+    before = tree(workspace)
+    process = _start_paused_create(workspace, tmp_path)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 143
+    assert (tmp_path / "stderr").read_text().strip() == "flow: terminated"
+    assert tree(workspace) == before
+
+
 def test_legacy_flow_create_name_uses_default_template(workspace: Path) -> None:
     """The original `flow_create --name X` creates flows/X from the default template."""
     from flows_workspace._cli import flow_create_main

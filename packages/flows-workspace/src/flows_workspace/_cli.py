@@ -7,6 +7,7 @@ implementation lazily so that `flow --help` costs little more than tyro itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, cast
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, cast
 from flows_workspace._errors import FlowsError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
 DESCRIPTION = "Manage many ML experiments, and many variations of each, in one workspace."
 
@@ -94,11 +95,16 @@ def _run_single(command: type[CommandT], prog: str, argv: Sequence[str] | None) 
     return _run(lambda: tyro.cli(command, prog=prog, args=argv))
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived; raised like KeyboardInterrupt so that cleanup code runs."""
+
+
 def _run(parse: Callable[[], Command]) -> int:
     """Parse and run a command, turning user errors into one line and an exit code."""
     debug = os.environ.get("FLOWS_DEBUG", "") not in ("", "0")
     try:
-        parse().run()
+        with _sigterm_raises():
+            parse().run()
     except FlowsError as error:
         if debug:
             raise
@@ -109,6 +115,11 @@ def _run(parse: Callable[[], Command]) -> int:
             raise
         print("flow: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        if debug:
+            raise
+        print("flow: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         # The reader went away (`flow list | head`): stop quietly, as Unix tools do;
         # stdout goes to devnull so the interpreter's final flush does not complain.
@@ -116,3 +127,25 @@ def _run(parse: Callable[[], Command]) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     return 0
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While active, SIGTERM raises `Terminated`, so a staging folder is removed, not left.
+
+    Python's default for SIGTERM is to die at once, skipping every `finally`.
+    """
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread, where handlers cannot be set
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
