@@ -29,6 +29,7 @@ BAD_NAMES = [
     ("my-exp", "not a Python identifier"),
     ("class", "keyword"),
     ("__init__", "reserved"),
+    ("\ufb01x", "NFKC"),
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import keyword
 import os
+import unicodedata
 
 from flows_workspace._errors import BadInputError
 
@@ -21,14 +22,14 @@ def check_experiment_name(name: str) -> str:
         BadInputError: the name is empty, `.`/`..`, a path, not an identifier, a
             keyword or reserved (dunder); the message says what to use instead.
     """
-    problem = _name_problem(name)
+    problem = name_problem(name)
     if problem is not None:
         msg = f"experiment name `{name}` {problem}; use a Python identifier such as `exp1`"
         raise BadInputError(msg)
     return name
 
 
-def _name_problem(name: str) -> str | None:
+def name_problem(name: str) -> str | None:
     """Why `name` cannot name an experiment, or None if it can."""
     if not name.strip():
         return "is empty"
@@ -40,6 +41,10 @@ def _name_problem(name: str) -> str | None:
         return "contains a path separator"
     if not name.isidentifier():
         return "is not a Python identifier (experiments are importable as `flows.NAME`)"
+    if unicodedata.normalize("NFKC", name) != name:
+        # Python imports `flows.ﬁx` as `flows.fix` (identifiers are NFKC-normalised), so
+        # the folder would never be found.
+        return "changes under Unicode NFKC normalisation, so it cannot be imported"
     if keyword.iskeyword(name):
         return "is a Python keyword"
     if name.startswith("__") and name.endswith("__"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace._experiment_names import _name_problem
+from flows_workspace._experiment_names import name_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -127,7 +127,7 @@ def list_experiments(flows_root: Path) -> list[Experiment]:
     found = [
         Experiment(child.name, child, read_record(child))
         for child in flows_root.iterdir()
-        if child.is_dir() and _name_problem(child.name) is None
+        if child.is_dir() and name_problem(child.name) is None
     ]
     return sorted(found, key=lambda experiment: experiment.name)
 
