@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import tyro
-from flows_workspace._cli import main
+from flows_workspace._cli import flow_create_main, main
 from flows_workspace._commands_workspace import Create
 from flows_workspace._fast_parse import parse_plain_create
 from hypothesis import given
@@ -44,6 +44,27 @@ def test_help_lists_every_workspace_command(capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     for command in ("init", "create", "list", "templates", "uninstall"):
         assert command in out
+
+
+@pytest.mark.parametrize("command", ["init", "create"])
+def test_subcommand_help_has_no_tyro_placeholders(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """Optional options read as their help says, without "(default: None)" or `{None}|`."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "None" not in out
+
+
+def test_original_flow_create_help_names_its_values(capsys: pytest.CaptureFixture[str]) -> None:
+    """`flow_create --help` shows NAME and DIR, not tyro's `STR` and `{None}|PATH`."""
+    with pytest.raises(SystemExit):
+        flow_create_main(["--help"])
+    out = capsys.readouterr().out
+    assert "--name NAME" in out
+    assert "--copy-from DIR" in out
+    assert "None" not in out
 
 
 def test_help_imports_nothing_heavy(tmp_path: Path) -> None:

@@ -19,6 +19,10 @@ import tyro
 # tyro checks each default against its type, and only typing.Union takes its
 # fast path; any other form imports typeguard, a third of the time of `flow create`.
 
+# An optional option's help already says what happens without it; tyro's own
+# "(default: None)" would only contradict it.
+_NO_DEFAULT: dict[str, str] = {"help_behavior_hint": ""}
+
 
 @dataclass(frozen=True)
 class Init:
@@ -29,7 +33,7 @@ class Init:
 
     path: tyro.conf.Positional[Path] = Path(".")
     """Workspace root (created if missing)."""
-    flow_dir_name: Annotated[Optional[str], tyro.conf.arg(metavar="NAME")] = None
+    flow_dir_name: Annotated[Optional[str], tyro.conf.arg(metavar="NAME", **_NO_DEFAULT)] = None
     """Name of the experiments folder and importable package (default: `flows`)."""
     force: bool = False
     """Overwrite existing workspace files that differ from the template (never logs/ or data/)."""
@@ -58,7 +62,7 @@ class Create:
 
     name: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="NAME")]
     """Experiment name: a Python identifier (it is importable as `flows.NAME`)."""
-    template: Annotated[Optional[str], tyro.conf.arg(metavar="TEMPLATE")] = None
+    template: Annotated[Optional[str], tyro.conf.arg(metavar="TEMPLATE", **_NO_DEFAULT)] = None
     """Template to render (default: the workspace's `default_template`); see `flow templates`."""
     # A bare `tuple` (tyro reads its items as str): `tuple[str, ...]` would make tyro
     # import typeguard to check the default, a third of the time of `flow create`.
@@ -68,7 +72,9 @@ class Create:
         tyro.conf.arg(metavar="KEY=VALUE"),
     ] = ()
     """Template variable as KEY=VALUE; repeat for several."""
-    from_: Annotated[Optional[str], tyro.conf.arg(name="from", metavar="EXPERIMENT")] = None
+    from_: Annotated[
+        Optional[str], tyro.conf.arg(name="from", metavar="EXPERIMENT", **_NO_DEFAULT)
+    ] = None
     """Fork this existing experiment (name, or path) instead of using a template."""
 
     def run(self) -> None:
@@ -175,11 +181,11 @@ class LegacyInit:
 class LegacyCreate:
     """Create a new experiment from the default template or a copy (the original `flow_create`)."""
 
-    name: str
-    """Experiment name."""
-    copy_from: Optional[Path] = None
+    name: Annotated[str, tyro.conf.arg(metavar="NAME")]
+    """Experiment name: a Python identifier (it is importable as `flows.NAME`)."""
+    copy_from: Annotated[Optional[Path], tyro.conf.arg(metavar="DIR", **_NO_DEFAULT)] = None
     """Experiment folder to copy (caches skipped); default: the workspace's default template."""
-    copy_to_dir: Optional[Path] = None
+    copy_to_dir: Annotated[Optional[Path], tyro.conf.arg(metavar="DIR", **_NO_DEFAULT)] = None
     """Folder to create the experiment in; default: the workspace's flows folder, or `.`."""
 
     def run(self) -> None:
