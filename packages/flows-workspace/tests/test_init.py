@@ -165,6 +165,20 @@ def test_file_where_a_folder_goes_is_refused_writing_nothing(
     assert tree(root) == before
 
 
+def test_init_inside_another_workspace_is_refused(
+    tmp_path: Path, flow: Flow, tree: Tree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow init` in a folder of an existing workspace exits 2 naming it, writing nothing."""
+    root = tmp_path / "research"
+    assert flow("init", str(root), "--no-install") == 0
+    before = tree(root)
+    assert flow("init", str(root / "flows/exp1"), "--no-install") == 2
+    err = capsys.readouterr().err
+    assert f"inside the workspace `{root}`" in err
+    assert err.count("\n") == 1
+    assert tree(root) == before
+
+
 def test_legacy_flow_init_with_flow_dir_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -97,13 +97,15 @@ def init_workspace(
     """Create or repair the workspace at `root`, and optionally make it importable.
 
     Raises:
-        BadInputError: bad folder name, `root` not a folder, settings disagree.
+        BadInputError: bad folder name, `root` not a folder or inside another
+            workspace, settings disagree, a file where a workspace folder goes.
         FlowsError: the install would clash with another workspace's.
     """
     root = root.expanduser().resolve()
     if root.exists() and not root.is_dir():
         msg = f"`{root}` is a file, not a folder; give `flow init` a folder"
         raise BadInputError(msg)
+    _refuse_nested_workspace(root)
     settings = _settings_for(root, flows_dir)
     workspace = Workspace(root, settings)
     _refuse_files_in_place_of_folders(workspace)
@@ -142,6 +144,23 @@ def _settings_for(root: Path, flows_dir: str | None) -> WorkspaceSettings:
         if problem is not None:
             raise BadInputError(problem)
     return settings
+
+
+def _refuse_nested_workspace(root: Path) -> None:
+    """Stop if `root` lies inside another workspace (e.g. `flow init` run in an experiment).
+
+    A workspace inside another would hide the outer one from every `flow` command run
+    below it.
+    """
+    if (root / MARKER_NAME).is_file():
+        return
+    outer = next((p for p in root.parents if (p / MARKER_NAME).is_file()), None)
+    if outer is not None:
+        msg = (
+            f"`{root}` is inside the workspace `{outer}`; run `flow init` at `{outer}` to "
+            "repair it, or give `flow init` a folder outside it"
+        )
+        raise BadInputError(msg)
 
 
 def _refuse_files_in_place_of_folders(workspace: Workspace) -> None:
