@@ -30,6 +30,7 @@ BAD_NAMES = [
     ("class", "keyword"),
     ("__init__", "reserved"),
     ("\ufb01x", "NFKC"),
+    ("a" * 300, "longer than 100 characters"),
 ]
 
 
@@ -183,6 +184,16 @@ def test_unknown_template_is_refused(
     err = capsys.readouterr().err
     assert "no_such_template" in err
     assert err.count("\n") == 1
+    assert tree(workspace) == before
+
+
+def test_empty_template_is_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow, tree: Tree
+) -> None:
+    """`--template ""` is an unknown template, not a silent fallback to the default."""
+    before = tree(workspace)
+    assert flow("create", "exp1", "--template", "") == 2
+    assert "no template ``" in capsys.readouterr().err
     assert tree(workspace) == before
 
 

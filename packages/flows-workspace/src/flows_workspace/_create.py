@@ -62,7 +62,7 @@ def run_create(
             workspace,
             name,
             parent_dir=workspace.flows_root,
-            template_name=template or workspace.settings.default_template,
+            template_name=workspace.settings.default_template if template is None else template,
             assignments=[str(item) for item in assignments],
         )
     print(f"created experiment `{name}` at {target}")

@@ -12,6 +12,8 @@ import unicodedata
 
 from flows_workspace._errors import BadInputError
 
+MAX_LENGTH = 100
+"""The longest experiment name accepted."""
 _SEPARATORS = tuple(sep for sep in ("/", "\\", os.sep, os.altsep) if sep)
 
 
@@ -20,7 +22,7 @@ def check_experiment_name(name: str) -> str:
 
     Raises:
         BadInputError: the name is empty, `.`/`..`, a path, not an identifier, a
-            keyword or reserved (dunder); the message says what to use instead.
+            keyword, reserved (dunder) or too long; the message says what to use instead.
     """
     problem = name_problem(name)
     if problem is not None:
@@ -39,6 +41,9 @@ def name_problem(name: str) -> str | None:
         return "is an absolute path, not a name"
     if any(sep in name for sep in _SEPARATORS):
         return "contains a path separator"
+    if len(name) > MAX_LENGTH:
+        # File systems cap a name at 255 bytes, and the staging folder adds a prefix.
+        return f"is longer than {MAX_LENGTH} characters"
     if not name.isidentifier():
         return "is not a Python identifier (experiments are importable as `flows.NAME`)"
     if unicodedata.normalize("NFKC", name) != name:
