@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import pytest
 from flows_workspace._cli import main as flow_main
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 EXPERIMENT = '''
@@ -385,7 +387,9 @@ def test_failing_run_is_recorded_as_failed(ws: Path) -> None:
     assert "ValueError: loss is nan" in (run_dir / "stderr.log").read_text(encoding="utf-8")
 
 
-def _start_waiting(ws: Path) -> tuple[subprocess.Popen[str], Path]:
+@contextlib.contextmanager
+def waiting_run(ws: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """A run started with `--wait`, once it is inside `record_run`; killed at the end if alive."""
     process = subprocess.Popen(
         [sys.executable, str(ws / "flows" / "train" / "run.py"), "--wait"],
         cwd=ws,
@@ -394,20 +398,25 @@ def _start_waiting(ws: Path) -> tuple[subprocess.Popen[str], Path]:
         stdin=subprocess.DEVNULL,
         text=True,
     )
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.strip() == "ready":
-            break
-    [run_dir] = run_dirs(ws)
-    return process, run_dir
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.strip() == "ready":
+                break
+        [run_dir] = run_dirs(ws)
+        yield process, run_dir
+    finally:
+        if process.returncode is None:
+            process.kill()
+            process.communicate(timeout=60)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigterm_marks_the_run_interrupted_and_restores_the_handler(ws: Path) -> None:
     """SIGTERM ends the run as interrupted by SIGTERM, exit code 143, old handler back."""
-    process, run_dir = _start_waiting(ws)
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=60)
+    with waiting_run(ws) as (process, run_dir):
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
     assert process.returncode == 143
     assert "handler restored: True" in stderr
     record = manifest(run_dir)
@@ -419,9 +428,9 @@ def test_sigterm_marks_the_run_interrupted_and_restores_the_handler(ws: Path) ->
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_marks_the_run_interrupted(ws: Path) -> None:
     """Ctrl-C (SIGINT) ends the run as interrupted by SIGINT."""
-    process, run_dir = _start_waiting(ws)
-    process.send_signal(signal.SIGINT)
-    process.communicate(timeout=60)
+    with waiting_run(ws) as (process, run_dir):
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
     assert process.returncode != 0
     assert manifest(run_dir)["status"] == "interrupted"
     assert manifest(run_dir)["interrupted_by"] == "SIGINT"
@@ -432,9 +441,9 @@ def test_killed_run_shows_as_died(
     ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A run killed without a chance to record its end is listed as `died`, not running."""
-    process, run_dir = _start_waiting(ws)
-    process.kill()
-    process.communicate(timeout=60)
+    with waiting_run(ws) as (process, run_dir):
+        process.kill()
+        process.communicate(timeout=60)
     assert manifest(run_dir)["status"] == "running"
     assert flow(ws, "runs", "--json", monkeypatch=monkeypatch) == 0
     assert json.loads(capsys.readouterr().out)[0]["status"] == "died"
@@ -465,8 +474,7 @@ def test_started_run_is_listed_while_running(
     ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A run in progress is listed as running, with its commit once the details are in."""
-    process, run_dir = _start_waiting(ws)
-    try:
+    with waiting_run(ws) as (_, run_dir):
         deadline = time.monotonic() + 60
         while not manifest(run_dir)["details_recorded"] and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -474,9 +482,6 @@ def test_started_run_is_listed_while_running(
         [listed] = json.loads(capsys.readouterr().out)
         assert listed["status"] == "running"
         assert listed["commit"] == git(ws, "rev-parse", "HEAD")
-    finally:
-        process.kill()
-        process.communicate(timeout=60)
 
 
 def test_unsaveable_config_leaves_no_run_folder(ws: Path) -> None:

@@ -33,6 +33,7 @@ from flows_workspace._manifest import (
     write_manifest,
 )
 from flows_workspace._run_id import new_run_id
+from flows_workspace._threads import start_shielded
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -121,7 +122,8 @@ def record_run(
     error_text = ""
     try:
         with _sigterm_raises(), _maybe_tee(run_dir, enabled=capture_output):
-            background.start()  # last: it competes with the start-up for the interpreter
+            # Last: it competes with the start-up for the interpreter.
+            start_shielded(background)
             try:
                 yield run
             except BaseException as error:

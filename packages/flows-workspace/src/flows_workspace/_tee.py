@@ -15,6 +15,8 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
+from flows_workspace._threads import start_shielded
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
@@ -36,7 +38,7 @@ class _DescriptorTee:
         self.thread = threading.Thread(
             target=self._pump, args=(read_end,), name=f"flows-tee-{fd}", daemon=True
         )
-        self.thread.start()
+        start_shielded(self.thread)
         os.dup2(write_end, fd)
         os.close(write_end)
 
