@@ -147,6 +147,15 @@ def test_templates_lists_installed_templates(
     assert "flow-templates" in default
 
 
+def test_templates_works_outside_a_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow templates` outside any workspace lists the installed templates."""
+    monkeypatch.chdir(tmp_path)
+    assert flow("templates") == 0
+    assert any(line.startswith("default ") for line in capsys.readouterr().out.splitlines())
+
+
 def test_shell_completion_through_tyro(tmp_path: Path) -> None:
     """`flow --tyro-print-completion bash` prints a completion script naming the subcommands."""
     done = _flow_subprocess("--tyro-print-completion", "bash", cwd=tmp_path)

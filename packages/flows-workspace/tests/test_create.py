@@ -289,6 +289,21 @@ def test_legacy_flow_create_copy_from_and_copy_to_dir(workspace: Path, tmp_path:
     assert record.parent == "exp1"
 
 
+def test_legacy_flow_create_outside_a_workspace_creates_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside any workspace, `flow_create --name X` creates ./X from the `default` template."""
+    from flows_workspace._cli import flow_create_main
+
+    monkeypatch.chdir(tmp_path)
+    assert flow_create_main(["--name", "exp1"]) == 0
+    record = read_record(tmp_path / "exp1")
+    assert record is not None
+    assert record.template is not None
+    assert record.template.name == "default"
+    assert (tmp_path / "exp1/run.py").is_file()
+
+
 def test_author_comes_from_git_config(
     workspace: Path, flow: Flow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

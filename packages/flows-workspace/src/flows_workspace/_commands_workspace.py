@@ -112,15 +112,11 @@ class Templates:
 
     def run(self) -> None:
         """Print one line per template candidate, in precedence order."""
-        from flows_workspace._errors import WorkspaceNotFoundError
         from flows_workspace._table import print_table
         from flows_workspace._templates import experiment_templates
-        from flows_workspace._workspace import find_workspace
+        from flows_workspace._workspace import find_workspace_or_none
 
-        try:
-            workspace = find_workspace()
-        except WorkspaceNotFoundError:
-            workspace = None
+        workspace = find_workspace_or_none()
         rows = []
         winners: dict[str, str] = {}
         for template in experiment_templates(workspace):
@@ -190,13 +186,9 @@ class LegacyCreate:
 
     def run(self) -> None:
         """Create the experiment and print where it came from."""
-        from flows_workspace._errors import WorkspaceNotFoundError
-        from flows_workspace._workspace import find_workspace
+        from flows_workspace._workspace import find_workspace_or_none
 
-        try:
-            workspace = find_workspace()
-        except WorkspaceNotFoundError:
-            workspace = None
+        workspace = find_workspace_or_none()
         parent_dir = self.copy_to_dir or (workspace.flows_root if workspace else Path("."))
         parent_dir = parent_dir.absolute()
         if self.copy_from is not None:

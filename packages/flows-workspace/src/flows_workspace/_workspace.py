@@ -92,6 +92,14 @@ def find_workspace(start: Path | None = None) -> Workspace:
     raise WorkspaceNotFoundError(msg)
 
 
+def find_workspace_or_none(start: Path | None = None) -> Workspace | None:
+    """The workspace containing `start`, or None outside any (commands that work anywhere)."""
+    try:
+        return find_workspace(start)
+    except WorkspaceNotFoundError:
+        return None
+
+
 def read_settings(marker: Path) -> WorkspaceSettings:
     """Read the settings of a marker file; unknown keys are an error, missing ones default."""
     try:
