@@ -127,5 +127,6 @@ def test_default_template_run_is_recorded_listed_and_reproduced(
     assert all(" finished " in row for row in rows)
     # Momentum's values differ from the default optimizer's (SGD), so they are listed too.
     assert rows[2].endswith(
-        "model=QuadraticConfig optimizer=MomentumConfig optimizer.lr=0.05 optimizer.beta=0.9 steps=7"
+        "model=QuadraticConfig optimizer=MomentumConfig optimizer.lr=0.05 "
+        "optimizer.beta=0.9 steps=7"
     )
