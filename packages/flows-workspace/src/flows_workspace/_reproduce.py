@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from flows_workspace._manifest import CONFIG_NAME, PATCH_NAME, read_manifest
 
@@ -63,7 +63,7 @@ def parse_config(
     start = _load(config_type, config_file, registry, prog)
     _warn_if_commit_changed(config_file.parent, prog)
     config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
-    global _last_from_run  # noqa: PLW0603 - one slot of process state, set only here
+    global _last_from_run  # one slot of process state, set only here
     _last_from_run = (config, str(config_file.parent.resolve()))
     return config
 
