@@ -517,3 +517,22 @@ def test_unsaveable_config_leaves_no_run_folder(ws: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("config.part: `B` fills a field typed `A | B`")
     assert not (ws / "logs" / "bad").exists() or not run_dirs(ws, "bad")
+
+
+@pytest.mark.parametrize(("code", "status"), [(0, "finished"), (3, "failed")])
+def test_sys_exit_inside_a_run_is_finished_or_failed_by_its_code(
+    ws: Path, code: int, status: str
+) -> None:
+    """`sys.exit(0)` in a run is a finished run; another code is a failure with that code."""
+    script = MINIMAL.replace("    print(run.id)", f"    import sys\n    sys.exit({code})")
+    (ws / "flows" / "exits").mkdir()
+    (ws / "flows" / "exits" / "run.py").write_text(script, encoding="utf-8")
+    done = run_script(ws, experiment="exits")
+    assert done.returncode == code
+    [run_dir] = run_dirs(ws, "exits")
+    record = manifest(run_dir)
+    assert record["status"] == status
+    if code:
+        assert record["error"]["type"] == "SystemExit"
+        assert record["error"]["message"] == str(code)
+        assert "Traceback" not in (run_dir / "stderr.log").read_text(encoding="utf-8")

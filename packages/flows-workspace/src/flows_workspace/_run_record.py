@@ -128,7 +128,7 @@ def record_run(
                 yield run
             except BaseException as error:
                 outcome = _outcome_of(error)
-                if outcome["status"] == FAILED:
+                if outcome["status"] == FAILED and not isinstance(error, SystemExit):
                     error_text = "".join(traceback.format_exception(error))
                 raise
     finally:
