@@ -96,8 +96,6 @@ class InstallOutcome:
     site_dir: Path
     replaced: Path | None
     """The root of a different workspace whose install was replaced, if any."""
-    already: bool
-    """True when this workspace was already installed (the files were refreshed)."""
 
 
 def site_dir() -> Path:
@@ -162,7 +160,7 @@ def install_flows_package(workspace: Workspace, *, replace: bool = False) -> Ins
         )
         raise FlowsError(msg) from error
     replaced = None if current is None or same else current.root
-    return InstallOutcome(site_dir=site, replaced=replaced, already=same)
+    return InstallOutcome(site_dir=site, replaced=replaced)
 
 
 def uninstall_flows_package() -> Path | None:
