@@ -9,7 +9,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from flows_workspace import parse_config
-from flows_workspace._config_diff import MISSING, changes_text, differences, flatten
+from flows_workspace._config_diff import (
+    MISSING,
+    changes_text,
+    differences,
+    flatten,
+    rebase_defaults,
+)
 from flows_workspace._environment import recorded_environment
 from flows_workspace._git_state import _status_entries
 from flows_workspace._reproduce import split_from_run
@@ -73,6 +79,27 @@ def test_differences_report_changed_added_and_removed_leaves() -> None:
     assert changes_text(before, after) == "lr=0.5 flag=1 model=CNNConfig model.channels=8"
     assert changes_text(None, {"a": "x y"}) == 'a="x y"'
     assert differences(before, before) == []
+
+
+def test_switched_config_type_is_compared_with_its_own_defaults() -> None:
+    """A field that switched type lists only the values that differ from that type's defaults."""
+    defaults = {"opt": {"@type": "SgdConfig", "lr": 0.1}, "layers": [{"@type": "A", "w": 1}]}
+    config = {
+        "opt": {"@type": "MomentumConfig", "lr": 0.05, "beta": 0.5},
+        "layers": [{"@type": "B", "v": 2}, {"@type": "A", "w": 1}],
+    }
+    type_defaults = {"MomentumConfig": {"lr": 0.05, "beta": 0.9}, "B": {"v": 2}}
+    assert rebase_defaults(defaults, config, type_defaults) == {
+        "opt": {"@type": "SgdConfig", "lr": 0.05, "beta": 0.9},
+        "layers": [{"@type": "A", "v": 2}],
+    }
+    assert changes_text(defaults, config, type_defaults) == (
+        "opt=MomentumConfig opt.beta=0.5 layers[0]=B layers[1]=A layers[1].w=1"
+    )
+    assert changes_text(defaults, config) == (
+        "opt=MomentumConfig opt.lr=0.05 opt.beta=0.5 layers[0]=B layers[0].v=2 "
+        "layers[1]=A layers[1].w=1"
+    )
 
 
 def test_git_status_parsing_skips_rename_sources() -> None:

@@ -50,10 +50,44 @@ def render_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def changes_text(defaults: Any, config: Any) -> str:
-    """`key=value` pairs of `config` that differ from `defaults` (all of them if no defaults)."""
+def changed_values(
+    defaults: Any, config: Any, type_defaults: dict[str, Any] | None = None
+) -> list[tuple[str, Any]]:
+    """`(path, value)` for each value of `config` that differs from `defaults`.
+
+    Where `config` holds another config type than `defaults` does, its fields are
+    compared with that type's own defaults from `type_defaults` (registry name -> data).
+    Without `defaults`, every value is listed.
+    """
     if defaults is None:
-        pairs = list(flatten(config).items())
-    else:
-        pairs = [(key, new) for key, _, new in differences(defaults, config) if new is not MISSING]
+        return list(flatten(config).items())
+    rebased = rebase_defaults(defaults, config, type_defaults or {})
+    return [(key, new) for key, _, new in differences(rebased, config) if new is not MISSING]
+
+
+def changes_text(defaults: Any, config: Any, type_defaults: dict[str, Any] | None = None) -> str:
+    """`key=value` pairs of `changed_values`, space-separated."""
+    pairs = changed_values(defaults, config, type_defaults)
     return " ".join(f"{key}={render_value(value)}" for key, value in pairs)
+
+
+def rebase_defaults(defaults: Any, config: Any, type_defaults: dict[str, Any]) -> Any:
+    """`defaults` whose subtrees of a type `config` switched hold that type's default fields."""
+    if isinstance(config, dict):
+        name = config.get(TYPE_KEY)
+        same_type = isinstance(defaults, dict) and defaults.get(TYPE_KEY) == name
+        if name is not None and not same_type and name in type_defaults:
+            # Keep the old type name, so that the switch itself still shows as a change.
+            old_name = defaults.get(TYPE_KEY) if isinstance(defaults, dict) else None
+            defaults = {TYPE_KEY: old_name, **type_defaults[name]}
+        if not isinstance(defaults, dict):
+            return defaults
+        return {
+            key: rebase_defaults(value, config[key], type_defaults) if key in config else value
+            for key, value in defaults.items()
+        }
+    if isinstance(config, list) and isinstance(defaults, list):
+        pairs = zip(defaults, config, strict=False)  # shorter lists are compared as far as they go
+        common = [rebase_defaults(d, c, type_defaults) for d, c in pairs]
+        return common + defaults[len(config) :]
+    return defaults

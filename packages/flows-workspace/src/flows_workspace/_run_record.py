@@ -178,7 +178,8 @@ def _first_manifest(
         "pid": os.getpid(),
         "from_run": source_run_of(config),
         "config_type": f"{config_type.__module__}.{config_type.__qualname__}",
-        "default_config": _default_config_data(config_type, registry),
+        "default_config": _defaults_of(config_type, registry),
+        "type_defaults": _type_defaults(config, registry),
         "hostname": host_name(),
         "environment": recorded_environment(),
         "details_recorded": False,
@@ -189,14 +190,47 @@ def _first_manifest(
     }
 
 
-def _default_config_data(config_type: type, registry: Registry | None) -> Any:
-    """The experiment's default config as plain data, or None if it needs arguments."""
+def _defaults_of(config_type: type, registry: Registry | None) -> Any:
+    """The plain data of `config_type()`, or None if it needs arguments."""
     from config_utils.serialization import to_data
 
     try:
         return to_data(config_type(), registry=registry)
     except Exception:  # no defaults is a normal case, not a failure of the run
         return None
+
+
+def _type_defaults(config: object, registry: Registry | None) -> dict[str, Any]:
+    """The defaults of every registered config type in the tree, by registry name.
+
+    `flow runs` compares a field that switched type (`optimizer:momentum`) with that
+    type's own defaults, not with the other type's values.
+    """
+    from config_utils.registry import registry as default_registry
+
+    names = registry or default_registry
+    found: dict[str, Any] = {}
+    for node in _dataclass_nodes(config):
+        if names.is_registered_config(type(node)):
+            name = names.config_name(type(node))
+            if name not in found:
+                found[name] = _defaults_of(type(node), registry)
+    return {name: data for name, data in found.items() if data is not None}
+
+
+def _dataclass_nodes(value: object) -> Iterator[object]:
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        yield value
+        for field_ in dataclasses.fields(value):
+            yield from _dataclass_nodes(getattr(value, field_.name))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _dataclass_nodes(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _dataclass_nodes(item)
 
 
 class _Record:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace._config_diff import MISSING, changes_text, differences, render_value
+from flows_workspace._config_diff import changed_values, changes_text, differences, render_value
 from flows_workspace._manifest import PATCH_NAME, STDERR_NAME, STDOUT_NAME
 
 if TYPE_CHECKING:
@@ -59,16 +59,18 @@ def commit_text(manifest: dict[str, Any]) -> str:
 
 def changes(run: RecordedRun) -> str:
     """The config values that differ from the experiment's defaults, as `key=value`."""
-    return changes_text(run.manifest.get("default_config"), run.config_data())
+    manifest = run.manifest
+    return changes_text(
+        manifest.get("default_config"), run.config_data(), manifest.get("type_defaults")
+    )
 
 
 def _changed_pairs(run: RecordedRun) -> list[tuple[str, Any]]:
-    defaults = run.manifest.get("default_config")
+    manifest = run.manifest
+    defaults = manifest.get("default_config")
     if defaults is None:
         return []
-    return [
-        (key, new) for key, _, new in differences(defaults, run.config_data()) if new is not MISSING
-    ]
+    return changed_values(defaults, run.config_data(), manifest.get("type_defaults"))
 
 
 def show_lines(run: RecordedRun) -> list[str]:
