@@ -12,7 +12,7 @@ import tyro
 from flows_workspace._cli import flow_create_main, main
 from flows_workspace._commands_workspace import Create
 from flows_workspace._fast_parse import parse_plain_create
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 if TYPE_CHECKING:
@@ -194,7 +194,27 @@ TOKENS = [
 ]
 
 
-@given(st.lists(st.sampled_from(TOKENS), max_size=7))
+# Command lines shaped like the grammar (options with values, a name somewhere), so that
+# most examples are ones the fast parser answers, not only ones it hands to tyro.
+_VALUES = [token for token in TOKENS if not token.startswith("-")]
+_OPTION_PAIRS = st.tuples(
+    st.sampled_from(["--template", "--var", "--from"]), st.sampled_from(_VALUES)
+)
+_SHAPED = st.tuples(
+    st.lists(_OPTION_PAIRS, max_size=2),
+    st.sampled_from(_VALUES),
+    st.lists(_OPTION_PAIRS, max_size=2),
+).map(
+    lambda parts: [
+        *(t for pair in parts[0] for t in pair),
+        parts[1],
+        *(t for pair in parts[2] for t in pair),
+    ]
+)
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.lists(st.sampled_from(TOKENS), max_size=7), _SHAPED))
 def test_plain_create_parser_agrees_with_tyro(tokens: list[str]) -> None:
     """Whenever the tyro-free `flow create` parser answers, tyro parses the same command."""
     argv = ["create", *tokens]
