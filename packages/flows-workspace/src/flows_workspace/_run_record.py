@@ -9,6 +9,7 @@ while the run goes on.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -110,7 +111,9 @@ def record_run(
     run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
     run = Run(run_dir, run_id, experiment, workspace)
     write_atomically(run_dir / CONFIG_NAME, config_text)
-    record = _Record(run_dir, _first_manifest(run, config, script_path, started, registry))
+    record = _Record(
+        run_dir, _first_manifest(run, config, config_text, script_path, started, registry)
+    )
     record.write()
     background = threading.Thread(
         target=record.add_slow_facts,
@@ -155,7 +158,12 @@ def _make_run_dir(experiment_logs: Path, started: datetime) -> tuple[Path, str]:
 
 
 def _first_manifest(
-    run: Run, config: object, script: Path, started: datetime, registry: Registry | None
+    run: Run,
+    config: object,
+    config_text: str,
+    script: Path,
+    started: datetime,
+    registry: Registry | None,
 ) -> dict[str, Any]:
     from flows_workspace._environment import host_name, recorded_environment
     from flows_workspace._reproduce import source_run_of
@@ -179,7 +187,7 @@ def _first_manifest(
         "from_run": source_run_of(config),
         "config_type": f"{config_type.__module__}.{config_type.__qualname__}",
         "default_config": _defaults_of(config_type, registry),
-        "type_defaults": _type_defaults(config, registry),
+        "type_defaults": _type_defaults(json.loads(config_text), registry),
         "hostname": host_name(),
         "environment": recorded_environment(),
         "details_recorded": False,
@@ -200,37 +208,33 @@ def _defaults_of(config_type: type, registry: Registry | None) -> Any:
         return None
 
 
-def _type_defaults(config: object, registry: Registry | None) -> dict[str, Any]:
-    """The defaults of every registered config type in the tree, by registry name.
+def _type_defaults(config_data: Any, registry: Registry | None) -> dict[str, Any]:
+    """The defaults of every config type named in the saved tree, by registry name.
 
     `flow runs` compares a field that switched type (`optimizer:momentum`) with that
-    type's own defaults, not with the other type's values.
+    type's own defaults, not with the other type's values. Only names the file holds
+    are looked up (registered names: lookups that hit, no entry-point scan).
     """
     from config_utils.registry import registry as default_registry
 
     names = registry or default_registry
     found: dict[str, Any] = {}
-    for node in _dataclass_nodes(config):
-        if names.is_registered_config(type(node)):
-            name = names.config_name(type(node))
-            if name not in found:
-                found[name] = _defaults_of(type(node), registry)
-    return {name: data for name, data in found.items() if data is not None}
+    for name in sorted(_type_names(config_data)):
+        defaults = _defaults_of(names.config_class(name), registry)
+        if defaults is not None:
+            found[name] = defaults
+    return found
 
 
-def _dataclass_nodes(value: object) -> Iterator[object]:
-    import dataclasses
+def _type_names(data: Any) -> set[str]:
+    from config_utils.serialization import TYPE_KEY
 
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        yield value
-        for field_ in dataclasses.fields(value):
-            yield from _dataclass_nodes(getattr(value, field_.name))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _dataclass_nodes(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _dataclass_nodes(item)
+    if isinstance(data, dict):
+        own = {data[TYPE_KEY]} if isinstance(data.get(TYPE_KEY), str) else set()
+        return own.union(*(_type_names(value) for value in data.values()))
+    if isinstance(data, list):
+        return set().union(*(_type_names(item) for item in data))
+    return set()
 
 
 class _Record:
