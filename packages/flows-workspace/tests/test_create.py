@@ -108,6 +108,19 @@ def test_fork_copies_state_skips_caches_and_records_parent(
     assert record.name == "exp2"
 
 
+def test_fork_by_name_from_the_logs_folder_copies_the_experiment(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, flow: Flow
+) -> None:
+    """`--from exp1` run inside logs/ forks flows/exp1, not the results folder logs/exp1."""
+    (workspace / "flows/exp1").mkdir()
+    (workspace / "flows/exp1/run.py").write_text("code\n")
+    (workspace / "logs/exp1/run-1").mkdir(parents=True)
+    monkeypatch.chdir(workspace / "logs")
+    assert flow("create", "exp2", "--from", "exp1") == 0
+    assert (workspace / "flows/exp2/run.py").read_text() == "code\n"
+    assert not (workspace / "flows/exp2/run-1").exists()
+
+
 def test_create_outside_workspace_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], flow: Flow
 ) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError
-from flows_workspace._experiment_names import check_experiment_name
+from flows_workspace._experiment_names import check_experiment_name, name_problem
 from flows_workspace._experiments import (
     RECORD_NAME,
     ExperimentRecord,
@@ -69,9 +69,13 @@ def run_create(
 
 
 def fork_named(source: str, name: str, parent_dir: Path) -> Path:
-    """Fork `source`: a path, or the name of an experiment in `parent_dir`."""
+    """Fork `source`: the name of an experiment in `parent_dir`, else a path.
+
+    The name wins over a same-named folder in the current directory: in `logs/`,
+    `exp1` is the experiment, not its results folder `logs/exp1`.
+    """
     path = Path(source)
-    if not path.exists() and (parent_dir / source).is_dir():
+    if name_problem(source) is None and (parent_dir / source).is_dir():
         path = parent_dir / source
     return fork_experiment(path, name, parent_dir=parent_dir)
 
