@@ -69,7 +69,8 @@ class Experiment:
         """When the experiment was created (the folder's time when there is no record)."""
         if self.record is not None:
             return self.record.created
-        return datetime.fromtimestamp(self.path.stat().st_mtime, tz=timezone.utc)
+        # Local time, like the records `flow create` writes, so `flow list` shows one zone.
+        return datetime.fromtimestamp(self.path.stat().st_mtime, tz=timezone.utc).astimezone()
 
 
 def render_record(record: ExperimentRecord) -> str:
