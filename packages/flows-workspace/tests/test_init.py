@@ -7,13 +7,13 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
+import pytest
 from flows_workspace._cli import flow_init_main
 from flows_workspace._workspace import find_workspace
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import pytest
     from conftest import Flow, Tree
 
 
@@ -116,13 +116,14 @@ def test_init_adopts_existing_folders_without_touching_contents(
     assert tree(root / "logs") == logs_before
 
 
+@pytest.mark.parametrize("name", ["my-flows", "", "class"])
 def test_bad_flow_dir_name_is_refused(
-    tmp_path: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, flow: Flow, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
-    """A flows folder name that cannot be imported exits 2 and creates nothing."""
-    assert flow("init", str(tmp_path / "w"), "--no-install", "--flow-dir-name", "my-flows") == 2
+    """A flows folder name that cannot be imported (or is empty) exits 2 and creates nothing."""
+    assert flow("init", str(tmp_path / "w"), "--no-install", "--flow-dir-name", name) == 2
     err = capsys.readouterr().err
-    assert "`my-flows`" in err
+    assert f"flows folder name `{name}`" in err
     assert err.count("\n") == 1
     assert not (tmp_path / "w").exists()
 

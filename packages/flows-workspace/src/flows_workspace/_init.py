@@ -139,7 +139,8 @@ def _settings_for(root: Path, flows_dir: str | None) -> WorkspaceSettings:
             )
             raise BadInputError(msg)
     else:
-        settings = WorkspaceSettings(flows_dir=flows_dir or WorkspaceSettings.flows_dir)
+        default = WorkspaceSettings.flows_dir
+        settings = WorkspaceSettings(flows_dir=default if flows_dir is None else flows_dir)
         problem = settings_problem(settings)
         if problem is not None:
             raise BadInputError(problem)
