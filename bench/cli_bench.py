@@ -56,16 +56,13 @@ def _console_script(name: str) -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "flows_workspace"]
 
 
-def _median_seconds(commands: list[list[str]], cwd: Path) -> float:
-    """Median wall time over running each command once (a fresh process each)."""
-    times = []
-    for command in commands:
-        start = time.perf_counter()
-        subprocess.run(
-            command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL
-        )
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _wall_seconds(command: list[str], cwd: Path) -> float:
+    """Wall time of running `command` once, in a fresh process."""
+    start = time.perf_counter()
+    subprocess.run(
+        command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL
+    )
+    return time.perf_counter() - start
 
 
 def bench_help(repeats: int, scratch: Path) -> tuple[float, float]:
@@ -74,11 +71,12 @@ def bench_help(repeats: int, scratch: Path) -> tuple[float, float]:
     app.write_text(BARE_TYRO_APP, encoding="utf-8")
     flow = [*_console_script("flow"), "--help"]
     bare = [sys.executable, str(app), "--help"]
-    _median_seconds([flow, bare], scratch)  # warm the file cache for both
+    for command in (flow, bare):  # warm the file cache for both
+        _wall_seconds(command, scratch)
     flow_s, bare_s = [], []
     for _ in range(repeats):  # interleaved, so drift in machine load hits both alike
-        flow_s.append(_median_seconds([flow], scratch))
-        bare_s.append(_median_seconds([bare], scratch))
+        flow_s.append(_wall_seconds(flow, scratch))
+        bare_s.append(_wall_seconds(bare, scratch))
     return statistics.median(flow_s), statistics.median(bare_s)
 
 
@@ -147,12 +145,12 @@ def bench_create(repeats: int, scratch: Path) -> tuple[float, float | None]:
             [cookiecutter, "--no-input", "-o", str(out), str(template), f"experiment_name=exp{i}"]
             for i in range(repeats + 1)
         ]
-        _median_seconds(cookies[:1], scratch)  # warm-up, like flow's below
-    _median_seconds(creates[:1], workspace)
+        _wall_seconds(cookies[0], scratch)  # warm-up, like flow's below
+    _wall_seconds(creates[0], workspace)
     for i in range(1, repeats + 1):
-        flow_s.append(_median_seconds([creates[i]], workspace))
+        flow_s.append(_wall_seconds(creates[i], workspace))
         if cookiecutter is not None:
-            cookie_s.append(_median_seconds([cookies[i]], scratch))
+            cookie_s.append(_wall_seconds(cookies[i], scratch))
     flow_files = {p.name for p in (workspace / "flows/exp1").rglob("*")} - {".flow-experiment.toml"}
     if cookiecutter is not None:
         cookie_files = {p.name for p in (out / "exp1").rglob("*")}
