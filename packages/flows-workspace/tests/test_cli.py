@@ -93,6 +93,24 @@ def test_user_error_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_deleted_current_folder_is_one_line(tmp_path: Path) -> None:
+    """Run from a folder that was deleted, `flow list` says so in one line, exit 1."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    code = (
+        "import os, sys\nfrom flows_workspace._cli import main\n"
+        "os.chdir(sys.argv[1]); os.rmdir(sys.argv[1])\nraise SystemExit(main(['list']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(gone)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "flow: error: the current folder no longer exists; "
+        "`cd` to an existing folder and run again\n"
+    )
+
+
 def test_flows_debug_shows_the_traceback(tmp_path: Path) -> None:
     """With FLOWS_DEBUG=1 the same error comes with its traceback."""
     done = _flow_subprocess("list", cwd=tmp_path, env={"FLOWS_DEBUG": "1"})

@@ -104,7 +104,9 @@ def _run(parse: Callable[[], Command]) -> int:
     debug = os.environ.get("FLOWS_DEBUG", "") not in ("", "0")
     try:
         with _sigterm_raises():
-            parse().run()
+            command = parse()
+            _require_current_folder()
+            command.run()
     except FlowsError as error:
         if debug:
             raise
@@ -127,6 +129,15 @@ def _run(parse: Callable[[], Command]) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     return 0
+
+
+def _require_current_folder() -> None:
+    """Every command resolves paths from the current folder; it must still exist."""
+    try:
+        os.getcwd()
+    except FileNotFoundError as error:
+        msg = "the current folder no longer exists; `cd` to an existing folder and run again"
+        raise FlowsError(msg) from error
 
 
 @contextlib.contextmanager
