@@ -257,8 +257,8 @@ def test_experiments_are_importable_as_flows_name(workspace: Path, flow: Flow) -
     """A created experiment imports as `flows.NAME` and its run module as `flows.NAME.run`."""
     assert flow("create", "exp1") == 0
     assert flow("create", "tiny", "--template", "minimal") == 0
-    code = "import flows.exp1.run as r, flows.tiny.run as t; print(r.EXPERIMENT, t.RunConfig())"
-    assert _run(workspace, "-c", code).stdout.startswith("exp1 ")
+    code = "import flows.exp1.run as r, flows.tiny.run as t; print(r.__name__, t.RunConfig())"
+    assert _run(workspace, "-c", code).stdout.startswith("flows.exp1.run ")
 
 
 def test_default_template_variables_can_be_set(workspace: Path, flow: Flow) -> None:

@@ -1,15 +1,9 @@
-"""The `default` template's run.py with the run helper: record, list, rerun, override.
-
-Until the template itself uses the helper, the test applies the change the template
-needs (the lines the run helper's README section shows); afterwards it runs the
-template as rendered.
-"""
+"""The `default` template's run.py, as rendered, records runs that can be listed and rerun."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
@@ -21,12 +15,6 @@ if TYPE_CHECKING:
 
     import pytest
 
-HELPER_IMPORT = "from flows_workspace import parse_config, record_run\n"
-HELPER_MAIN = """if __name__ == "__main__":
-    config = parse_config(RunConfig, description=__doc__)
-    with record_run(config, __file__) as run:
-        main(config, run.dir)
-"""
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",
     "GIT_AUTHOR_EMAIL": "test@example.com",
@@ -34,29 +22,6 @@ GIT_ENV = {
     "GIT_COMMITTER_EMAIL": "test@example.com",
     "GIT_CONFIG_GLOBAL": os.devnull,
 }
-
-
-def use_run_helper(text: str) -> str:
-    """The default template's run.py switched to the run helper (unchanged if it already is)."""
-    if "record_run(" in text:
-        return text
-    anchor = "from config_utils.registry import registry\n"
-    assert anchor in text
-    text = text.replace(anchor, anchor + HELPER_IMPORT)
-    # The helper finds the logs folder itself: no need to import the flows package.
-    text, found = re.subn(
-        r"try:\n    from \w+ import LOGS_ROOT\nexcept ImportError.*?\n\n", "", text, flags=re.S
-    )
-    assert found == 1
-    # record_run writes config.json (with registry names); main must not overwrite it.
-    for line in (
-        "    run_dir.mkdir(parents=True, exist_ok=True)\n",
-        '    (run_dir / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\\n")\n',
-    ):
-        assert line in text
-        text = text.replace(line, "")
-    start = text.index('if __name__ == "__main__":')
-    return text[:start] + HELPER_MAIN
 
 
 def _run(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -89,8 +54,7 @@ def test_default_template_run_is_recorded_listed_and_reproduced(
     assert flow_main(["init", str(ws), "--no-install"]) == 0
     monkeypatch.chdir(ws)
     assert flow_main(["create", "fit"]) == 0
-    run_py = ws / "flows" / "fit" / "run.py"
-    run_py.write_text(use_run_helper(run_py.read_text(encoding="utf-8")), encoding="utf-8")
+    assert "record_run(config, __file__)" in (ws / "flows/fit/run.py").read_text(encoding="utf-8")
     _git(ws, "init", "-q")
     _git(ws, "add", ".")
     _git(ws, "commit", "-qm", "fit")
