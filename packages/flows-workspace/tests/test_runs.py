@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from flows_workspace._cli import main as flow_main
+from flows_workspace._environment import ALLOWED_ENV_NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -218,7 +219,13 @@ def test_run_writes_config_manifest_patch_and_logs(ws: Path) -> None:
     assert record["git"]["commit"] == git(ws, "rev-parse", "HEAD")
     assert record["git"]["dirty"] is True
     assert record["git"]["untracked"] == ["notes.txt"]  # the run's own logs do not count
-    assert record["environment"] == {"CUDA_VISIBLE_DEVICES": "1", "SLURM_JOB_ID": "77"}
+    recorded = record["environment"]
+    assert recorded["CUDA_VISIBLE_DEVICES"] == "1"
+    assert recorded["SLURM_JOB_ID"] == "77"
+    assert "SLURM_AUTH_TOKEN" not in recorded  # secrets never, even with an allowed prefix
+    assert "API_KEY" not in recorded
+    # Whatever else the outer environment holds (VIRTUAL_ENV under nox) is allow-listed.
+    assert all(name in ALLOWED_ENV_NAMES or name.startswith("SLURM_") for name in recorded)
     assert record["distributions"]["flows-workspace"]
     assert record["python"]["version"] == ".".join(map(str, sys.version_info[:3]))
     assert record["hostname"]
