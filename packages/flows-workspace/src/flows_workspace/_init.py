@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from flows_workspace._atomic_files import write_atomically
 from flows_workspace._errors import BadInputError
 from flows_workspace._workspace import (
     MARKER_NAME,
@@ -23,7 +24,6 @@ from flows_workspace._workspace import (
     read_settings,
     render_settings,
     settings_problem,
-    write_file_atomically,
 )
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def init_workspace(
     _place_template(workspace, report, force=force, protected=preexisting)
     _write_fallbacks(workspace, report, protected=preexisting)
     if not workspace.marker.exists():
-        write_file_atomically(workspace.marker, render_settings(settings))
+        write_atomically(workspace.marker, render_settings(settings))
         report.created.append(workspace.marker)
     if install:
         from flows_workspace._install import install_flows_package
@@ -243,10 +243,10 @@ def _write_fallbacks(workspace: Workspace, report: InitReport, protected: dict[s
             report.created.append(folder)
         readme = folder / "README.md"
         if not protected.get(name, False) and not readme.exists():
-            write_file_atomically(readme, _FALLBACK_READMES[role])
+            write_atomically(readme, _FALLBACK_READMES[role])
             report.created.append(readme)
     gitignore = workspace.root / ".gitignore"
     if not gitignore.exists():
         text = _FALLBACK_GITIGNORE.format(logs=settings.logs_dir, data=settings.data_dir)
-        write_file_atomically(gitignore, text)
+        write_atomically(gitignore, text)
         report.created.append(gitignore)

@@ -13,8 +13,9 @@ The manifest is JSON; every write replaces it whole (temp file, then rename).
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING, Any
+
+from flows_workspace._atomic_files import write_atomically
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,23 +33,6 @@ FINISHED = "finished"
 FAILED = "failed"
 INTERRUPTED = "interrupted"
 STATUSES = (RUNNING, FINISHED, FAILED, INTERRUPTED)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` whole or not at all (temp file in the same folder, then rename).
-
-    Unlike `tempfile.mkstemp`, the file gets the usual permissions (0666 minus the umask):
-    run folders are often read by colleagues.
-    """
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:

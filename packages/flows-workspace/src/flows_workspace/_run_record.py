@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flows_workspace._atomic_files import write_atomically
 from flows_workspace._manifest import (
     CONFIG_NAME,
     FAILED,
@@ -30,7 +31,6 @@ from flows_workspace._manifest import (
     RUNNING,
     STDERR_NAME,
     STDOUT_NAME,
-    write_atomically,
     write_manifest,
 )
 from flows_workspace._run_id import new_run_id
