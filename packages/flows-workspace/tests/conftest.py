@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -12,6 +13,9 @@ from pathlib import Path
 
 import pytest
 from flows_workspace._cli import main
+
+REPO = Path(__file__).resolve().parents[3]
+PACKAGES = ("config-utils", "flow-templates", "flows-workspace")
 
 Tree = Callable[[Path], dict[str, "bytes | None"]]
 Flow = Callable[..., int]
@@ -109,3 +113,19 @@ def scratch_env(tmp_path: Path) -> ScratchEnv:
 def python() -> str:
     """The interpreter running the tests."""
     return sys.executable
+
+
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Wheels of the three distributions, built once per test session."""
+    out = tmp_path_factory.mktemp("wheels")
+    for name in PACKAGES:
+        source = str(REPO / "packages" / name)
+        if shutil.which("uv"):
+            command = ["uv", "build", "--wheel", "--quiet", "--out-dir", str(out), source]
+        else:
+            command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), source]
+        subprocess.run(command, check=True, capture_output=True)
+    built = sorted(out.glob("*.whl"))
+    assert len(built) == len(PACKAGES), built
+    return built

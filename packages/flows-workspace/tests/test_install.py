@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow  # every test here makes a virtual environment
 
-REPO = Path(__file__).resolve().parents[3]
-PACKAGES = ("config-utils", "flow-templates", "flows-workspace")
 IMPORT_ROOT = "import flows; print(flows.PROJ_ROOT)"
 
 
@@ -133,22 +131,6 @@ def test_reinit_keeps_the_install(scratch_env: ScratchEnv, tmp_path: Path) -> No
 
 
 # End to end: built wheels in brand-new environments, one made by pip and one by uv.
-
-
-@pytest.fixture(scope="session")
-def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """Wheels of the three distributions, built once per test session."""
-    out = tmp_path_factory.mktemp("wheels")
-    for name in PACKAGES:
-        source = str(REPO / "packages" / name)
-        if shutil.which("uv"):
-            command = ["uv", "build", "--wheel", "--quiet", "--out-dir", str(out), source]
-        else:
-            command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), source]
-        subprocess.run(command, check=True, capture_output=True)
-    built = sorted(out.glob("*.whl"))
-    assert len(built) == len(PACKAGES), built
-    return built
 
 
 def _bin(env: Path, name: str) -> Path:

@@ -12,13 +12,13 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flows_workspace._experiments import RECORD_NAME
 
-REPO = Path(__file__).resolve().parents[3]
-PACKAGES = ("config-utils", "flow-templates", "flows-workspace")
+if TYPE_CHECKING:
+    from pathlib import Path
 
 LAB_FILES = {
     "pyproject.toml": """\
@@ -115,12 +115,8 @@ def _installed_files_digest(python: Path, distribution: str, cwd: Path) -> str:
 
 
 @pytest.mark.slow
-def test_lab_templates_replace_flow_templates(tmp_path: Path) -> None:
+def test_lab_templates_replace_flow_templates(tmp_path: Path, wheels: list[Path]) -> None:
     """After uninstalling flow-templates and installing lab-templates, flow uses the lab's."""
-    wheels = tmp_path / "wheels"
-    wheels.mkdir()
-    for name in PACKAGES:
-        _build_wheel(REPO / "packages" / name, wheels)
     lab = tmp_path / "lab-templates"
     for relative, text in LAB_FILES.items():
         (lab / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -133,7 +129,7 @@ def test_lab_templates_replace_flow_templates(tmp_path: Path) -> None:
     _run("uv", "venv", "--quiet", "-p", sys.executable, env, cwd=tmp_path)
     python = _bin(env, "python")
     install = ("uv", "pip", "install", "--quiet", "-p", python)
-    _run(*install, *sorted(wheels.glob("*.whl")), cwd=tmp_path)
+    _run(*install, *wheels, cwd=tmp_path)
     flow = _bin(env, "flow")
     before = _run(flow, "templates", cwd=tmp_path).stdout
     assert "flow-templates" in before
