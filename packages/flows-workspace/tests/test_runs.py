@@ -543,3 +543,55 @@ def test_sys_exit_inside_a_run_is_finished_or_failed_by_its_code(
         assert record["error"]["type"] == "SystemExit"
         assert record["error"]["message"] == str(code)
         assert "Traceback" not in (run_dir / "stderr.log").read_text(encoding="utf-8")
+
+
+def test_patch_holds_new_untracked_experiment_and_applies_on_the_commit(
+    ws: Path, tmp_path: Path
+) -> None:
+    """The patch adds untracked files (big ones listed instead); `git apply` restores the tree."""
+    new_run = ws / "flows" / "m4" / "run.py"
+    new_run.parent.mkdir()
+    new_run.write_text(EXPERIMENT + "# m4\n", encoding="utf-8")
+    (ws / "data.bin").write_bytes(b"\0" * 1_500_000)
+    (ws / "flows" / "train" / "run.py").write_text(EXPERIMENT + "# tweak\n", encoding="utf-8")
+    done = run_script(ws, experiment="m4")
+    assert done.returncode == 0, done.stderr
+    [run_dir] = run_dirs(ws, "m4")
+    recorded = manifest(run_dir)["git"]
+    assert recorded["dirty"] is True
+    assert recorded["untracked"] == ["data.bin", "flows/m4/run.py"]
+    assert recorded["not_in_patch"] == ["data.bin"]
+    assert git(ws, "diff", "--cached", "--name-only") == ""  # the real index is untouched
+
+    copy = tmp_path / "copy"
+    git(tmp_path, "clone", "-q", str(ws), str(copy))
+    git(copy, "checkout", "-q", recorded["commit"])
+    git(copy, "apply", str(run_dir / "uncommitted.patch"))
+    assert (copy / "flows" / "m4" / "run.py").read_text(encoding="utf-8") == EXPERIMENT + "# m4\n"
+    train = (copy / "flows" / "train" / "run.py").read_text(encoding="utf-8")
+    assert train == EXPERIMENT + "# tweak\n"
+    assert not (copy / "data.bin").exists()
+    assert not (copy / "logs").exists()  # the run's own folder is not code
+
+
+def test_repo_without_commits_patches_from_the_empty_tree(ws: Path, tmp_path: Path) -> None:
+    """Before the first commit the patch holds every file and applies on an empty repo."""
+    fresh = tmp_path / "fresh"
+    (fresh / "flows" / "train").mkdir(parents=True)
+    (fresh / "flows.toml").write_text("", encoding="utf-8")
+    (fresh / "flows" / "train" / "run.py").write_text(EXPERIMENT, encoding="utf-8")
+    git(fresh, "init", "-q")
+    done = run_script(fresh)
+    assert done.returncode == 0, done.stderr
+    [run_dir] = run_dirs(fresh)
+    recorded = manifest(run_dir)["git"]
+    assert recorded["commit"] is None
+    assert recorded["dirty"] is True
+    empty = tmp_path / "empty"
+    git(tmp_path, "init", "-q", str(empty))
+    git(empty, "apply", str(run_dir / "uncommitted.patch"))
+    assert sorted(
+        p.relative_to(empty).as_posix()
+        for p in empty.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    ) == ["flows.toml", "flows/train/run.py"]

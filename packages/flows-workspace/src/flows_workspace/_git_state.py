@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+UNTRACKED_SIZE_CAP = 1_000_000
+"""Untracked files larger than this (bytes) stay out of the patch: a stray data set, not code."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,11 @@ class GitState:
     untracked: list[str] = field(default_factory=list)
     """Untracked, not ignored files, relative to `root`."""
     patch: str = ""
-    """`git diff HEAD --binary` of the uncommitted changes to tracked files."""
+    """The uncommitted changes, untracked files included, as a binary diff from `HEAD`
+    (from the empty tree before the first commit): `git apply` on the commit restores
+    the tree."""
+    too_large: list[str] = field(default_factory=list)
+    """Untracked files left out of the patch for their size (over `UNTRACKED_SIZE_CAP`)."""
 
     def summary(self) -> dict[str, object]:
         """The manifest's `git` entry (the patch itself goes to its own file)."""
@@ -36,10 +44,13 @@ class GitState:
             "commit": self.commit,
             "dirty": self.dirty,
             "untracked": self.untracked,
+            "not_in_patch": self.too_large,
         }
 
 
-def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
+def _git(
+    folder: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str] | None:
     git = shutil.which("git")
     if git is None:
         return None
@@ -50,7 +61,7 @@ def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
             text=True,
             encoding="utf-8",
             errors="replace",
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", **(env or {})},
             stdin=subprocess.DEVNULL,
             timeout=60,
             check=False,
@@ -93,11 +104,43 @@ def git_state(folder: Path, *, exclude: Path | None = None) -> GitState | None:
     )
     entries = _status_entries(status.stdout if status and status.returncode == 0 else "")
     untracked = [path for code, path in entries if code == "??"]
+    too_large = [path for path in untracked if _size(root / path) > UNTRACKED_SIZE_CAP]
     patch = ""
-    if commit is not None and len(entries) > len(untracked):
-        diff = _git(folder, "diff", "HEAD", "--binary", "--", *pathspec)
-        patch = diff.stdout if diff is not None and diff.returncode == 0 else ""
-    return GitState(str(root), commit, bool(entries), untracked, patch)
+    if entries:
+        skip = [f":(top,literal,exclude){path}" for path in too_large]
+        patch = _patch(folder, commit, [*pathspec, *skip])
+    return GitState(str(root), commit, bool(entries), untracked, patch, too_large)
+
+
+def _patch(folder: Path, commit: str | None, pathspec: list[str]) -> str:
+    """The diff from `commit` to the working tree, untracked files included.
+
+    `git diff HEAD` leaves untracked files out, so the new code of an experiment not yet
+    committed would be lost. The files are added to a throwaway copy of the index instead
+    (the real index and the staging area stay untouched), then the copy is diffed.
+    """
+    where = _git(folder, "rev-parse", "--git-path", "index")
+    if where is None or where.returncode != 0:
+        return ""
+    real_index = folder / where.stdout.strip()  # relative to `folder` unless absolute
+    with tempfile.TemporaryDirectory(prefix="flows-git-") as scratch:
+        index = Path(scratch) / "index"
+        if real_index.is_file():  # a copy keeps the stat cache: only changed files are read
+            shutil.copyfile(real_index, index)
+        env = {"GIT_INDEX_FILE": str(index)}
+        added = _git(folder, "add", "--all", "--", *pathspec, env=env)
+        if added is None or added.returncode != 0:
+            return ""
+        base = [commit] if commit is not None else []  # none yet: from the empty tree
+        diff = _git(folder, "diff", "--cached", "--binary", *base, "--", *pathspec, env=env)
+    return diff.stdout if diff is not None and diff.returncode == 0 else ""
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.lstat().st_size
+    except OSError:
+        return 0
 
 
 def _status_entries(output: str) -> list[tuple[str, str]]:

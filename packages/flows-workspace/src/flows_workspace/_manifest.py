@@ -4,7 +4,8 @@ A run folder `LOGS_ROOT/<experiment>/<run-id>/` holds:
 
 - `config.json`: the resolved config (`config_utils.serialization` format);
 - `manifest.json`: what ran, where, when, on which code, and how it ended;
-- `uncommitted.patch`: `git diff HEAD` when the code had uncommitted changes;
+- `uncommitted.patch`: the uncommitted changes, new untracked files included, as a
+  binary diff that `git apply` puts back on the recorded commit;
 - `stdout.log`, `stderr.log`: everything the run printed.
 
 The manifest is JSON; every write replaces it whole (temp file, then rename).
