@@ -595,3 +595,51 @@ def test_repo_without_commits_patches_from_the_empty_tree(ws: Path, tmp_path: Pa
         for p in empty.rglob("*")
         if p.is_file() and ".git" not in p.parts
     ) == ["flows.toml", "flows/train/run.py"]
+
+
+def test_run_outside_git_prints_one_note_and_inside_git_none(ws: Path, tmp_path: Path) -> None:
+    """Outside git a run notes once on stderr that it records no code version; in git, silence."""
+    plain = tmp_path / "plain"
+    (plain / "flows" / "train").mkdir(parents=True)
+    (plain / "flows.toml").write_text("", encoding="utf-8")
+    (plain / "flows" / "train" / "run.py").write_text(MINIMAL, encoding="utf-8")
+    done = run_script(plain, env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"run.py: note: `{plain.resolve()}` is not a git repository, so this run records no "
+        "code version; run `git init` there to record it"
+    ]
+    assert manifest(run_dirs(plain)[0])["git"] is None
+    in_git = run_script(ws)
+    assert in_git.returncode == 0, in_git.stderr
+    assert "note:" not in in_git.stderr
+
+
+def test_run_py_outside_a_workspace_is_a_one_line_error(tmp_path: Path) -> None:
+    """A run.py with no flows.toml above exits 2 with one line; FLOWS_DEBUG=1 shows a traceback."""
+    script = tmp_path / "elsewhere" / "run.py"
+    script.parent.mkdir()
+    script.write_text(MINIMAL, encoding="utf-8")
+
+    def run(debug: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(script)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "FLOWS_DEBUG": debug},
+            timeout=120,
+            check=False,
+        )
+
+    done = run("")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"run.py: error: `{script.resolve()}` is not inside a flows workspace (no `flows.toml` "
+        "above it), so its runs have nowhere to go; move it into a workspace's flows/ folder "
+        "or run `flow init` in a folder above it"
+    ]
+    debug = run("1")
+    assert debug.returncode == 1
+    assert "Traceback" in debug.stderr
+    assert "WorkspaceNotFoundError" in debug.stderr

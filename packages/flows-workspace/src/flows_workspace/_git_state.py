@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +69,28 @@ def _git(
         return None
 
 
+def in_git_repository(folder: Path) -> bool:
+    """Whether `folder` looks inside a git repository, without starting `git` (it is cheap).
+
+    Looks for `.git` in `folder` and its parents, stopping at `GIT_CEILING_DIRECTORIES`
+    as git does; `GIT_DIR` set counts as a repository.
+    """
+    if os.environ.get("GIT_DIR"):
+        return True
+    ceilings = {
+        Path(entry).resolve()
+        for entry in os.environ.get("GIT_CEILING_DIRECTORIES", "").split(os.pathsep)
+        if entry
+    }
+    here = folder.resolve()
+    for candidate in (here, *here.parents):
+        if candidate != here and candidate in ceilings:
+            return False
+        if (candidate / ".git").exists():
+            return True
+    return False
+
+
 def current_commit(folder: Path) -> str | None:
     """`HEAD`'s hash for the repository holding `folder`, or None (no git, repo or commit)."""
     done = _git(folder, "rev-parse", "--verify", "--quiet", "HEAD")
@@ -119,6 +140,8 @@ def _patch(folder: Path, commit: str | None, pathspec: list[str]) -> str:
     committed would be lost. The files are added to a throwaway copy of the index instead
     (the real index and the staging area stay untouched), then the copy is diffed.
     """
+    import tempfile  # here, not at the top: `record_run` imports this module at start-up
+
     where = _git(folder, "rev-parse", "--git-path", "index")
     if where is None or where.returncode != 0:
         return ""

@@ -95,18 +95,25 @@ def record_run(
         capture_output: Copy stdout and stderr into the run folder.
 
     Raises:
-        WorkspaceNotFoundError: no `flows.toml` above `script`.
+        SystemExit: no `flows.toml` above `script` (status 2, after one line on stderr;
+            `FLOWS_DEBUG=1` raises the `WorkspaceNotFoundError` instead).
         SerializationError: the config cannot be saved (e.g. an unregistered config in a
             union field); nothing is left behind.
     """
     from config_utils.serialization import dumps
 
-    from flows_workspace._workspace import find_workspace
+    from flows_workspace._git_state import in_git_repository
 
     started = datetime.now(timezone.utc)
     script_path = Path(script).resolve()
     experiment = script_path.parent.name
-    workspace = find_workspace(script_path.parent)
+    workspace = _workspace_or_exit(script_path)
+    if not in_git_repository(script_path.parent):
+        print(
+            f"{Path(sys.argv[0]).name}: note: `{workspace.root}` is not a git repository, so "
+            "this run records no code version; run `git init` there to record it",
+            file=sys.stderr,
+        )
     config_text = dumps(config, registry=registry)  # before the folder: a bad config leaves none
     run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
     run = Run(run_dir, run_id, experiment, workspace)
@@ -142,6 +149,25 @@ def record_run(
             with (run_dir / STDERR_NAME).open("a", encoding="utf-8") as log:
                 log.write(error_text)
         record.finish(outcome)
+
+
+def _workspace_or_exit(script: Path) -> Workspace:
+    """The workspace above `script`; outside one, a one-line error and exit status 2."""
+    from flows_workspace._errors import WorkspaceNotFoundError
+    from flows_workspace._workspace import MARKER_NAME, find_workspace
+
+    try:
+        return find_workspace(script.parent)
+    except WorkspaceNotFoundError:
+        if os.environ.get("FLOWS_DEBUG", "") not in ("", "0"):
+            raise
+    message = (
+        f"{Path(sys.argv[0]).name}: error: `{script}` is not inside a flows workspace (no "
+        f"`{MARKER_NAME}` above it), so its runs have nowhere to go; move it into a "
+        "workspace's flows/ folder or run `flow init` in a folder above it"
+    )
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _make_run_dir(experiment_logs: Path, started: datetime) -> tuple[Path, str]:
