@@ -643,3 +643,39 @@ def test_run_py_outside_a_workspace_is_a_one_line_error(tmp_path: Path) -> None:
     assert debug.returncode == 1
     assert "Traceback" in debug.stderr
     assert "WorkspaceNotFoundError" in debug.stderr
+
+
+def test_from_run_takes_a_run_id_its_start_or_experiment_slash_id(ws: Path) -> None:
+    """`--from-run` finds runs as `flow show` does: id, id start, EXPERIMENT/RUN_ID."""
+    assert run_script(ws, "--lr", "0.5").returncode == 0
+    [original] = run_dirs(ws)
+    # The id start first: later runs could share it.
+    for reference in (original.name[:15], original.name, f"train/{original.name}"):
+        again = run_script(ws, "--from-run", reference)
+        assert again.returncode == 0, again.stderr
+        assert again.stderr == "to stderr\n"  # no error, no warning
+    for rerun in run_dirs(ws)[1:]:
+        assert config_of(rerun) == config_of(original)
+        assert manifest(rerun)["from_run"] == str(original)
+    missing = run_script(ws, "--from-run", "nope")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("run.py: error: no run `nope` in ")
+    assert missing.stderr.count("\n") == 1
+
+
+def test_from_run_of_another_experiment_warns_naming_both(ws: Path) -> None:
+    """Starting from another experiment's run works but prints one warning naming both."""
+    assert run_script(ws, "--steps", "9").returncode == 0
+    [original] = run_dirs(ws)
+    other = ws / "flows" / "other" / "run.py"
+    other.parent.mkdir()
+    other.write_text(EXPERIMENT, encoding="utf-8")
+    done = run_script(ws, "--from-run", f"train/{original.name}", experiment="other")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"run.py: warning: run `{original.name}` is a run of experiment `train`, not "
+        "`other`; starting from its config anyway",
+        "to stderr",
+    ]
+    [borrowed] = run_dirs(ws, "other")
+    assert config_of(borrowed)["steps"] == 9

@@ -124,7 +124,19 @@ def test_parse_config_without_from_run_is_tyro(capsys: pytest.CaptureFixture[str
     assert caught.value.code == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "Fit a line." in out
-    assert "--from-run PATH starts from the config of a previous run" in out
+    assert "Start from the config of a previous run with --from-run RUN" in out
+
+
+def test_parse_config_help_has_one_blank_line_before_from_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A description ending in a newline (a module docstring) is followed by one blank line."""
+    with pytest.raises(SystemExit):
+        parse_config(_Config, args=["--help"], prog="run.py", description="Fit a line.\n")
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("Fit a line.")
+    assert lines[at + 1] == ""
+    assert lines[at + 2].startswith("Start from the config of a previous run")
 
 
 def test_split_from_run_takes_both_spellings_and_stops_at_double_dash() -> None:

@@ -1,8 +1,10 @@
 """`parse_config`: the command line of an experiment's `run.py`, able to restart from a run.
 
-`--from-run PATH` (a run folder or its `config.json`) loads that run's config as the
-starting point; every other flag is applied on top by tyro. When the code's git commit
-differs from the one the run recorded, one line on stderr says so.
+`--from-run RUN` loads a run's config as the starting point; every other flag is applied
+on top by tyro. RUN is a run folder or its `config.json`, or a run id (or its start) or
+`EXPERIMENT/RUN_ID` looked up in the workspace's logs as `flow show` does. One line on
+stderr says so when the run belongs to another experiment, or when the code's git commit
+differs from the one the run recorded.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ _T = TypeVar("_T")
 
 FROM_RUN_FLAG = "--from-run"
 FROM_RUN_HELP = (
-    f"{FROM_RUN_FLAG} PATH starts from the config of a previous run (its folder or its "
-    f"{CONFIG_NAME}); further flags change it."
+    f"Start from the config of a previous run with {FROM_RUN_FLAG} RUN (a run folder, its "
+    f"{CONFIG_NAME}, a run id or its start, or EXPERIMENT/RUN_ID, as `flow runs` lists "
+    "them); further flags change that config."
 )
 
 # The last config parsed from a run, and that run's folder, so that `record_run` can note
@@ -56,11 +59,14 @@ def parse_config(
 
     arguments = list(sys.argv[1:] if args is None else args)
     source, rest = split_from_run(arguments, prog)
-    help_text = f"{description or (config_type.__doc__ or '').strip()}\n\n{FROM_RUN_HELP}".strip()
+    # Stripped: tyro shows each extra newline (a module docstring ends with one) as a blank line.
+    summary = (description or config_type.__doc__ or "").strip()
+    help_text = f"{summary}\n\n{FROM_RUN_HELP}".strip()
     if source is None:
         return tyro.cli(config_type, args=rest, description=help_text, prog=prog)
-    config_file = _config_file(Path(source), prog)
+    config_file = _config_file(source, prog)
     start = _load(config_type, config_file, registry, prog)
+    _warn_if_other_experiment(config_file.parent, prog)
     _warn_if_commit_changed(config_file.parent, prog)
     config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
     global _last_from_run  # one slot of process state, set only here
@@ -87,7 +93,7 @@ def split_from_run(arguments: list[str], prog: str | None) -> tuple[str | None, 
         if item == FROM_RUN_FLAG:
             value = next(items, None)
             if value is None:
-                _exit(prog, f"`{FROM_RUN_FLAG}` needs a run folder or config file")
+                _exit(prog, f"`{FROM_RUN_FLAG}` needs a run (a folder, config file or run id)")
             source = value
         elif item.startswith(f"{FROM_RUN_FLAG}="):
             source = item.partition("=")[2]
@@ -96,12 +102,53 @@ def split_from_run(arguments: list[str], prog: str | None) -> tuple[str | None, 
     return source, rest
 
 
-def _config_file(source: Path, prog: str | None) -> Path:
-    candidate = source / CONFIG_NAME if source.is_dir() else source
+def _config_file(source: str, prog: str | None) -> Path:
+    """The config file `source` names: a path, or a run found in the workspace's logs."""
+    path = Path(source)
+    if not path.exists() and not path.is_absolute() and path.name != CONFIG_NAME:
+        path = _find_run_dir(source, prog)  # a run id, its start, or EXPERIMENT/RUN_ID
+    candidate = path / CONFIG_NAME if path.is_dir() else path
     if not candidate.is_file():
-        what = "has no" if source.is_dir() else "is not a run folder or a"
-        _exit(prog, f"`{source}` {what} `{CONFIG_NAME}`; pass a run folder under logs/")
+        what = "has no" if path.is_dir() else "is not a run folder or a"
+        _exit(prog, f"`{path}` {what} `{CONFIG_NAME}`; pass a run folder under logs/")
     return candidate
+
+
+def _find_run_dir(reference: str, prog: str | None) -> Path:
+    """The folder of the run `reference` names, found as `flow show` finds it."""
+    from flows_workspace._errors import FlowsError
+    from flows_workspace._runs_index import find_run
+    from flows_workspace._workspace import find_workspace
+
+    try:
+        return find_run(find_workspace(_code_folder()).logs_root, reference).dir
+    except FlowsError as error:
+        _exit(prog, str(error))
+
+
+def _script_folder() -> Path | None:
+    """The folder of the script being run (the experiment's), if there is a script."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return Path(main_file).resolve().parent if main_file else None
+
+
+def _code_folder() -> Path:
+    """The folder of the script being run, or the current directory."""
+    return _script_folder() or Path.cwd()
+
+
+def _warn_if_other_experiment(run_dir: Path, prog: str | None) -> None:
+    """Say so when the run belongs to another experiment (allowed: it can be deliberate)."""
+    recorded = (read_manifest(run_dir) or {}).get("experiment")
+    script_folder = _script_folder()
+    current = script_folder.name if script_folder else None
+    if not isinstance(recorded, str) or current is None or recorded == current:
+        return
+    print(
+        f"{prog or Path(sys.argv[0]).name}: warning: run `{run_dir.name}` is a run of "
+        f"experiment `{recorded}`, not `{current}`; starting from its config anyway",
+        file=sys.stderr,
+    )
 
 
 def _load(
@@ -123,9 +170,7 @@ def _warn_if_commit_changed(run_dir: Path, prog: str | None) -> None:
     recorded = git.get("commit")
     if not recorded:
         return
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    code_folder = Path(main_file).resolve().parent if main_file else Path.cwd()
-    now = current_commit(code_folder)
+    now = current_commit(_code_folder())
     if now == recorded:
         return
     dirty = f" with uncommitted changes (see {run_dir / PATCH_NAME})" if git.get("dirty") else ""
