@@ -281,8 +281,42 @@ def test_flow_runs_lists_runs_with_changes(
         "message": "loss is nan",
         "where": f"{ws / 'flows' / 'train' / 'run.py'}:{RAISE_LINE}",
     }
+    (ws / "flows" / "other").mkdir()  # an experiment with no runs yet
     assert flow(ws, "runs", "other", monkeypatch=monkeypatch) == 0
     assert capsys.readouterr().out.startswith("no runs of experiment `other`")
+
+
+def test_flow_runs_of_an_unknown_experiment_is_an_error_naming_the_known_ones(
+    ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow runs nope` exits 2 naming the experiments that exist, in flows/ or in logs/."""
+    assert run_script(ws).returncode == 0
+    (ws / "flows" / "other").mkdir()
+    (ws / "logs" / "gone").mkdir()  # runs of a deleted experiment are still listable
+    assert flow(ws, "runs", "nope", monkeypatch=monkeypatch) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"flow: error: no experiment `nope` in `{ws}`; experiments: `gone`, `other`, `train`\n"
+    )
+    assert flow(ws, "runs", "gone", monkeypatch=monkeypatch) == 0
+
+
+def test_run_commands_help_shows_optional_experiment_and_defaults_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow runs --help` brackets the optional EXPERIMENT and states its default once."""
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit):
+        flow_main(["runs", "--help"])
+    out = capsys.readouterr().out
+    assert "usage: flow runs [-h] [EXPERIMENT] [--json]" in out
+    assert out.count("(default: all experiments)") == 1
+    assert "(default: None)" not in out
+    for command, usage in (("show", "RUN [--json]"), ("diff", "RUN_A RUN_B [--json]")):
+        with pytest.raises(SystemExit):
+            flow_main([command, "--help"])
+        assert f"usage: flow {command} [-h] {usage}" in capsys.readouterr().out
 
 
 def test_rerun_from_folder_reproduces_config_and_overrides_one_value(

@@ -7,9 +7,12 @@ no database. Implementations are imported inside `run()` to keep `flow --help` l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import tyro
+
+if TYPE_CHECKING:
+    from flows_workspace._workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -19,11 +22,14 @@ class Runs:
     CHANGES are the config values that differ from the experiment's defaults.
     """
 
-    experiment: Annotated[str | None, tyro.conf.Positional, tyro.conf.arg(metavar="EXPERIMENT")] = (
-        None
-    )
-    """Only this experiment's runs (default: all)."""
-    json: bool = False
+    experiment: Annotated[
+        str | None,
+        tyro.conf.Positional,
+        # Brackets: optional; the hint replaces tyro's "(default: None)".
+        tyro.conf.arg(metavar="[EXPERIMENT]", help_behavior_hint="(default: all experiments)"),
+    ] = None
+    """Only this experiment's runs."""
+    json: tyro.conf.FlagCreatePairsOff[bool] = False
     """Print a JSON list (one object per run, with its config) instead of a table."""
 
     def run(self) -> None:
@@ -36,6 +42,8 @@ class Runs:
         from flows_workspace._workspace import find_workspace
 
         workspace = find_workspace()
+        if self.experiment is not None:
+            _check_experiment(workspace, self.experiment)
         runs = find_runs(workspace.logs_root, self.experiment)
         if self.json:
             print(json.dumps([run_summary(run) for run in runs], indent=2, ensure_ascii=False))
@@ -48,13 +56,33 @@ class Runs:
         print_table(RUNS_HEADER, rows)
 
 
+def _check_experiment(workspace: Workspace, name: str) -> None:
+    """Raise `BadInputError` unless `name` has a folder under flows/ or under logs/."""
+    from flows_workspace._errors import BadInputError
+    from flows_workspace._experiments import list_experiments
+
+    if (workspace.flows_root / name).is_dir() or (workspace.logs_root / name).is_dir():
+        return
+    known = {experiment.name for experiment in list_experiments(workspace.flows_root)}
+    if workspace.logs_root.is_dir():
+        known.update(
+            entry.name
+            for entry in workspace.logs_root.iterdir()
+            if entry.is_dir() and not entry.name.startswith(".")
+        )
+    listed = ", ".join(f"`{known_name}`" for known_name in sorted(known))
+    hint = f"experiments: {listed}" if listed else "there are none yet (`flow create NAME`)"
+    msg = f"no experiment `{name}` in `{workspace.root}`; {hint}"
+    raise BadInputError(msg)
+
+
 @dataclass(frozen=True)
 class Show:
     """Show one run: status, times, command, commit, host, files and its config."""
 
     run_ref: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN")]
     """A run folder, a run id (or its start) or EXPERIMENT/RUN_ID."""
-    json: bool = False
+    json: tyro.conf.FlagCreatePairsOff[bool] = False
     """Print the manifest and config as JSON."""
 
     def run(self) -> None:
@@ -80,8 +108,8 @@ class Diff:
     run_a: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN_A")]
     """The first run (folder, id, id start or EXPERIMENT/RUN_ID)."""
     run_b: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN_B")]
-    """The second run."""
-    json: bool = False
+    """The second run (same forms)."""
+    json: tyro.conf.FlagCreatePairsOff[bool] = False
     """Print a JSON object: key -> [value in RUN_A, value in RUN_B] (null when absent)."""
 
     def run(self) -> None:
