@@ -81,6 +81,34 @@ def test_flow_uninstall_removes_every_file(scratch_env: ScratchEnv, tmp_path: Pa
     assert "nothing to remove" in again.stdout
 
 
+def test_bare_flows_folder_in_the_current_folder_does_not_hide_the_workspace(
+    scratch_env: ScratchEnv, tmp_path: Path
+) -> None:
+    """A `flows/` folder without `__init__.py` where python runs still imports the workspace."""
+    root = tmp_path / "research"
+    assert scratch_env.flow("init", root, cwd=tmp_path).returncode == 0
+    newuser = tmp_path / "newuser"
+    (newuser / "flows" / "packages").mkdir(parents=True)  # e.g. a clone of this repository
+    code = "from flows import LOGS_ROOT; print(LOGS_ROOT)"
+    out = scratch_env.run("-c", code, cwd=newuser)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str((root / "logs").resolve())
+
+
+def test_regular_flows_package_in_the_current_folder_wins(
+    scratch_env: ScratchEnv, tmp_path: Path
+) -> None:
+    """A regular `flows` package in the current folder is imported instead of the install."""
+    root = tmp_path / "research"
+    assert scratch_env.flow("init", root, cwd=tmp_path).returncode == 0
+    other = tmp_path / "other"
+    (other / "flows").mkdir(parents=True)
+    (other / "flows" / "__init__.py").write_text("PROJ_ROOT = 'other'\n", encoding="utf-8")
+    out = scratch_env.run("-c", IMPORT_ROOT, cwd=other)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "other"
+
+
 def test_second_workspace_stops_unless_replace(scratch_env: ScratchEnv, tmp_path: Path) -> None:
     """A second workspace in the same environment says so and stops; `--replace` switches."""
     first, second = tmp_path / "first", tmp_path / "second"

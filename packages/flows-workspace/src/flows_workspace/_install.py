@@ -67,7 +67,14 @@ class WorkspaceFinder:
         init = os.path.join(PACKAGE_DIR, "__init__.py")
         if not os.path.isfile(init):
             return None
+        from importlib.machinery import PathFinder
         from importlib.util import spec_from_file_location
+
+        # A regular package or module of that name on sys.path (a workspace root as the
+        # current folder) wins; a bare folder (a namespace package) must not hide ours.
+        found = PathFinder.find_spec(fullname, path)
+        if found is not None and found.origin is not None and found.loader is not None:
+            return None
 
         return spec_from_file_location(
             PACKAGE, init, submodule_search_locations=[PACKAGE_DIR]
@@ -75,9 +82,9 @@ class WorkspaceFinder:
 
 
 def install():
-    """Register the finder once, after the path finders (like setuptools' editables)."""
+    """Register the finder once, before the path finders (see find_spec for who wins)."""
     if not any(getattr(f, "__module__", None) == __name__ for f in sys.meta_path):
-        sys.meta_path.append(WorkspaceFinder)
+        sys.meta_path.insert(0, WorkspaceFinder)
 '''
 
 
