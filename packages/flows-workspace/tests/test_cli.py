@@ -189,6 +189,27 @@ def test_unknown_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     assert exit_info.value.code == 2
 
 
+def test_no_command_prints_the_help(tmp_path: Path) -> None:
+    """`flow` alone prints the help listing the subcommands, not a missing-subcommand error."""
+    done = _flow_subprocess(cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Missing" not in done.stdout + done.stderr
+    assert "usage: flow" in done.stdout
+    assert "templates" in done.stdout
+
+
+@pytest.mark.parametrize("spelling", [["--name", "exp1"], ["--name=exp1"]])
+def test_create_with_name_option_says_how_to_write_it(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str], spelling: list[str]
+) -> None:
+    """`flow create --name X` is one line pointing to `flow create NAME`."""
+    assert flow("create", *spelling) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert "`flow create NAME`" in err
+    assert not (workspace / "flows/exp1").exists()
+
+
 TOKENS = [
     "exp1",
     "exp2",

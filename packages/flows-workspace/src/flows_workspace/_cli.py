@@ -34,10 +34,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `flow`."""
     from flows_workspace._fast_parse import parse_plain_create
 
-    plain = parse_plain_create(sys.argv[1:] if argv is None else argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        return _help_for_no_command()
+    if args[0] == "create" and any(t == "--name" or t.startswith("--name=") for t in args[1:]):
+        return _run(_refuse_name_option)
+    plain = parse_plain_create(args)
     if plain is not None:
         return _run(lambda: plain)
-    return _run(_tyro_parser(argv))
+    return _run(_tyro_parser(args))
+
+
+def _help_for_no_command() -> int:
+    """`flow` alone prints the help, not tyro's missing-subcommand error; exit 2 like git."""
+    with contextlib.suppress(SystemExit):
+        _tyro_parser(["--help"])()
+    return 2
+
+
+def _refuse_name_option() -> Command:
+    """`flow create --name X` (the `flow_create` spelling) gets one line saying how to write it."""
+    from flows_workspace._errors import BadInputError
+
+    msg = (
+        "`flow create` takes the name as a plain argument: `flow create NAME` "
+        "(`--name NAME` is the spelling of the original `flow_create`)"
+    )
+    raise BadInputError(msg)
 
 
 def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
