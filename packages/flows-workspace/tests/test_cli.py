@@ -160,7 +160,7 @@ def test_templates_lists_installed_templates(
     """`flow templates` lists the default template with its distribution and version."""
     assert flow("templates") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split()[:4] == ["NAME", "SOURCE", "VERSION", "DESCRIPTION"]
+    assert lines[0].split()[:3] == ["NAME", "SOURCE", "VERSION"]
     default = next(line for line in lines if line.startswith("default "))
     assert "flow-templates" in default
 
@@ -313,6 +313,40 @@ def test_templates_shows_which_source_wins(
     assert len(lines) == 2
     assert "workspace" in lines[0]
     assert "our lab default" in lines[0]
-    assert lines[1].rstrip().endswith("shadowed by workspace")
+    assert "shadowed by workspace" in lines[1]
     assert flow("create", "exp1") == 0
     assert (workspace / "flows/exp1/run.py").read_text() == "print('lab')\n"
+
+
+def test_templates_note_column_has_a_header_before_description(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The `shadowed by` column is headed NOTE and comes before DESCRIPTION."""
+    local = workspace / "templates/default"
+    local.mkdir(parents=True)
+    (local / "template.toml").write_text('description = "our lab default"\n')
+    assert flow("templates") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["NAME", "SOURCE", "VERSION", "NOTE", "DESCRIPTION"]
+    shadowed = next(line for line in lines if "shadowed by workspace" in line)
+    assert shadowed.index("shadowed by workspace") == lines[0].index("NOTE")
+
+
+def test_templates_lists_the_others_when_one_is_broken(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken local template is shown as BROKEN with its problem; the rest are listed."""
+    local = workspace / "templates/lab"
+    local.mkdir(parents=True)
+    (local / "template.toml").write_text("colour = 'red'\n")
+    assert flow("templates") == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert any(line.startswith("default ") for line in lines)
+    assert any(line.startswith("minimal ") for line in lines)
+    lab = next(line for line in lines if line.startswith("lab "))
+    assert "BROKEN: " in lab
+    assert "unknown key `colour`" in lab
+    assert len(captured.err.splitlines()) == 1
+    assert "`lab`" in captured.err
+    assert flow("create", "exp1") == 0

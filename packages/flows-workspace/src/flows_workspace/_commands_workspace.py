@@ -108,26 +108,37 @@ class ListExperiments:
 
 @dataclass(frozen=True)
 class Templates:
-    """List the experiment templates: name, distribution, version, description, which one wins."""
+    """List the experiment templates: name, distribution, version, which one wins, description."""
 
     def run(self) -> None:
-        """Print one line per template candidate, in precedence order."""
+        """Print one line per template candidate, in precedence order; exit 1 if any is broken."""
+        from flows_workspace._errors import FlowsError
         from flows_workspace._table import print_table
-        from flows_workspace._templates import experiment_templates
+        from flows_workspace._templates import BrokenTemplate, listed_templates
         from flows_workspace._workspace import find_workspace_or_none
 
         workspace = find_workspace_or_none()
         rows = []
         winners: dict[str, str] = {}
-        for template in experiment_templates(workspace):
+        broken = []
+        for template in listed_templates(workspace):
             winner = winners.setdefault(template.name, template.source)
-            status = "" if winner == template.source else f"shadowed by {winner}"
+            note = "" if winner == template.source else f"shadowed by {winner}"
+            if isinstance(template, BrokenTemplate):
+                broken.append(template.name)
+                description = "BROKEN: " + " ".join(template.problem.split())
+            else:
+                description = template.description
             version = template.version or "-"
-            rows.append((template.name, template.source, version, template.description, status))
+            rows.append((template.name, template.source, version, note or "-", description))
         if not rows:
             print("no templates installed; `pip install flow-templates` provides the standard ones")
             return
-        print_table(("NAME", "SOURCE", "VERSION", "DESCRIPTION", ""), rows)
+        print_table(("NAME", "SOURCE", "VERSION", "NOTE", "DESCRIPTION"), rows)
+        if broken:
+            names = ", ".join(f"`{name}`" for name in broken)
+            msg = f"broken template(s): {names}; see BROKEN above for what to fix"
+            raise FlowsError(msg)
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,35 @@ def experiment_templates(workspace: Workspace | None) -> list[Template]:
     return [template for template in found if template.kind == "experiment"]
 
 
+@dataclass(frozen=True)
+class BrokenTemplate:
+    """A template candidate that could not be loaded, and why."""
+
+    name: str
+    source: str
+    version: str | None
+    problem: str
+
+
+def listed_templates(workspace: Workspace | None) -> list[Template | BrokenTemplate]:
+    """Like `experiment_templates`, but a broken candidate is listed with its problem.
+
+    `flow templates` uses it so that one broken template does not hide the others.
+    """
+    listed: list[Template | BrokenTemplate] = []
+    for candidate in _candidates(workspace):
+        try:
+            template = candidate.load()
+        except FlowsError as error:
+            listed.append(
+                BrokenTemplate(candidate.name, candidate.source, candidate.version, str(error))
+            )
+            continue
+        if template.kind == "experiment":
+            listed.append(template)
+    return listed
+
+
 def shadowed(templates: Iterable[Template]) -> list[tuple[Template, Template]]:
     """The (shadowed, winner) pairs in a list ordered as `experiment_templates` returns it."""
     winners: dict[str, Template] = {}
