@@ -608,6 +608,25 @@ def test_patch_holds_new_untracked_experiment_and_applies_on_the_commit(
     assert not (copy / "logs").exists()  # the run's own folder is not code
 
 
+def test_an_unignored_venv_stays_out_of_the_patch(ws: Path) -> None:
+    """Past the untracked-file count cap only tracked changes are patched; all are listed."""
+    from flows_workspace._git_state import UNTRACKED_COUNT_CAP
+
+    venv = ws / ".venv" / "lib"
+    venv.mkdir(parents=True)
+    for index in range(UNTRACKED_COUNT_CAP + 1):
+        (venv / f"m{index}.py").write_text("x = 1\n", encoding="utf-8")
+    (ws / "flows" / "train" / "run.py").write_text(EXPERIMENT + "# tweak\n", encoding="utf-8")
+    done = run_script(ws)
+    assert done.returncode == 0, done.stderr
+    [run_dir] = run_dirs(ws)
+    recorded = manifest(run_dir)["git"]
+    assert len(recorded["not_in_patch"]) == UNTRACKED_COUNT_CAP + 1
+    patch = (run_dir / "uncommitted.patch").read_text(encoding="utf-8")
+    assert "+# tweak" in patch
+    assert ".venv" not in patch
+
+
 def test_repo_without_commits_patches_from_the_empty_tree(ws: Path, tmp_path: Path) -> None:
     """Before the first commit the patch holds every file and applies on an empty repo."""
     fresh = tmp_path / "fresh"

@@ -15,6 +15,10 @@ from pathlib import Path
 
 UNTRACKED_SIZE_CAP = 1_000_000
 """Untracked files larger than this (bytes) stay out of the patch: a stray data set, not code."""
+UNTRACKED_TOTAL_CAP = 20_000_000
+"""Past this many bytes of untracked files under the per-file cap, none go into the patch."""
+UNTRACKED_COUNT_CAP = 2_000
+"""Past this many untracked files, none go into the patch (an unignored venv)."""
 
 
 @dataclass(frozen=True)
@@ -125,15 +129,21 @@ def git_state(folder: Path, *, exclude: Path | None = None) -> GitState | None:
     )
     entries = _status_entries(status.stdout if status and status.returncode == 0 else "")
     untracked = [path for code, path in entries if code == "??"]
-    too_large = [path for path in untracked if _size(root / path) > UNTRACKED_SIZE_CAP]
+    sizes = {path: _size(root / path) for path in untracked}
+    too_large = [path for path, size in sizes.items() if size > UNTRACKED_SIZE_CAP]
+    code_size = sum(size for size in sizes.values() if size <= UNTRACKED_SIZE_CAP)
+    # That much untracked stuff is not code someone forgot to commit (an unignored venv):
+    # the patch keeps only the changes to tracked files, and says what it left out.
+    too_much = len(untracked) > UNTRACKED_COUNT_CAP or code_size > UNTRACKED_TOTAL_CAP
+    left_out = untracked if too_much else too_large
     patch = ""
     if entries:
-        skip = [f":(top,literal,exclude){path}" for path in too_large]
-        patch = _patch(folder, commit, [*pathspec, *skip])
-    return GitState(str(root), commit, bool(entries), untracked, patch, too_large)
+        skip = [] if too_much else [f":(top,literal,exclude){path}" for path in too_large]
+        patch = _patch(folder, commit, [*pathspec, *skip], untracked=not too_much)
+    return GitState(str(root), commit, bool(entries), untracked, patch, left_out)
 
 
-def _patch(folder: Path, commit: str | None, pathspec: list[str]) -> str:
+def _patch(folder: Path, commit: str | None, pathspec: list[str], *, untracked: bool) -> str:
     """The diff from `commit` to the working tree, untracked files included.
 
     `git diff HEAD` leaves untracked files out, so the new code of an experiment not yet
@@ -151,7 +161,9 @@ def _patch(folder: Path, commit: str | None, pathspec: list[str]) -> str:
         if real_index.is_file():  # a copy keeps the stat cache: only changed files are read
             shutil.copyfile(real_index, index)
         env = {"GIT_INDEX_FILE": str(index)}
-        added = _git(folder, "add", "--all", "--", *pathspec, env=env)
+        # --update adds changes to tracked files only; --all adds untracked files too.
+        mode = "--all" if untracked else "--update"
+        added = _git(folder, "add", mode, "--", *pathspec, env=env)
         if added is None or added.returncode != 0:
             return ""
         base = [commit] if commit is not None else []  # none yet: from the empty tree
