@@ -163,3 +163,11 @@ def test_import_flows_workspace_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.split("\n")[:2] == ["[]", "False"]
+
+
+def test_help_description_paragraphs_are_reflowed() -> None:
+    """A run.py docstring's hard line breaks do not reach the help; paragraphs stay apart."""
+    from flows_workspace._reproduce import _reflow
+
+    docstring = "exp1: fits.\n\n    Fits a curve\n    by descent.\n\n    Second.\n    "
+    assert _reflow(docstring) == "exp1: fits.\n\nFits a curve by descent.\n\nSecond."

@@ -60,7 +60,7 @@ def parse_config(
     arguments = list(sys.argv[1:] if args is None else args)
     source, rest = split_from_run(arguments, prog)
     # Stripped: tyro shows each extra newline (a module docstring ends with one) as a blank line.
-    summary = (description or config_type.__doc__ or "").strip()
+    summary = _reflow(description or config_type.__doc__ or "")
     help_text = f"{summary}\n\n{FROM_RUN_HELP}".strip()
     if source is None:
         return tyro.cli(config_type, args=rest, description=help_text, prog=prog)
@@ -72,6 +72,14 @@ def parse_config(
     global _last_from_run  # one slot of process state, set only here
     _last_from_run = (config, str(config_file.parent.resolve()))
     return config
+
+
+def _reflow(text: str) -> str:
+    """`text` with each paragraph on one line: tyro prints a docstring's line breaks as is."""
+    import inspect
+
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(p.split("\n")) for p in paragraphs if p.strip())
 
 
 def source_run_of(config: object) -> str | None:
