@@ -134,7 +134,35 @@ def test_install_of_a_deleted_workspace_is_replaced(
     shutil.rmtree(first)
     done = scratch_env.flow("init", second, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    assert f"replaced the stale `flows` install of `{first.resolve()}`" in done.stdout
     assert scratch_env.run("-c", IMPORT_ROOT, cwd=tmp_path).stdout.strip() == str(second.resolve())
+
+
+def test_moved_workspace_is_importable_again_after_init(
+    scratch_env: ScratchEnv, tmp_path: Path
+) -> None:
+    """After moving a workspace, `flow init` at the new place says it replaced a stale install."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    assert scratch_env.flow("init", old, cwd=tmp_path).returncode == 0
+    shutil.move(str(old), str(new))
+    assert scratch_env.run("-c", IMPORT_ROOT, cwd=tmp_path).returncode != 0
+    done = scratch_env.flow("init", cwd=new)
+    assert done.returncode == 0, done.stderr
+    assert "replaced the stale `flows` install" in done.stdout
+    assert scratch_env.run("-c", IMPORT_ROOT, cwd=tmp_path).stdout.strip() == str(new.resolve())
+
+
+def test_replace_names_the_package_the_old_install_exposed(
+    scratch_env: ScratchEnv, tmp_path: Path
+) -> None:
+    """Replacing a `flows` install by an `experiments` one names `flows` as the old package."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert scratch_env.flow("init", first, cwd=tmp_path).returncode == 0
+    done = scratch_env.flow(
+        "init", second, "--flow-dir-name", "experiments", "--replace", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"replaced the `flows` install of `{first.resolve()}`" in done.stdout
 
 
 def test_foreign_flows_package_is_refused(scratch_env: ScratchEnv, tmp_path: Path) -> None:

@@ -77,8 +77,11 @@ class InitReport:
             out.append(f"workspace `{root}` is complete; nothing to repair")
         if self.install is not None:
             package = self.workspace.settings.flows_dir
-            if self.install.replaced is not None:
-                out.append(f"replaced the `{package}` install of `{self.install.replaced}`")
+            old = self.install.replaced
+            if old is not None:
+                gone = " (no workspace there any more)" if old.stale else ""
+                stale = "stale " if old.stale else ""
+                out.append(f"replaced the {stale}`{old.package}` install of `{old.root}`{gone}")
             out.append(
                 f"`import {package}` works from any folder in this environment "
                 f"(installed in {self.install.site_dir})"

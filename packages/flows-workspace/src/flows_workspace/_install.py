@@ -94,6 +94,13 @@ class InstalledWorkspace:
 
     root: Path
     dist_info: Path
+    package: str = "flows"
+    """The package name the install exposes (read when found: replacing rewrites it)."""
+
+    @property
+    def stale(self) -> bool:
+        """The installed workspace is gone (moved or deleted): no marker file at its root."""
+        return not (self.root / MARKER_NAME).is_file()
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,8 @@ class InstallOutcome:
     """What `install_flows_package` did."""
 
     site_dir: Path
-    replaced: Path | None
-    """The root of a different workspace whose install was replaced, if any."""
+    replaced: InstalledWorkspace | None = None
+    """The install of a different workspace that was replaced, if any."""
 
 
 def site_dir() -> Path:
@@ -120,8 +127,17 @@ def installed_workspace(site: Path | None = None) -> InstalledWorkspace | None:
         except (OSError, ValueError, KeyError, TypeError):
             continue
         if url.scheme == "file":
-            return InstalledWorkspace(Path(unquote(url.path)), dist_info)
+            return InstalledWorkspace(Path(unquote(url.path)), dist_info, _package(dist_info))
     return None
+
+
+def _package(dist_info: Path) -> str:
+    """The package name an install exposes, from its `top_level.txt`."""
+    try:
+        names = (dist_info / "top_level.txt").read_text(encoding="utf-8").split()
+    except OSError:
+        names = []
+    return names[0] if names else "flows"
 
 
 def check_install(workspace: Workspace, *, replace: bool = False) -> InstalledWorkspace | None:
@@ -132,16 +148,14 @@ def check_install(workspace: Workspace, *, replace: bool = False) -> InstalledWo
             package of the same name from elsewhere is importable.
     """
     current = installed_workspace()
-    if current is not None and not _same_path(current.root, workspace.root):
-        stale = not (current.root / MARKER_NAME).is_file()
-        if not (replace or stale):
-            package = workspace.settings.flows_dir
-            msg = (
-                f"this environment already makes `{package}` importable from the workspace "
-                f"`{current.root}`; pass `--replace` to point it at `{workspace.root}` "
-                f"instead, or use another virtual environment"
-            )
-            raise FlowsError(msg)
+    other = current is not None and not _same_path(current.root, workspace.root)
+    if current is not None and other and not (replace or current.stale):
+        msg = (
+            f"this environment already makes `{current.package}` importable from the "
+            f"workspace `{current.root}`; pass `--replace` to point it at `{workspace.root}` "
+            f"instead, or use another virtual environment"
+        )
+        raise FlowsError(msg)
     _refuse_foreign_package(workspace.settings.flows_dir, workspace)
     return current
 
@@ -166,8 +180,7 @@ def install_flows_package(workspace: Workspace, *, replace: bool = False) -> Ins
             "or pass `--no-install`"
         )
         raise FlowsError(msg) from error
-    replaced = None if current is None or same else current.root
-    return InstallOutcome(site_dir=site, replaced=replaced)
+    return InstallOutcome(site_dir=site, replaced=None if same else current)
 
 
 def uninstall_flows_package() -> Path | None:
