@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -82,8 +83,21 @@ def test_fork_of_missing_experiment_is_refused(
     """Forking an experiment that does not exist exits 2 and writes nothing."""
     before = tree(workspace)
     assert flow("create", "exp2", "--from", "nope") == 2
-    assert "no such experiment" in capsys.readouterr().err
+    assert "no experiment `nope`" in capsys.readouterr().err
     assert tree(workspace) == before
+
+
+def test_fork_of_missing_experiment_from_logs_names_it_and_lists_existing(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], flow: Flow
+) -> None:
+    """`--from nope` inside logs/ says no experiment `nope` exists and lists the existing ones."""
+    (workspace / "flows/exp1").mkdir()
+    monkeypatch.chdir(workspace / "logs")
+    assert flow("create", "exp2", "--from", "nope") == 2
+    err = capsys.readouterr().err
+    assert "no experiment `nope`" in err
+    assert "existing: `exp1`" in err
+    assert "logs/nope" not in err
 
 
 def test_fork_copies_state_skips_caches_and_records_parent(
@@ -279,6 +293,42 @@ def test_legacy_flow_create_name_uses_default_template(workspace: Path) -> None:
 
     assert flow_create_main(["--name", "exp1"]) == 0
     assert (workspace / "flows/exp1/run.py").is_file()
+
+
+def test_legacy_flow_create_says_what_flow_create_says(
+    workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow
+) -> None:
+    """`flow_create --name X` prints the same line as `flow create X`."""
+    from flows_workspace._cli import flow_create_main
+
+    assert flow_create_main(["--name", "exp1"]) == 0
+    assert flow("create", "exp2") == 0
+    legacy, plain = capsys.readouterr().out.splitlines()
+    assert legacy == f"created experiment `exp1` at {workspace / 'flows/exp1'}"
+    assert plain == f"created experiment `exp2` at {workspace / 'flows/exp2'}"
+
+
+def test_legacy_copy_to_missing_folder_says_to_create_it(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--copy-to-dir` with a missing folder says to create it, not to run `flow init`."""
+    from flows_workspace._cli import flow_create_main
+
+    missing = tmp_path / "missing"
+    assert flow_create_main(["--name", "exp1", "--copy-to-dir", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert f"folder `{missing}` does not exist; create it first" in err
+    assert "flow init" not in err
+    assert not missing.exists()
+
+
+def test_create_in_a_workspace_missing_its_flows_folder_says_to_repair(
+    workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow
+) -> None:
+    """With the flows folder deleted, `flow create` points at `flow init` to repair it."""
+    shutil.rmtree(workspace / "flows")
+    assert flow("create", "exp1") == 2
+    assert "run `flow init`" in capsys.readouterr().err
 
 
 def test_legacy_flow_create_copy_from_and_copy_to_dir(workspace: Path, tmp_path: Path) -> None:

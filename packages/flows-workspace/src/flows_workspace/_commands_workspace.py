@@ -206,7 +206,7 @@ class LegacyCreate:
             from flows_workspace._create import fork_named
 
             target = fork_named(str(self.copy_from), self.name, parent_dir)
-            print(f"Copied experiment from {self.copy_from} to {target}")
+            print(f"created experiment `{self.name}` at {target}")
             return
         from flows_workspace._create import create_from_template
 
@@ -214,7 +214,7 @@ class LegacyCreate:
         target = create_from_template(
             workspace, self.name, parent_dir=parent_dir, template_name=template
         )
-        print(f"Created experiment from template `{template}` at {target}")
+        print(f"created experiment `{self.name}` at {target}")
 
 
 WORKSPACE_COMMANDS: dict[str, type] = {

@@ -22,6 +22,7 @@ from flows_workspace._experiments import (
     RECORD_NAME,
     ExperimentRecord,
     TemplateOrigin,
+    list_experiments,
     read_record,
     render_record,
 )
@@ -75,8 +76,16 @@ def fork_named(source: str, name: str, parent_dir: Path) -> Path:
     `exp1` is the experiment, not its results folder `logs/exp1`.
     """
     path = Path(source)
-    if name_problem(source) is None and (parent_dir / source).is_dir():
-        path = parent_dir / source
+    if name_problem(source) is None:
+        if (parent_dir / source).is_dir():
+            path = parent_dir / source
+        elif not path.is_dir():
+            # A bare name is an experiment name, wherever the command runs from: say
+            # which experiments exist rather than naming a path under the current folder.
+            existing = [e.name for e in list_experiments(parent_dir)] if parent_dir.is_dir() else []
+            listed = ", ".join(f"`{n}`" for n in existing) or "none yet"
+            msg = f"no experiment `{source}` in `{parent_dir}` to fork; existing: {listed}"
+            raise BadInputError(msg)
     return fork_experiment(path, name, parent_dir=parent_dir)
 
 
@@ -172,9 +181,22 @@ def _checked_target(parent_dir: Path, name: str) -> Path:
         )
         raise BadInputError(msg)
     if not parent_dir.is_dir():
-        msg = f"`{parent_dir}` is not a folder; run `flow init` first or pass an existing folder"
-        raise BadInputError(msg)
+        raise BadInputError(_missing_parent_message(parent_dir))
     return target
+
+
+def _missing_parent_message(parent_dir: Path) -> str:
+    """Why `parent_dir` cannot hold a new experiment, and the advice that fits."""
+    from flows_workspace._workspace import MARKER_NAME
+
+    if parent_dir.exists():
+        return f"`{parent_dir}` is a file, not a folder; pass a folder to create the experiment in"
+    if (parent_dir.parent / MARKER_NAME).is_file():
+        return (
+            f"the workspace's experiments folder `{parent_dir}` is missing; run `flow init` "
+            f"in `{parent_dir.parent}` to repair the workspace"
+        )
+    return f"folder `{parent_dir}` does not exist; create it first or pass an existing folder"
 
 
 def _build_atomically(
