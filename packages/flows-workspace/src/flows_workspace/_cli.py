@@ -12,7 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, cast
 
-from flows_workspace._errors import FlowsError
+from flows_workspace._errors import FlowsError, debug_enabled
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -124,7 +124,7 @@ class Terminated(BaseException):
 
 def _run(parse: Callable[[], Command]) -> int:
     """Parse and run a command, turning user errors into one line and an exit code."""
-    debug = os.environ.get("FLOWS_DEBUG", "") not in ("", "0")
+    debug = debug_enabled()
     try:
         with _sigterm_raises():
             command = parse()

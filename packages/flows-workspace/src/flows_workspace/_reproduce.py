@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from flows_workspace._errors import exit_with_error, tell
 from flows_workspace._manifest import CONFIG_NAME, PATCH_NAME, read_manifest
 
 if TYPE_CHECKING:
@@ -101,7 +102,8 @@ def split_from_run(arguments: list[str], prog: str | None) -> tuple[str | None, 
         if item == FROM_RUN_FLAG:
             value = next(items, None)
             if value is None:
-                _exit(prog, f"`{FROM_RUN_FLAG}` needs a run (a folder, config file or run id)")
+                needs = f"`{FROM_RUN_FLAG}` needs a run (a folder, config file or run id)"
+                exit_with_error(needs, prog)
             source = value
         elif item.startswith(f"{FROM_RUN_FLAG}="):
             source = item.partition("=")[2]
@@ -118,7 +120,7 @@ def _config_file(source: str, prog: str | None) -> Path:
     candidate = path / CONFIG_NAME if path.is_dir() else path
     if not candidate.is_file():
         what = "has no" if path.is_dir() else "is not a run folder or a"
-        _exit(prog, f"`{path}` {what} `{CONFIG_NAME}`; pass a run folder under logs/")
+        exit_with_error(f"`{path}` {what} `{CONFIG_NAME}`; pass a run folder under logs/", prog)
     return candidate
 
 
@@ -131,7 +133,7 @@ def _find_run_dir(reference: str, prog: str | None) -> Path:
     try:
         return find_run(find_workspace(_code_folder()).logs_root, reference).dir
     except FlowsError as error:
-        _exit(prog, str(error))
+        exit_with_error(str(error), prog)
 
 
 def _script_folder() -> Path | None:
@@ -152,10 +154,11 @@ def _warn_if_other_experiment(run_dir: Path, prog: str | None) -> None:
     current = script_folder.name if script_folder else None
     if not isinstance(recorded, str) or current is None or recorded == current:
         return
-    print(
-        f"{prog or Path(sys.argv[0]).name}: warning: run `{run_dir.name}` is a run of "
-        f"experiment `{recorded}`, not `{current}`; starting from its config anyway",
-        file=sys.stderr,
+    tell(
+        "warning",
+        f"run `{run_dir.name}` is a run of experiment `{recorded}`, not `{current}`; "
+        "starting from its config anyway",
+        prog,
     )
 
 
@@ -167,7 +170,8 @@ def _load(
     try:
         return load(config_type, config_file, registry=registry)
     except SerializationError as error:
-        _exit(prog, f"cannot start from {error.message}")  # the message starts with the file
+        # The message starts with the file.
+        exit_with_error(f"cannot start from {error.message}", prog)
 
 
 def _warn_if_commit_changed(run_dir: Path, prog: str | None) -> None:
@@ -183,13 +187,9 @@ def _warn_if_commit_changed(run_dir: Path, prog: str | None) -> None:
         return
     dirty = f" with uncommitted changes (see {run_dir / PATCH_NAME})" if git.get("dirty") else ""
     current = now[:12] if now else "no git commit"
-    print(
-        f"{prog or Path(sys.argv[0]).name}: warning: run `{run_dir.name}` ran at commit "
-        f"{recorded[:12]}{dirty}; the code is now at {current}, so results may differ",
-        file=sys.stderr,
+    tell(
+        "warning",
+        f"run `{run_dir.name}` ran at commit {recorded[:12]}{dirty}; the code is now at "
+        f"{current}, so results may differ",
+        prog,
     )
-
-
-def _exit(prog: str | None, message: str) -> NoReturn:
-    print(f"{prog or Path(sys.argv[0]).name}: error: {message}", file=sys.stderr)
-    raise SystemExit(2)

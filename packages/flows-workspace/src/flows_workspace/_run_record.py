@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows_workspace._atomic_files import write_atomically
+from flows_workspace._errors import tell
 from flows_workspace._manifest import (
     CONFIG_NAME,
     FAILED,
@@ -109,10 +110,10 @@ def record_run(
     experiment = script_path.parent.name
     workspace = _workspace_or_exit(script_path)
     if not in_git_repository(script_path.parent):
-        print(
-            f"{Path(sys.argv[0]).name}: note: `{workspace.root}` is not a git repository, so "
-            "this run records no code version; run `git init` there to record it",
-            file=sys.stderr,
+        tell(
+            "note",
+            f"`{workspace.root}` is not a git repository, so this run records no code "
+            "version; run `git init` there to record it",
         )
     config_text = dumps(config, registry=registry)  # before the folder: a bad config leaves none
     run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
@@ -153,21 +154,19 @@ def record_run(
 
 def _workspace_or_exit(script: Path) -> Workspace:
     """The workspace above `script`; outside one, a one-line error and exit status 2."""
-    from flows_workspace._errors import WorkspaceNotFoundError
+    from flows_workspace._errors import WorkspaceNotFoundError, debug_enabled, exit_with_error
     from flows_workspace._workspace import MARKER_NAME, find_workspace
 
     try:
         return find_workspace(script.parent)
     except WorkspaceNotFoundError:
-        if os.environ.get("FLOWS_DEBUG", "") not in ("", "0"):
+        if debug_enabled():
             raise
-    message = (
-        f"{Path(sys.argv[0]).name}: error: `{script}` is not inside a flows workspace (no "
-        f"`{MARKER_NAME}` above it), so its runs have nowhere to go; move it into a "
-        "workspace's flows/ folder or run `flow init` in a folder above it"
-    )
-    print(message, file=sys.stderr)
-    raise SystemExit(2)
+        exit_with_error(
+            f"`{script}` is not inside a flows workspace (no `{MARKER_NAME}` above it), so "
+            "its runs have nowhere to go; move it into a workspace's flows/ folder or run "
+            "`flow init` in a folder above it"
+        )
 
 
 def _make_run_dir(experiment_logs: Path, started: datetime) -> tuple[Path, str]:
