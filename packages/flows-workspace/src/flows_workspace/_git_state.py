@@ -51,9 +51,10 @@ class GitState:
         }
 
 
-def _git(
+def run_git(
     folder: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str] | None:
+    """`git -C folder ARGS`, or None when git is missing or cannot run."""
     git = shutil.which("git")
     if git is None:
         return None
@@ -97,7 +98,7 @@ def in_git_repository(folder: Path) -> bool:
 
 def current_commit(folder: Path) -> str | None:
     """`HEAD`'s hash for the repository holding `folder`, or None (no git, repo or commit)."""
-    done = _git(folder, "rev-parse", "--verify", "--quiet", "HEAD")
+    done = run_git(folder, "rev-parse", "--verify", "--quiet", "HEAD")
     if done is None or done.returncode != 0:
         return None
     return done.stdout.strip() or None
@@ -111,7 +112,7 @@ def git_state(folder: Path, *, exclude: Path | None = None) -> GitState | None:
         exclude: A folder whose changes do not count (the workspace's logs, which a
             run itself writes to).
     """
-    top = _git(folder, "rev-parse", "--show-toplevel")
+    top = run_git(folder, "rev-parse", "--show-toplevel")
     if top is None or top.returncode != 0:
         return None
     root = Path(top.stdout.strip())
@@ -124,7 +125,7 @@ def git_state(folder: Path, *, exclude: Path | None = None) -> GitState | None:
         if relative is not None and relative.parts:
             pathspec.append(f":(top,exclude){relative.as_posix()}")
     commit = current_commit(folder)
-    status = _git(
+    status = run_git(
         folder, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspec
     )
     entries = _status_entries(status.stdout if status and status.returncode == 0 else "")
@@ -152,7 +153,7 @@ def _patch(folder: Path, commit: str | None, pathspec: list[str], *, untracked: 
     """
     import tempfile  # here, not at the top: `record_run` imports this module at start-up
 
-    where = _git(folder, "rev-parse", "--git-path", "index")
+    where = run_git(folder, "rev-parse", "--git-path", "index")
     if where is None or where.returncode != 0:
         return ""
     real_index = folder / where.stdout.strip()  # relative to `folder` unless absolute
@@ -163,11 +164,11 @@ def _patch(folder: Path, commit: str | None, pathspec: list[str], *, untracked: 
         env = {"GIT_INDEX_FILE": str(index)}
         # --update adds changes to tracked files only; --all adds untracked files too.
         mode = "--all" if untracked else "--update"
-        added = _git(folder, "add", mode, "--", *pathspec, env=env)
+        added = run_git(folder, "add", mode, "--", *pathspec, env=env)
         if added is None or added.returncode != 0:
             return ""
         base = [commit] if commit is not None else []  # none yet: from the empty tree
-        diff = _git(folder, "diff", "--cached", "--binary", *base, "--", *pathspec, env=env)
+        diff = run_git(folder, "diff", "--cached", "--binary", *base, "--", *pathspec, env=env)
     return diff.stdout if diff is not None and diff.returncode == 0 else ""
 
 

@@ -85,8 +85,9 @@ def git_author(start: Path | None = None) -> str:
     from_env = os.environ.get("GIT_AUTHOR_NAME", "").strip()
     if from_env:
         return from_env
+    folder = start or Path.cwd()
     includes = False
-    for config in _git_config_files(start or Path.cwd()):
+    for config in _git_config_files(folder):
         try:
             text = config.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -95,7 +96,7 @@ def git_author(start: Path | None = None) -> str:
         name = _user_name(text)
         if name is not None:
             return name
-    return _ask_git() if includes else ""
+    return _ask_git(folder) if includes else ""
 
 
 def _git_config_files(start: Path) -> list[Path]:
@@ -135,18 +136,11 @@ def _user_name(text: str) -> str | None:
     return found
 
 
-def _ask_git() -> str:
-    """`git config user.name`, or an empty string when git or the setting is missing."""
-    import shutil
-    import subprocess
+def _ask_git(folder: Path) -> str:
+    """`git config user.name` in `folder`, or an empty string when git or it is missing."""
+    from flows_workspace._git_state import run_git
 
-    git = shutil.which("git")
-    if git is None:
+    completed = run_git(folder, "config", "user.name")
+    if completed is None or completed.returncode != 0:
         return ""
-    try:
-        completed = subprocess.run(
-            [git, "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return completed.stdout.strip() if completed.returncode == 0 else ""
+    return completed.stdout.strip()
