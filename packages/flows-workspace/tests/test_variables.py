@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flows_workspace import _variables
 from flows_workspace._variables import git_author
 
 if TYPE_CHECKING:
@@ -18,7 +19,8 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str) -> Pa
     (home / ".gitconfig").write_text(gitconfig, encoding="utf-8")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")  # for git; the reader below too
+    monkeypatch.setattr(_variables, "SYSTEM_GIT_CONFIG", tmp_path / "no-system-gitconfig")
     monkeypatch.delenv("GIT_AUTHOR_NAME", raising=False)
     monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
     return home
