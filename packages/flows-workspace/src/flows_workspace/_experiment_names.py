@@ -31,8 +31,8 @@ def check_experiment_name(name: str) -> str:
     return name
 
 
-def name_problem(name: str) -> str | None:
-    """Why `name` cannot name an experiment, or None if it can."""
+def folder_name_problem(name: str) -> str | None:
+    """Why `name` is not one plain folder name (one path component), or None if it is."""
     if not name.strip():
         return "is empty"
     if name in (".", ".."):
@@ -41,6 +41,14 @@ def name_problem(name: str) -> str | None:
         return "is an absolute path, not a name"
     if any(sep in name for sep in _SEPARATORS):
         return "contains a path separator"
+    return None
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot name an experiment, or None if it can."""
+    problem = folder_name_problem(name)
+    if problem is not None:
+        return problem
     if len(name) > MAX_LENGTH:
         # File systems cap a name at 255 bytes, and the staging folder adds a prefix.
         return f"is longer than {MAX_LENGTH} characters"

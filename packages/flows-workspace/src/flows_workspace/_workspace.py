@@ -10,13 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import keyword
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flows_workspace._errors import FlowsError, WorkspaceNotFoundError
+from flows_workspace._experiment_names import folder_name_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -138,7 +138,7 @@ def settings_problem(settings: WorkspaceSettings) -> str | None:
         )
     for key in ("logs_dir", "data_dir"):
         name = getattr(settings, key)
-        if name in ("", ".", "..") or any(sep in name for sep in ("/", "\\", os.sep)):
+        if folder_name_problem(name) is not None:
             return f"`{key}` is `{name}`; it must be one folder name, e.g. `{key[:-4]}`"
     names = [settings.flows_dir, settings.logs_dir, settings.data_dir]
     if len(set(names)) != len(names):
