@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flows_workspace._errors import exit_with_error, tell
 from flows_workspace._manifest import CONFIG_NAME, PATCH_NAME, read_manifest
@@ -60,15 +60,15 @@ def parse_config(
 
     arguments = list(sys.argv[1:] if args is None else args)
     source, rest = split_from_run(arguments, prog)
-    # Stripped: tyro shows each extra newline (a module docstring ends with one) as a blank line.
     summary = _reflow(description or config_type.__doc__ or "")
     help_text = f"{summary}\n\n{FROM_RUN_HELP}".strip()
     if source is None:
         return tyro.cli(config_type, args=rest, description=help_text, prog=prog)
     config_file = _config_file(source, prog)
     start = _load(config_type, config_file, registry, prog)
-    _warn_if_other_experiment(config_file.parent, prog)
-    _warn_if_commit_changed(config_file.parent, prog)
+    manifest = read_manifest(config_file.parent) or {}  # read once for both warnings
+    _warn_if_other_experiment(config_file.parent, manifest, prog)
+    _warn_if_commit_changed(config_file.parent, manifest, prog)
     config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
     global _last_from_run  # one slot of process state, set only here
     _last_from_run = (config, str(config_file.parent.resolve()))
@@ -147,9 +147,9 @@ def _code_folder() -> Path:
     return _script_folder() or Path.cwd()
 
 
-def _warn_if_other_experiment(run_dir: Path, prog: str | None) -> None:
+def _warn_if_other_experiment(run_dir: Path, manifest: dict[str, Any], prog: str | None) -> None:
     """Say so when the run belongs to another experiment (allowed: it can be deliberate)."""
-    recorded = (read_manifest(run_dir) or {}).get("experiment")
+    recorded = manifest.get("experiment")
     script_folder = _script_folder()
     current = script_folder.name if script_folder else None
     if not isinstance(recorded, str) or current is None or recorded == current:
@@ -174,10 +174,9 @@ def _load(
         exit_with_error(f"cannot start from {error.message}", prog)
 
 
-def _warn_if_commit_changed(run_dir: Path, prog: str | None) -> None:
+def _warn_if_commit_changed(run_dir: Path, manifest: dict[str, Any], prog: str | None) -> None:
     from flows_workspace._git_state import current_commit
 
-    manifest = read_manifest(run_dir) or {}
     git = manifest.get("git") or {}
     recorded = git.get("commit")
     if not recorded:
