@@ -4,7 +4,7 @@ Two versions of one experiment `run.py` in a real workspace that is a git reposi
 with uncommitted changes (so git has work to do):
 
 - plain:  `config = tyro.cli(RunConfig)`, then `main(config)`;
-- helper: `config = parse_config(RunConfig)`, then `with record_run(config, __file__)`.
+- helper: `parsed = parse_run(RunConfig)`, then `with record_run(parsed, __file__)`.
 
 Each is run as a fresh process, alternating. Reported (medians, milliseconds):
 
@@ -65,12 +65,13 @@ print(json.dumps({"main": started}), file=sys.stderr)
 )
 
 HELPER = (
-    "import json, sys, time\nfrom flows_workspace import parse_config, record_run\n"
+    "import json, sys, time\nfrom flows_workspace import parse_run, record_run\n"
     + CONFIG
     + """
-config = parse_config(RunConfig)
+parsed = parse_run(RunConfig)
+config = parsed.config
 before = time.perf_counter()
-with record_run(config, __file__) as run:
+with record_run(parsed, __file__) as run:
     started = time.time()
     entered = time.perf_counter()
 leaving = time.perf_counter()

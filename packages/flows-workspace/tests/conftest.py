@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from flows_workspace._cli import main
+from flows_workspace.cli import main
+from subprocesses import run
 
 REPO = Path(__file__).resolve().parents[3]
 PACKAGES = ("config-utils", "flow-templates", "flows-workspace")
@@ -85,16 +86,7 @@ class ScratchEnv:
         self, *argv: str | Path, cwd: Path, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         """Run this environment's python with `argv`, without stdin."""
-        return subprocess.run(
-            [self.python, *map(str, argv)],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-            timeout=120,
-            check=False,
-        )
+        return run([self.python, *argv], cwd=cwd, env=env)
 
     def flow(
         self, *argv: str | Path, cwd: Path, env: dict[str, str] | None = None

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from typing import TYPE_CHECKING
 
 import pytest
-from flows_workspace._create import STAGING_PREFIX, TEST_HOOK_VARIABLE
-from flows_workspace._experiments import RECORD_NAME, list_experiments, read_record
+from flows_workspace.workspace.create import STAGING_PREFIX
+from flows_workspace.workspace.experiments import RECORD_NAME, ExperimentRecord, list_experiments
+from subprocesses import start
 
 if TYPE_CHECKING:
+    import subprocess
     from pathlib import Path
 
     from conftest import Flow, Tree
@@ -116,7 +116,7 @@ def test_fork_copies_state_skips_caches_and_records_parent(
     child = workspace / "flows/exp2"
     copied = {k: v for k, v in tree(child).items() if k != RECORD_NAME}
     assert copied == {"run.py": b"print('hi')\n", "viz": None, "viz/plot.py": b"\x00binary"}
-    record = read_record(child)
+    record = ExperimentRecord.read(child)
     assert record is not None
     assert record.parent == "exp1"
     assert record.name == "exp2"
@@ -153,7 +153,7 @@ def test_create_from_default_template_records_origin(workspace: Path, flow: Flow
     exp = workspace / "flows/exp1"
     assert (exp / "run.py").is_file()
     assert not list(exp.rglob("*.jinja"))
-    record = read_record(exp)
+    record = ExperimentRecord.read(exp)
     assert record is not None
     assert record.template is not None
     assert record.template.name == "default"
@@ -197,7 +197,7 @@ def test_malformed_var_is_refused(
 def test_var_override_is_recorded(workspace: Path, flow: Flow) -> None:
     """An overridden built-in variable is used and recorded."""
     assert flow("create", "exp1", "--var", "author=Ada Lovelace") == 0
-    record = read_record(workspace / "flows/exp1")
+    record = ExperimentRecord.read(workspace / "flows/exp1")
     assert record is not None
     assert record.variables["author"] == "Ada Lovelace"
 
@@ -224,40 +224,52 @@ def test_empty_template_is_refused(
     assert tree(workspace) == before
 
 
-def test_failure_before_rename_leaves_nothing(
-    workspace: Path, monkeypatch: pytest.MonkeyPatch, flow: Flow, tree: Tree
+def _local_template(workspace: Path, name: str, run_py: str) -> None:
+    folder = workspace / "templates" / name
+    folder.mkdir(parents=True)
+    (folder / "template.toml").write_text('description = "test"\n', encoding="utf-8")
+    (folder / "run.py.jinja").write_text(run_py, encoding="utf-8")
+
+
+def test_failure_while_building_leaves_nothing(
+    workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow, tree: Tree
 ) -> None:
-    """An error after rendering removes the staging folder: no experiment, no litter."""
+    """An error inside the staging folder removes it: no experiment, no litter."""
+    _local_template(workspace, "bad", "{{ not_defined }}\n")
     before = tree(workspace)
-    monkeypatch.setenv(TEST_HOOK_VARIABLE, "fail")
-    with pytest.raises(RuntimeError, match="simulated failure"):
-        flow("create", "exp1")
+    assert flow("create", "exp1", "--template", "bad") == 2
+    assert "undefined variable `not_defined`" in capsys.readouterr().err
     assert tree(workspace) == before
 
 
-def _start_paused_create(workspace: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
-    """Start a real `flow create exp1` that pauses just before its final rename."""
-    flag = tmp_path / "paused"
+def _slow_template(workspace: Path) -> None:
+    """A workspace template `slow` that takes minutes to render."""
+    _local_template(workspace, "slow", "{% for i in range(10**10) %}{% endfor %}\n")
+
+
+def _start_slow_create(workspace: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
+    """Start a real `flow create exp1` from the `slow` template (`_slow_template`).
+
+    Returns once its staging folder exists: the process is then mid-way.
+    """
     with (tmp_path / "stderr").open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flows_workspace", "create", "exp1"],
+        process = start(
+            [sys.executable, "-m", "flows_workspace", "create", "exp1", "--template", "slow"],
             cwd=workspace,
-            env={**os.environ, TEST_HOOK_VARIABLE: f"pause:{flag}"},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
     deadline = time.monotonic() + 60
-    while not flag.exists():
+    while not list((workspace / "flows").glob(f"{STAGING_PREFIX}*")):
         assert process.poll() is None, (tmp_path / "stderr").read_text()
-        assert time.monotonic() < deadline, "flow create never reached the pause"
+        assert time.monotonic() < deadline, "flow create never started building"
         time.sleep(0.05)
     return process
 
 
 def test_killed_create_leaves_no_experiment(workspace: Path, tmp_path: Path, flow: Flow) -> None:
-    """A `flow create` killed just before the rename leaves no experiment; the next sweeps it."""
-    process = _start_paused_create(workspace, tmp_path)
+    """A `flow create` killed mid-way leaves no experiment; the next one sweeps its staging."""
+    _slow_template(workspace)
+    process = _start_slow_create(workspace, tmp_path)
     assert list((workspace / "flows").glob(f"{STAGING_PREFIX}*"))
     process.kill()
     process.wait()
@@ -269,8 +281,9 @@ def test_killed_create_leaves_no_experiment(workspace: Path, tmp_path: Path, flo
 
 def test_interrupted_create_cleans_up(workspace: Path, tmp_path: Path, tree: Tree) -> None:
     """Ctrl-C during `flow create` exits 130 and leaves nothing behind."""
+    _slow_template(workspace)
     before = tree(workspace)
-    process = _start_paused_create(workspace, tmp_path)
+    process = _start_slow_create(workspace, tmp_path)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 130
     assert (tmp_path / "stderr").read_text().strip() == "flow: interrupted"
@@ -279,8 +292,9 @@ def test_interrupted_create_cleans_up(workspace: Path, tmp_path: Path, tree: Tre
 
 def test_terminated_create_cleans_up(workspace: Path, tmp_path: Path, tree: Tree) -> None:
     """SIGTERM during `flow create` exits 143 and leaves nothing behind, not even staging."""
+    _slow_template(workspace)
     before = tree(workspace)
-    process = _start_paused_create(workspace, tmp_path)
+    process = _start_slow_create(workspace, tmp_path)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 143
     assert (tmp_path / "stderr").read_text().strip() == "flow: terminated"
@@ -289,7 +303,7 @@ def test_terminated_create_cleans_up(workspace: Path, tmp_path: Path, tree: Tree
 
 def test_legacy_flow_create_name_uses_default_template(workspace: Path) -> None:
     """The original `flow_create --name X` creates flows/X from the default template."""
-    from flows_workspace._cli import flow_create_main
+    from flows_workspace.cli import flow_create_main
 
     assert flow_create_main(["--name", "exp1"]) == 0
     assert (workspace / "flows/exp1/run.py").is_file()
@@ -299,7 +313,7 @@ def test_legacy_flow_create_says_what_flow_create_says(
     workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow
 ) -> None:
     """`flow_create --name X` prints the same line as `flow create X`."""
-    from flows_workspace._cli import flow_create_main
+    from flows_workspace.cli import flow_create_main
 
     assert flow_create_main(["--name", "exp1"]) == 0
     assert flow("create", "exp2") == 0
@@ -312,7 +326,7 @@ def test_legacy_copy_to_missing_folder_says_to_create_it(
     workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`--copy-to-dir` with a missing folder says to create it, not to run `flow init`."""
-    from flows_workspace._cli import flow_create_main
+    from flows_workspace.cli import flow_create_main
 
     missing = tmp_path / "missing"
     assert flow_create_main(["--name", "exp1", "--copy-to-dir", str(missing)]) == 2
@@ -333,7 +347,7 @@ def test_create_in_a_workspace_missing_its_flows_folder_says_to_repair(
 
 def test_legacy_flow_create_copy_from_and_copy_to_dir(workspace: Path, tmp_path: Path) -> None:
     """`flow_create --copy-from DIR --copy-to-dir DIR` copies an experiment's state there."""
-    from flows_workspace._cli import flow_create_main
+    from flows_workspace.cli import flow_create_main
 
     source = workspace / "flows/exp1"
     (source / "__pycache__").mkdir(parents=True)
@@ -347,7 +361,7 @@ def test_legacy_flow_create_copy_from_and_copy_to_dir(workspace: Path, tmp_path:
     assert code == 0
     assert (elsewhere / "exp2/run.py").read_text() == "x = 1\n"
     assert not (elsewhere / "exp2/__pycache__").exists()
-    record = read_record(elsewhere / "exp2")
+    record = ExperimentRecord.read(elsewhere / "exp2")
     assert record is not None
     assert record.parent == "exp1"
 
@@ -356,11 +370,11 @@ def test_legacy_flow_create_outside_a_workspace_creates_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Outside any workspace, `flow_create --name X` creates ./X from the `default` template."""
-    from flows_workspace._cli import flow_create_main
+    from flows_workspace.cli import flow_create_main
 
     monkeypatch.chdir(tmp_path)
     assert flow_create_main(["--name", "exp1"]) == 0
-    record = read_record(tmp_path / "exp1")
+    record = ExperimentRecord.read(tmp_path / "exp1")
     assert record is not None
     assert record.template is not None
     assert record.template.name == "default"
@@ -378,7 +392,7 @@ def test_author_comes_from_git_config(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.delenv("GIT_AUTHOR_NAME", raising=False)
     assert flow("create", "exp1") == 0
-    record = read_record(workspace / "flows/exp1")
+    record = ExperimentRecord.read(workspace / "flows/exp1")
     assert record is not None
     assert record.variables["author"] == "Ada Lovelace"
 
@@ -390,9 +404,9 @@ def test_missing_git_means_empty_author(
     monkeypatch.setenv("HOME", str(tmp_path / "nohome"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "nohome"))
     monkeypatch.setenv("PATH", str(tmp_path / "nobin"))
-    monkeypatch.setattr("flows_workspace._variables.SYSTEM_GIT_CONFIG", tmp_path / "nosystem")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("GIT_AUTHOR_NAME", raising=False)
     assert flow("create", "exp1") == 0
-    record = read_record(workspace / "flows/exp1")
+    record = ExperimentRecord.read(workspace / "flows/exp1")
     assert record is not None
     assert record.variables["author"] == ""

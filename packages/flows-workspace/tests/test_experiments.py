@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from flows_workspace._experiments import list_experiments
+from flows_workspace.workspace.experiments import list_experiments
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

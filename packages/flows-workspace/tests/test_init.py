@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import stat
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
-from flows_workspace._cli import flow_init_main
-from flows_workspace._workspace import find_workspace
+from flows_workspace.cli import flow_init_main
+from flows_workspace.workspace.settings import find_workspace
+from subprocesses import run_python
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -43,9 +42,7 @@ def test_flows_init_exposes_the_roots(tmp_path: Path, flow: Flow) -> None:
         "import flows; print(flows.PROJ_ROOT); print(flows.FLOWS_ROOT); print(flows.EXP_ROOT);"
         " print(flows.LOGS_ROOT); print(flows.DATA_ROOT)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=moved, capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = run_python("-c", code, cwd=moved, check=True).stdout.split()
     real = moved.resolve()
     assert out == [str(real), *(str(real / n) for n in ("flows", "flows", "logs", "data"))]
 
@@ -195,19 +192,11 @@ def test_legacy_flow_init_never_prompts(tmp_path: Path) -> None:
     """`flow_init` in a folder whose flows/ exists finishes without reading stdin."""
     (tmp_path / "flows").mkdir()
     (tmp_path / "flows/keep.py").write_text("x = 1\n")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from flows_workspace._cli import flow_init_main as m;"
-            "raise SystemExit(m(['--no-install']))",
-        ],
+    done = run_python(
+        "-c",
+        "from flows_workspace.cli import flow_init_main\n"
+        "raise SystemExit(flow_init_main(['--no-install']))",
         cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "flows/keep.py").read_text() == "x = 1\n"
@@ -218,12 +207,7 @@ def test_init_sweeps_staging_of_a_killed_init(tmp_path: Path, flow: Flow) -> Non
     """A staging folder left by a killed `flow init` (dead pid) is removed by the next run."""
     root = tmp_path / "research"
     root.mkdir()
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    dead = run_python("-c", "import os; print(os.getpid())", check=True).stdout.strip()
     (root / f".flow-init.{dead}/flows").mkdir(parents=True)
     assert flow("init", str(root), "--no-install") == 0
     assert not list(root.glob(".flow-init.*"))

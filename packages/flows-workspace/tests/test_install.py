@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from flows_workspace._install import DIST_INFO, DIST_NAME, FINDER_MODULE, PTH_NAME
+from flows_workspace.workspace.install import DIST_INFO, DIST_NAME, FINDER_MODULE, PTH_NAME
 
 if TYPE_CHECKING:
     from conftest import ScratchEnv

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
 from flows_workspace._errors import BadInputError, FlowsError
-from flows_workspace._render import render_template
-from flows_workspace._templates import Template, read_template, workspace_template
+from flows_workspace.workspace.render import render_template
+from flows_workspace.workspace.templates import Template, read_template, workspace_template
+from subprocesses import run_python
 
 if TYPE_CHECKING:
+    import subprocess
     from pathlib import Path
 
     from conftest import Flow, Tree
@@ -177,17 +177,7 @@ def test_destination_must_be_a_folder(tmp_path: Path) -> None:
 
 def _run(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     """Run python ARGV in the workspace, with the workspace importable (as `flow init` does)."""
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    done = subprocess.run(
-        [sys.executable, *argv],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    done = run_python(*argv, cwd=root, env={"PYTHONPATH": str(root)})
     assert done.returncode == 0, f"{argv}:\n{done.stdout}\n{done.stderr}"
     return done
 

@@ -13,8 +13,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from flows_workspace._cli import main as flow_main
-from flows_workspace._environment import ALLOWED_ENV_NAMES
+from flows_workspace.cli import main as flow_main
+from flows_workspace.runs.environment import ALLOWED_ENV_NAMES
+from subprocesses import run_python, start
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 
 from config_utils.registry import registry
-from flows_workspace import RunTerminated, parse_config, record_run
+from flows_workspace import RunTerminated, parse_run, record_run
 
 
 @dataclass
@@ -67,9 +68,10 @@ class RunConfig:
 
 
 if __name__ == "__main__":
-    config = parse_config(RunConfig)
+    parsed = parse_run(RunConfig)
+    config = parsed.config
     try:
-        with record_run(config, __file__) as run:
+        with record_run(parsed, __file__) as run:
             print(f"run-dir={run.dir}", flush=True)
             print("to stderr", file=sys.stderr, flush=True)
             os.system("echo from a child process")
@@ -139,16 +141,7 @@ def run_script(
     ws: Path, *args: str, env: dict[str, str] | None = None, experiment: str = "train"
 ) -> subprocess.CompletedProcess[str]:
     """Run an experiment's run.py in a subprocess from the workspace root."""
-    return subprocess.run(
-        [sys.executable, str(ws / "flows" / experiment / "run.py"), *args],
-        cwd=ws,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+    return run_python(ws / "flows" / experiment / "run.py", *args, cwd=ws, env=env)
 
 
 def run_dirs(ws: Path, experiment: str = "train") -> list[Path]:
@@ -396,21 +389,14 @@ def test_32_processes_started_together_get_32_folders(ws: Path) -> None:
     (ws / "flows" / "many" / "run.py").write_text(MINIMAL, encoding="utf-8")
     script = str(ws / "flows" / "many" / "run.py")
     processes = [
-        subprocess.Popen(
-            [sys.executable, script],
-            cwd=ws,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
+        start([sys.executable, script], cwd=ws, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for _ in range(32)
     ]
     outputs = [process.communicate(timeout=300) for process in processes]
     assert [process.returncode for process in processes] == [0] * 32, outputs[0][1]
     folders = run_dirs(ws, "many")
     assert len(folders) == 32
-    assert {out.strip() for out, _ in outputs} == {folder.name for folder in folders}
+    assert {out.decode().strip() for out, _ in outputs} == {folder.name for folder in folders}
     assert {manifest(folder)["status"] for folder in folders} == {"finished"}
 
 
@@ -429,20 +415,18 @@ def test_failing_run_is_recorded_as_failed(ws: Path) -> None:
 
 
 @contextlib.contextmanager
-def waiting_run(ws: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+def waiting_run(ws: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     """A run started with `--wait`, once it is inside `record_run`; killed at the end if alive."""
-    process = subprocess.Popen(
-        [sys.executable, str(ws / "flows" / "train" / "run.py"), "--wait"],
+    process = start(
+        [sys.executable, ws / "flows" / "train" / "run.py", "--wait"],
         cwd=ws,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
     )
     try:
         assert process.stdout is not None
         for line in process.stdout:
-            if line.strip() == "ready":
+            if line.strip() == b"ready":
                 break
         [run_dir] = run_dirs(ws)
         yield process, run_dir
@@ -459,7 +443,7 @@ def test_sigterm_marks_the_run_interrupted_and_restores_the_handler(ws: Path) ->
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 143
-    assert "handler restored: True" in stderr
+    assert b"handler restored: True" in stderr
     record = manifest(run_dir)
     assert record["status"] == "interrupted"
     assert record["interrupted_by"] == "SIGTERM"
@@ -610,7 +594,7 @@ def test_patch_holds_new_untracked_experiment_and_applies_on_the_commit(
 
 def test_an_unignored_venv_stays_out_of_the_patch(ws: Path) -> None:
     """Past the untracked-file count cap only tracked changes are patched; all are listed."""
-    from flows_workspace._git_state import UNTRACKED_COUNT_CAP
+    from flows_workspace.runs.git_state import UNTRACKED_COUNT_CAP
 
     venv = ws / ".venv" / "lib"
     venv.mkdir(parents=True)
@@ -675,15 +659,7 @@ def test_run_py_outside_a_workspace_is_a_one_line_error(tmp_path: Path) -> None:
     script.write_text(MINIMAL, encoding="utf-8")
 
     def run(debug: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, str(script)],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "FLOWS_DEBUG": debug},
-            timeout=120,
-            check=False,
-        )
+        return run_python(script, cwd=tmp_path, env={"FLOWS_DEBUG": debug})
 
     done = run("")
     assert done.returncode == 2

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace._cli import main as flow_main
+from flows_workspace.cli import main as flow_main
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import pytest
+from subprocesses import run_python
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",
@@ -25,15 +25,7 @@ GIT_ENV = {
 
 
 def _run(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ws / "flows" / "fit" / "run.py"), *args],
-        cwd=ws,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+    return run_python(ws / "flows" / "fit" / "run.py", *args, cwd=ws)
 
 
 def _git(ws: Path, *args: str) -> None:
@@ -54,7 +46,7 @@ def test_default_template_run_is_recorded_listed_and_reproduced(
     assert flow_main(["init", str(ws), "--no-install"]) == 0
     monkeypatch.chdir(ws)
     assert flow_main(["create", "fit"]) == 0
-    assert "record_run(config, __file__)" in (ws / "flows/fit/run.py").read_text(encoding="utf-8")
+    assert "record_run(parsed, __file__)" in (ws / "flows/fit/run.py").read_text(encoding="utf-8")
     _git(ws, "init", "-q")
     _git(ws, "add", ".")
     _git(ws, "commit", "-qm", "fit")

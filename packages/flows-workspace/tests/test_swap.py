@@ -15,7 +15,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 import pytest
-from flows_workspace._experiments import RECORD_NAME
+from flows_workspace.workspace.experiments import RECORD_NAME
 
 if TYPE_CHECKING:
     from pathlib import Path

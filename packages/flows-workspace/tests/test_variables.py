@@ -1,11 +1,11 @@
-"""The `author` template variable: git's user name, read from config files or from git."""
+"""The `author` template variable: git's user name, as `git config` resolves it."""
 
 from __future__ import annotations
 
+import subprocess
 from typing import TYPE_CHECKING
 
-from flows_workspace import _variables
-from flows_workspace._variables import git_author
+from flows_workspace.workspace.variables import git_author
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -19,8 +19,7 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str) -> Pa
     (home / ".gitconfig").write_text(gitconfig, encoding="utf-8")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")  # for git; the reader below too
-    monkeypatch.setattr(_variables, "SYSTEM_GIT_CONFIG", tmp_path / "no-system-gitconfig")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")  # the machine's /etc/gitconfig stays out
     monkeypatch.delenv("GIT_AUTHOR_NAME", raising=False)
     monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
     return home
@@ -56,3 +55,30 @@ def test_no_author_is_an_empty_string(tmp_path: Path, monkeypatch: pytest.Monkey
     """Without any user name the variable is empty, not an error."""
     _home(tmp_path, monkeypatch, "[core]\n\teditor = vi\n")
     assert git_author(tmp_path) == ""
+
+
+def _git(folder: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True)
+
+
+def test_author_honours_git_config_global(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`GIT_CONFIG_GLOBAL` replaces ~/.gitconfig, as it does for git."""
+    _home(tmp_path, monkeypatch, "[user]\n\tname = Home Name\n")
+    elsewhere = tmp_path / "global.gitconfig"
+    elsewhere.write_text("[user]\n\tname = Global Name\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(elsewhere))
+    assert git_author(tmp_path) == "Global Name"
+
+
+def test_author_of_a_worktree_is_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worktree's own `user.name` (extensions.worktreeConfig) wins in that worktree."""
+    _home(tmp_path, monkeypatch, "[user]\n\tname = Home Name\n\temail = home@example.com\n")
+    repo, tree = tmp_path / "repo", tmp_path / "tree"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    _git(repo, "commit", "-q", "--allow-empty", "-m", "start")
+    _git(repo, "worktree", "add", "-q", str(tree))
+    _git(repo, "config", "extensions.worktreeConfig", "true")
+    _git(tree, "config", "--worktree", "user.name", "Worktree Name")
+    assert git_author(tree) == "Worktree Name"
+    assert git_author(repo) == "Home Name"

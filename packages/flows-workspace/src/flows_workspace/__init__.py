@@ -5,23 +5,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flows_workspace._reproduce import parse_config as parse_config
-    from flows_workspace._run_record import Run as Run
-    from flows_workspace._run_record import RunTerminated as RunTerminated
-    from flows_workspace._run_record import record_run as record_run
+    from flows_workspace.runs.parse import ParsedRun as ParsedRun
+    from flows_workspace.runs.parse import parse_config as parse_config
+    from flows_workspace.runs.parse import parse_run as parse_run
+    from flows_workspace.runs.record import Run as Run
+    from flows_workspace.runs.record import RunTerminated as RunTerminated
+    from flows_workspace.runs.record import record_run as record_run
 
 __version__ = "0.7.0"
 
 # Run helpers are imported on first use, so `import flows_workspace` (and `flow --help`)
 # stays light.
 _LAZY = {
-    "parse_config": "flows_workspace._reproduce",
-    "record_run": "flows_workspace._run_record",
-    "Run": "flows_workspace._run_record",
-    "RunTerminated": "flows_workspace._run_record",
+    "parse_config": "flows_workspace.runs.parse",
+    "parse_run": "flows_workspace.runs.parse",
+    "ParsedRun": "flows_workspace.runs.parse",
+    "record_run": "flows_workspace.runs.record",
+    "Run": "flows_workspace.runs.record",
+    "RunTerminated": "flows_workspace.runs.record",
 }
 
-__all__ = ["Run", "RunTerminated", "__version__", "parse_config", "record_run"]
+__all__ = [
+    "ParsedRun",
+    "Run",
+    "RunTerminated",
+    "__version__",
+    "parse_config",
+    "parse_run",
+    "record_run",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,6 +2,6 @@
 
 import sys
 
-from flows_workspace._cli import main
+from flows_workspace.cli import main
 
 sys.exit(main())

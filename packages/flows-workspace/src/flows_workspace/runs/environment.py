@@ -8,8 +8,13 @@ listed prefix matches them.
 from __future__ import annotations
 
 import os
-import re
 import sys
+from typing import TYPE_CHECKING
+
+from flows_workspace._names import canonical_distribution_name
+
+if TYPE_CHECKING:
+    from flows_workspace.runs.manifest import PythonFacts
 
 ALLOWED_ENV_NAMES = frozenset(
     {
@@ -67,18 +72,18 @@ def host_name() -> str:
     return socket.gethostname()
 
 
-def machine_facts() -> dict[str, object]:
+def python_facts() -> tuple[PythonFacts, str]:
     """Interpreter and platform (`platform.platform()` reads files: call it off the start path)."""
     import platform
 
-    return {
-        "python": {
-            "version": platform.python_version(),
-            "implementation": platform.python_implementation(),
-            "executable": sys.executable,
-        },
-        "platform": platform.platform(),
-    }
+    from flows_workspace.runs.manifest import PythonFacts
+
+    interpreter = PythonFacts(
+        version=platform.python_version(),
+        implementation=platform.python_implementation(),
+        executable=sys.executable,
+    )
+    return interpreter, platform.platform()
 
 
 def installed_distributions() -> dict[str, str]:
@@ -101,7 +106,7 @@ def installed_distributions() -> dict[str, str]:
                 continue
             distribution, _, version = stem.partition("-")
             version = version.split("-")[0]  # egg-info may add `-pyX.Y`
-            canonical = re.sub(r"[-_.]+", "-", distribution).lower()
+            canonical = canonical_distribution_name(distribution)
             if canonical and version and canonical not in found:
                 found[canonical] = version
     return dict(sorted(found.items()))

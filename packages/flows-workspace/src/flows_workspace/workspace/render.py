@@ -11,7 +11,7 @@ from fnmatch import fnmatch
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError, FlowsError
-from flows_workspace._templates import METADATA_NAME
+from flows_workspace.workspace.template_metadata import METADATA_NAME
 
 if TYPE_CHECKING:
     import sys
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     import jinja2
 
-    from flows_workspace._templates import Template
+    from flows_workspace.workspace.template_metadata import Template
 
     if sys.version_info >= (3, 11):
         from importlib.resources.abc import Traversable
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
         from importlib.abc import Traversable
 
 JINJA_SUFFIX = ".jinja"
-SKIPPED = ("__pycache__", ".ipynb_checkpoints", "*.pyc")
-"""Names never copied from a template (caches a template folder may have picked up)."""
+CACHE_PATTERNS = ("__pycache__", ".ipynb_checkpoints", "*.pyc")
+"""Names never copied from a template or into a fork (caches a folder may have picked up)."""
 
 
 def render_template(template: Template, destination: Path, variables: Mapping[str, object]) -> None:
@@ -86,7 +86,7 @@ def _walk(
 ) -> Iterator[tuple[Traversable | Path, tuple[str, ...]]]:
     """Every file under `folder` (sorted, caches skipped) with its relative path parts."""
     for child in sorted(folder.iterdir(), key=lambda item: item.name):
-        if any(fnmatch(child.name, pattern) for pattern in SKIPPED):
+        if any(fnmatch(child.name, pattern) for pattern in CACHE_PATTERNS):
             continue
         if child.is_dir():
             yield from _walk(child, (*parts, child.name))

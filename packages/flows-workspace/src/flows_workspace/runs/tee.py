@@ -15,7 +15,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from flows_workspace._threads import start_shielded
+from flows_workspace._process import start_shielded
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

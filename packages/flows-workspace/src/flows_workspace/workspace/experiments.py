@@ -7,13 +7,13 @@ the creation time. `flow list` reads it back.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace._experiment_names import name_problem
+from flows_workspace._files import toml_text, write_atomically
+from flows_workspace._names import name_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,7 +39,7 @@ class TemplateOrigin:
 
 @dataclass(frozen=True)
 class ExperimentRecord:
-    """What `flow create` knows about an experiment it made."""
+    """What `flow create` knows about an experiment it made: the one model of its record file."""
 
     name: str
     created: datetime
@@ -55,6 +55,47 @@ class ExperimentRecord:
             version = f" {self.template.version}" if self.template.version else ""
             return f"template {self.template.name} ({self.template.source}{version})"
         return "-"
+
+    def write(self, folder: Path) -> None:
+        """Write the record into experiment folder `folder`."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "created": self.created.isoformat(timespec="seconds"),
+        }
+        if self.parent is not None:
+            data["parent"] = self.parent
+        if self.template is not None:
+            template = {"name": self.template.name, "source": self.template.source}
+            if self.template.version is not None:
+                template["version"] = self.template.version
+            data["template"] = template
+        if self.variables:
+            data["variables"] = dict(sorted(self.variables.items()))
+        header = "Written by `flow create`: where this experiment came from."
+        write_atomically(folder / RECORD_NAME, toml_text(data, header))
+
+    @classmethod
+    def read(cls, folder: Path) -> ExperimentRecord | None:
+        """The record in experiment folder `folder`, or None if missing or unreadable."""
+        try:
+            data: dict[str, Any] = tomllib.loads((folder / RECORD_NAME).read_text(encoding="utf-8"))
+            template = data.get("template")
+            return cls(
+                name=str(data["name"]),
+                created=datetime.fromisoformat(str(data["created"])),
+                template=None
+                if template is None
+                else TemplateOrigin(
+                    name=str(template["name"]),
+                    source=str(template["source"]),
+                    version=None if template.get("version") is None else str(template["version"]),
+                ),
+                variables={str(k): str(v) for k, v in data.get("variables", {}).items()},
+                parent=None if data.get("parent") is None else str(data["parent"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            # A hand-edited or foreign record must not break listing; it shows as unknown.
+            return None
 
 
 @dataclass(frozen=True)
@@ -73,50 +114,6 @@ class Experiment:
         return datetime.fromtimestamp(self.path.stat().st_mtime, tz=timezone.utc).astimezone()
 
 
-def render_record(record: ExperimentRecord) -> str:
-    """The TOML text of `record`."""
-    lines = [
-        "# Written by `flow create`: where this experiment came from.\n",
-        f"name = {_quote(record.name)}\n",
-        f"created = {_quote(record.created.isoformat(timespec='seconds'))}\n",
-    ]
-    if record.parent is not None:
-        lines.append(f"parent = {_quote(record.parent)}\n")
-    if record.template is not None:
-        lines.append("\n[template]\n")
-        lines.append(f"name = {_quote(record.template.name)}\n")
-        lines.append(f"source = {_quote(record.template.source)}\n")
-        if record.template.version is not None:
-            lines.append(f"version = {_quote(record.template.version)}\n")
-    if record.variables:
-        lines.append("\n[variables]\n")
-        lines.extend(f"{_quote(k)} = {_quote(v)}\n" for k, v in sorted(record.variables.items()))
-    return "".join(lines)
-
-
-def read_record(path: Path) -> ExperimentRecord | None:
-    """The record in experiment folder `path`, or None if missing or unreadable."""
-    try:
-        data: dict[str, Any] = tomllib.loads((path / RECORD_NAME).read_text(encoding="utf-8"))
-        template = data.get("template")
-        return ExperimentRecord(
-            name=str(data["name"]),
-            created=datetime.fromisoformat(str(data["created"])),
-            template=None
-            if template is None
-            else TemplateOrigin(
-                name=str(template["name"]),
-                source=str(template["source"]),
-                version=None if template.get("version") is None else str(template["version"]),
-            ),
-            variables={str(k): str(v) for k, v in data.get("variables", {}).items()},
-            parent=None if data.get("parent") is None else str(data["parent"]),
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        # A hand-edited or foreign record must not break listing; it shows as unknown.
-        return None
-
-
 def list_experiments(flows_root: Path) -> list[Experiment]:
     """Every experiment folder under `flows_root`, sorted by name.
 
@@ -126,13 +123,8 @@ def list_experiments(flows_root: Path) -> list[Experiment]:
     if not flows_root.is_dir():
         return []
     found = [
-        Experiment(child.name, child, read_record(child))
+        Experiment(child.name, child, ExperimentRecord.read(child))
         for child in flows_root.iterdir()
         if child.is_dir() and name_problem(child.name) is None
     ]
     return sorted(found, key=lambda experiment: experiment.name)
-
-
-def _quote(text: str) -> str:
-    # JSON string escapes are valid TOML basic-string escapes.
-    return json.dumps(text, ensure_ascii=False)

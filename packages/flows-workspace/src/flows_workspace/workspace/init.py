@@ -15,21 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from flows_workspace._atomic_files import write_atomically
 from flows_workspace._errors import BadInputError
-from flows_workspace._workspace import (
-    MARKER_NAME,
-    Workspace,
-    WorkspaceSettings,
-    read_settings,
-    render_settings,
-    settings_problem,
-)
+from flows_workspace._files import write_atomically
+from flows_workspace.workspace.settings import MARKER_NAME, Workspace, WorkspaceSettings
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from flows_workspace._install import InstallOutcome
+    from flows_workspace.workspace.install import InstallOutcome
 
 STAGING_PREFIX = ".flow-init."
 """The template is rendered into `<root>/.flow-init.<pid>` before files move into place."""
@@ -113,7 +106,7 @@ def init_workspace(
     workspace = Workspace(root, settings)
     _refuse_files_in_place_of_folders(workspace)
     if install:
-        from flows_workspace._install import check_install
+        from flows_workspace.workspace.install import check_install
 
         check_install(workspace, replace=replace)
     report = InitReport(workspace)
@@ -122,10 +115,10 @@ def init_workspace(
     _place_template(workspace, report, force=force, protected=preexisting)
     _write_fallbacks(workspace, report, protected=preexisting)
     if not workspace.marker.exists():
-        write_atomically(workspace.marker, render_settings(settings))
+        settings.write(workspace.marker)
         report.created.append(workspace.marker)
     if install:
-        from flows_workspace._install import install_flows_package
+        from flows_workspace.workspace.install import install_flows_package
 
         report.install = install_flows_package(workspace, replace=replace)
     return report
@@ -134,7 +127,7 @@ def init_workspace(
 def _settings_for(root: Path, flows_dir: str | None) -> WorkspaceSettings:
     marker = root / MARKER_NAME
     if marker.is_file():
-        settings = read_settings(marker)
+        settings = WorkspaceSettings.read(marker)
         if flows_dir is not None and flows_dir != settings.flows_dir:
             msg = (
                 f"workspace `{root}` keeps its experiments in `{settings.flows_dir}` "
@@ -144,7 +137,7 @@ def _settings_for(root: Path, flows_dir: str | None) -> WorkspaceSettings:
     else:
         default = WorkspaceSettings.flows_dir
         settings = WorkspaceSettings(flows_dir=default if flows_dir is None else flows_dir)
-        problem = settings_problem(settings)
+        problem = settings.problem()
         if problem is not None:
             raise BadInputError(problem)
     return settings
@@ -182,9 +175,9 @@ def _place_template(
     workspace: Workspace, report: InitReport, *, force: bool, protected: dict[str, bool]
 ) -> None:
     """Render the workspace template beside the root, then move missing files into place."""
-    from flows_workspace._render import render_template
-    from flows_workspace._templates import workspace_template
-    from flows_workspace._variables import git_author
+    from flows_workspace.workspace.render import render_template
+    from flows_workspace.workspace.templates import workspace_template
+    from flows_workspace.workspace.variables import git_author
 
     settings = workspace.settings
     template = workspace_template()
@@ -201,7 +194,7 @@ def _place_template(
         "author": git_author(),
     }
     renames = {"flows": settings.flows_dir, "logs": settings.logs_dir, "data": settings.data_dir}
-    from flows_workspace._create import sweep_stale_staging
+    from flows_workspace.workspace.create import sweep_stale_staging
 
     sweep_stale_staging(workspace.root, STAGING_PREFIX)
     staging = workspace.root / f"{STAGING_PREFIX}{os.getpid()}"

@@ -65,12 +65,6 @@ def changed_values(
     return [(key, new) for key, _, new in differences(rebased, config) if new is not MISSING]
 
 
-def changes_text(defaults: Any, config: Any, type_defaults: dict[str, Any] | None = None) -> str:
-    """`key=value` pairs of `changed_values`, space-separated."""
-    pairs = changed_values(defaults, config, type_defaults)
-    return " ".join(f"{key}={render_value(value)}" for key, value in pairs)
-
-
 def rebase_defaults(defaults: Any, config: Any, type_defaults: dict[str, Any]) -> Any:
     """`defaults` whose subtrees of a type `config` switched hold that type's default fields."""
     if isinstance(config, dict):

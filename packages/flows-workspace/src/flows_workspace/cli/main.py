@@ -1,8 +1,8 @@
-"""The `flow` command line: subcommands parsed by tyro, user errors as one line.
+"""The entry points `flow`, `flow_init` and `flow_create`: parse with tyro, run, errors as one line.
 
-Each subcommand is a dataclass with a `run()` method; the dataclasses live beside
-the code they drive (`_commands_workspace`, `_commands_runs`) and import their
-implementation lazily so that `flow --help` costs little more than tyro itself.
+Each subcommand is a dataclass with a `run()` method (`workspace_commands`,
+`run_commands`) that imports its implementation lazily, so that `flow --help` costs
+little more than tyro itself.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, cast
 from flows_workspace._errors import FlowsError, debug_enabled
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Sequence
 
 DESCRIPTION = "Manage many ML experiments, and many variations of each, in one workspace."
 
@@ -32,16 +32,11 @@ CommandT = TypeVar("CommandT", bound=Command)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `flow`."""
-    from flows_workspace._fast_parse import parse_plain_create
-
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         return _help_for_no_command()
     if args[0] == "create" and any(t == "--name" or t.startswith("--name=") for t in args[1:]):
         return _run(_refuse_name_option)
-    plain = parse_plain_create(args)
-    if plain is not None:
-        return _run(lambda: plain)
     return _run(_tyro_parser(args))
 
 
@@ -70,8 +65,8 @@ def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
 
     import tyro
 
-    from flows_workspace._commands_runs import RUN_COMMANDS
-    from flows_workspace._commands_workspace import WORKSPACE_COMMANDS
+    from flows_workspace.cli.run_commands import RUN_COMMANDS
+    from flows_workspace.cli.workspace_commands import WORKSPACE_COMMANDS
 
     commands: dict[str, type] = {**WORKSPACE_COMMANDS, **RUN_COMMANDS}
     # One dataclass holding the subcommand, with its help given explicitly, instead of
@@ -100,14 +95,14 @@ def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
 
 def flow_init_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the original `flow_init` command."""
-    from flows_workspace._commands_workspace import LegacyInit
+    from flows_workspace.cli.workspace_commands import LegacyInit
 
     return _run_single(LegacyInit, "flow_init", argv)
 
 
 def flow_create_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the original `flow_create` command."""
-    from flows_workspace._commands_workspace import LegacyCreate
+    from flows_workspace.cli.workspace_commands import LegacyCreate
 
     return _run_single(LegacyCreate, "flow_create", argv)
 
@@ -118,15 +113,13 @@ def _run_single(command: type[CommandT], prog: str, argv: Sequence[str] | None) 
     return _run(lambda: tyro.cli(command, prog=prog, args=argv))
 
 
-class Terminated(BaseException):
-    """SIGTERM arrived; raised like KeyboardInterrupt so that cleanup code runs."""
-
-
 def _run(parse: Callable[[], Command]) -> int:
     """Parse and run a command, turning user errors into one line and an exit code."""
+    from flows_workspace._process import Terminated, sigterm_raises
+
     debug = debug_enabled()
     try:
-        with _sigterm_raises():
+        with sigterm_raises():
             command = parse()
             _require_current_folder()
             command.run()
@@ -161,25 +154,3 @@ def _require_current_folder() -> None:
     except FileNotFoundError as error:
         msg = "the current folder no longer exists; `cd` to an existing folder and run again"
         raise FlowsError(msg) from error
-
-
-@contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """While active, SIGTERM raises `Terminated`, so a staging folder is removed, not left.
-
-    Python's default for SIGTERM is to die at once, skipping every `finally`.
-    """
-    import signal
-
-    def handler(signum: int, frame: object) -> None:
-        raise Terminated
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread, where handlers cannot be set
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

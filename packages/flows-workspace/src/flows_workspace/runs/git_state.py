@@ -1,17 +1,21 @@
 """What git says about the code a run uses: commit, dirty flag, uncommitted changes.
 
 Every call tolerates a missing `git` or a folder outside any repository (the answer is
-then `None`). `GIT_OPTIONAL_LOCKS=0` keeps `git status` from taking the index lock, so
-runs never get in the way of a commit being made at the same time.
+then `None`).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flows_workspace._git import run_git
+
+if TYPE_CHECKING:
+    from flows_workspace.runs.manifest import GitSummary
 
 UNTRACKED_SIZE_CAP = 1_000_000
 """Untracked files larger than this (bytes) stay out of the patch: a stray data set, not code."""
@@ -40,38 +44,11 @@ class GitState:
     too_large: list[str] = field(default_factory=list)
     """Untracked files left out of the patch for their size (over `UNTRACKED_SIZE_CAP`)."""
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> GitSummary:
         """The manifest's `git` entry (the patch itself goes to its own file)."""
-        return {
-            "root": self.root,
-            "commit": self.commit,
-            "dirty": self.dirty,
-            "untracked": self.untracked,
-            "not_in_patch": self.too_large,
-        }
+        from flows_workspace.runs.manifest import GitSummary
 
-
-def run_git(
-    folder: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str] | None:
-    """`git -C folder ARGS`, or None when git is missing or cannot run."""
-    git = shutil.which("git")
-    if git is None:
-        return None
-    try:
-        return subprocess.run(
-            [git, "-C", str(folder), *args],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", **(env or {})},
-            stdin=subprocess.DEVNULL,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
+        return GitSummary(self.root, self.commit, self.dirty, self.untracked, self.too_large)
 
 
 def in_git_repository(folder: Path) -> bool:

@@ -10,77 +10,41 @@ Sources, in precedence order (the first source offering a name wins):
    returning the template folder (an `importlib.resources` Traversable or a `Path`),
    or that folder itself.
 
-Every template folder holds `template.toml`: `description` (string), `kind`
-(`"experiment"`, the default, or `"workspace"`) and a `[variables]` table whose entries
-are `NAME = "default"` or `[variables.NAME]` with `default` and `description` strings.
-flows-workspace never imports a templates distribution by name: swapping one for
-another is uninstalling one and installing the other.
+Every template folder holds `template.toml` (see `template_metadata`). flows-workspace
+never imports a templates distribution by name: swapping one for another is
+uninstalling one and installing the other.
 """
 
 from __future__ import annotations
 
-import re
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError, FlowsError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from flows_workspace._names import canonical_distribution_name
+from flows_workspace.workspace.template_metadata import (
+    ENTRY_POINT_GROUP,
+    METADATA_NAME,
+    Template,
+    read_template,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    import sys
     from pathlib import Path
 
-    from flows_workspace._workspace import Workspace
+    from flows_workspace.workspace.settings import Workspace
 
     if sys.version_info >= (3, 11):
         from importlib.resources.abc import Traversable
     else:  # pragma: no cover - exercised on 3.10 only
         from importlib.abc import Traversable
 
-ENTRY_POINT_GROUP = "flows.templates"
-"""The entry-point group a templates distribution announces its templates in."""
-METADATA_NAME = "template.toml"
-"""The metadata file every template folder holds (never copied into what it renders)."""
 WORKSPACE_SOURCE = "workspace"
 """The `source` of templates from the workspace-local templates folder."""
 WORKSPACE_TEMPLATE_NAME = "workspace"
 """The name of the template `flow init` renders."""
-KINDS = ("experiment", "workspace")
-
-Kind = Literal["experiment", "workspace"]
-
-
-@dataclass(frozen=True)
-class VariableSpec:
-    """A variable a template declares: its default and what it means."""
-
-    default: str
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Template:
-    """One template candidate: where its files are and what its metadata says."""
-
-    name: str
-    root: Traversable | Path
-    """The template folder (holds `template.toml` and the files to render)."""
-    source: str
-    """The distribution providing it, or `"workspace"` for the workspace-local folder."""
-    version: str | None
-    """The providing distribution's version (None for workspace-local templates)."""
-    description: str
-    variables: Mapping[str, str]
-    """Declared variables and their defaults."""
-    kind: Kind = "experiment"
-    variable_descriptions: Mapping[str, str] = field(default_factory=dict)
-    """What each declared variable means (may be empty)."""
 
 
 @dataclass(frozen=True)
@@ -102,19 +66,6 @@ class _Candidate:
         return read_template(root, name=self.name, source=self.source, version=self.version)
 
 
-def experiment_templates(workspace: Workspace | None) -> list[Template]:
-    """Every experiment-template candidate, grouped by name, winner first within a name.
-
-    Names are sorted; for each name the first template listed is the one `flow create`
-    uses, the others are shadowed (see `shadowed`).
-
-    Raises:
-        FlowsError: a template's entry point or metadata is broken.
-    """
-    found = [candidate.load() for candidate in _candidates(workspace)]
-    return [template for template in found if template.kind == "experiment"]
-
-
 @dataclass(frozen=True)
 class BrokenTemplate:
     """A template candidate that could not be loaded, and why."""
@@ -126,9 +77,10 @@ class BrokenTemplate:
 
 
 def listed_templates(workspace: Workspace | None) -> list[Template | BrokenTemplate]:
-    """Like `experiment_templates`, but a broken candidate is listed with its problem.
+    """Every experiment-template candidate, by name, winner first within a name.
 
-    `flow templates` uses it so that one broken template does not hide the others.
+    A broken candidate is listed with its problem, so that one broken template does not
+    hide the others (`flow templates`).
     """
     listed: list[Template | BrokenTemplate] = []
     for candidate in _candidates(workspace):
@@ -142,17 +94,6 @@ def listed_templates(workspace: Workspace | None) -> list[Template | BrokenTempl
         if template.kind == "experiment":
             listed.append(template)
     return listed
-
-
-def shadowed(templates: Iterable[Template]) -> list[tuple[Template, Template]]:
-    """The (shadowed, winner) pairs in a list ordered as `experiment_templates` returns it."""
-    winners: dict[str, Template] = {}
-    pairs = []
-    for template in templates:
-        winner = winners.setdefault(template.name, template)
-        if winner is not template:
-            pairs.append((template, winner))
-    return pairs
 
 
 def find_experiment_template(name: str, workspace: Workspace | None) -> Template:
@@ -205,93 +146,6 @@ def workspace_template() -> Template:
     return template
 
 
-def read_template(
-    root: Traversable | Path, *, name: str, source: str, version: str | None
-) -> Template:
-    """Read the metadata of the template folder `root`.
-
-    Raises:
-        FlowsError: `root` is not a folder, or its metadata is missing or invalid.
-    """
-    where = f"template `{name}` from {source}"
-    if not root.is_dir():
-        msg = f"{where}: `{root}` is not a folder; fix the `{ENTRY_POINT_GROUP}` entry point"
-        raise FlowsError(msg)
-    metadata_file = root / METADATA_NAME
-    if not metadata_file.is_file():
-        msg = f"{where}: `{root}` has no `{METADATA_NAME}`; add one (description, kind)"
-        raise FlowsError(msg)
-    try:
-        data = tomllib.loads(metadata_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        msg = f"{where}: cannot read `{metadata_file}`: {error}"
-        raise FlowsError(msg) from error
-    return _template_from_metadata(data, root, name=name, source=source, version=version)
-
-
-def _template_from_metadata(
-    data: dict[str, Any],
-    root: Traversable | Path,
-    *,
-    name: str,
-    source: str,
-    version: str | None,
-) -> Template:
-    where = f"`{root / METADATA_NAME}` (template `{name}` from {source})"
-    unknown = sorted(set(data) - {"description", "kind", "variables"})
-    if unknown:
-        msg = f"{where}: unknown key `{unknown[0]}`; known keys: description, kind, variables"
-        raise FlowsError(msg)
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        msg = f"{where}: `description` must be a string"
-        raise FlowsError(msg)
-    kind = data.get("kind", "experiment")
-    if kind not in KINDS:
-        msg = f"{where}: `kind` must be one of {', '.join(KINDS)}, not `{kind}`"
-        raise FlowsError(msg)
-    specs = _variable_specs(data.get("variables", {}), where)
-    return Template(
-        name=name,
-        root=root,
-        source=source,
-        version=version,
-        description=description,
-        variables={key: spec.default for key, spec in specs.items()},
-        kind=kind,
-        variable_descriptions={key: spec.description for key, spec in specs.items()},
-    )
-
-
-def _variable_specs(raw: object, where: str) -> dict[str, VariableSpec]:
-    """Parse `[variables]`: `NAME = "default"` or `[variables.NAME]` with default/description."""
-    if not isinstance(raw, dict):
-        msg = f"{where}: `variables` must be a table of variable names"
-        raise FlowsError(msg)
-    specs: dict[str, VariableSpec] = {}
-    for key, value in raw.items():
-        if not key.isidentifier():
-            msg = f"{where}: variable name `{key}` must be a Python identifier"
-            raise FlowsError(msg)
-        if isinstance(value, str):
-            specs[key] = VariableSpec(default=value)
-            continue
-        if not isinstance(value, dict) or not isinstance(value.get("default"), str):
-            msg = (
-                f"{where}: variable `{key}` needs a string default: "
-                f'`{key} = "..."` or `[variables.{key}]` with `default = "..."`'
-            )
-            raise FlowsError(msg)
-        extra = sorted(set(value) - {"default", "description"})
-        description = value.get("description", "")
-        if extra or not isinstance(description, str):
-            bad = extra[0] if extra else "description"
-            msg = f"{where}: variable `{key}` has a bad key `{bad}` (keys: default, description)"
-            raise FlowsError(msg)
-        specs[key] = VariableSpec(default=value["default"], description=description)
-    return specs
-
-
 def _candidates(workspace: Workspace | None) -> list[_Candidate]:
     """Every candidate sorted by name, then by precedence (winner first)."""
     ordered = [*_local_candidates(workspace), *_installed_candidates()]
@@ -324,12 +178,7 @@ def _installed_candidates() -> list[_Candidate]:
                 entry_point=entry_point,
             )
         )
-    return sorted(found, key=lambda c: (_normalize(c.source), c.name))
-
-
-def _normalize(distribution: str) -> str:
-    """The PEP 503 normalized form of a distribution name."""
-    return re.sub(r"[-_.]+", "-", distribution).lower()
+    return sorted(found, key=lambda c: (canonical_distribution_name(c.source), c.name))
 
 
 def _resolve_entry_point(entry_point: metadata.EntryPoint, source: str) -> Traversable | Path:

@@ -11,34 +11,30 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError
-from flows_workspace._experiment_names import check_experiment_name, name_problem
-from flows_workspace._experiments import (
+from flows_workspace._names import check_experiment_name, name_problem
+from flows_workspace._process import process_alive
+from flows_workspace.workspace.experiments import (
     RECORD_NAME,
     ExperimentRecord,
     TemplateOrigin,
     list_experiments,
-    read_record,
-    render_record,
 )
+from flows_workspace.workspace.render import CACHE_PATTERNS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from flows_workspace._templates import Template
-    from flows_workspace._workspace import Workspace
+    from flows_workspace.workspace.settings import Workspace
+    from flows_workspace.workspace.template_metadata import Template
 
 STAGING_PREFIX = ".flow-create."
-FORK_SKIPPED = ("__pycache__", ".ipynb_checkpoints", "*.pyc", RECORD_NAME)
+FORK_SKIPPED = (*CACHE_PATTERNS, RECORD_NAME)
 """Caches a fork never copies; the parent's record is replaced by the fork's own."""
-TEST_HOOK_VARIABLE = "FLOWS_TEST_CREATE_HOOK"
-"""Test-only: `fail` raises just before the final rename; `pause:PATH` touches PATH and
-sleeps there, so a test can kill a real `flow create` mid-way."""
 
 
 def run_create(
@@ -50,7 +46,7 @@ def run_create(
         BadInputError: any bad input; nothing is written.
         WorkspaceNotFoundError: not inside a workspace.
     """
-    from flows_workspace._workspace import find_workspace
+    from flows_workspace.workspace.settings import find_workspace
 
     workspace = find_workspace()
     if from_ is not None:
@@ -102,8 +98,8 @@ def create_from_template(
     Raises:
         BadInputError: bad name, existing experiment, unknown template or variable.
     """
-    from flows_workspace._templates import find_experiment_template
-    from flows_workspace._variables import parse_assignments, template_variables
+    from flows_workspace.workspace.templates import find_experiment_template
+    from flows_workspace.workspace.variables import parse_assignments, template_variables
 
     target = _checked_target(parent_dir, name)
     overrides = parse_assignments(assignments)
@@ -123,7 +119,7 @@ def create_from_template(
     )
 
     def build(staging: Path) -> None:
-        from flows_workspace._render import render_template
+        from flows_workspace.workspace.render import render_template
 
         render_template(template, staging, variables)
 
@@ -149,7 +145,7 @@ def fork_experiment(source: Path, name: str, *, parent_dir: Path) -> Path:
     if source in target.parents:
         msg = f"cannot fork `{source}` into a folder inside itself (`{target}`)"
         raise BadInputError(msg)
-    parent_record = read_record(source)
+    parent_record = ExperimentRecord.read(source)
     record = ExperimentRecord(
         name=name,
         created=_now(),
@@ -187,7 +183,7 @@ def _checked_target(parent_dir: Path, name: str) -> Path:
 
 def _missing_parent_message(parent_dir: Path) -> str:
     """Why `parent_dir` cannot hold a new experiment, and the advice that fits."""
-    from flows_workspace._workspace import MARKER_NAME
+    from flows_workspace.workspace.settings import MARKER_NAME
 
     if parent_dir.exists():
         return f"`{parent_dir}` is a file, not a folder; pass a folder to create the experiment in"
@@ -208,8 +204,7 @@ def _build_atomically(
     staging.mkdir()
     try:
         build(staging)
-        (staging / RECORD_NAME).write_text(render_record(record), encoding="utf-8")
-        _run_test_hook()
+        record.write(staging)
         if target.exists():
             msg = f"experiment `{target.name}` appeared at `{target}` while it was being created"
             raise BadInputError(msg)
@@ -223,28 +218,8 @@ def sweep_stale_staging(folder: Path, prefix: str = STAGING_PREFIX) -> None:
     """Remove staging folders `<prefix><pid>...` whose process no longer runs."""
     for staging in folder.glob(f"{prefix}*"):
         pid_text = staging.name[len(prefix) :].split(".", 1)[0]
-        if pid_text.isdigit() and not _process_alive(int(pid_text)):
+        if pid_text.isdigit() and not process_alive(int(pid_text)):
             shutil.rmtree(staging, ignore_errors=True)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
-def _run_test_hook() -> None:
-    hook = os.environ.get(TEST_HOOK_VARIABLE, "")
-    if hook == "fail":
-        msg = f"{TEST_HOOK_VARIABLE}=fail: simulated failure before the final rename"
-        raise RuntimeError(msg)
-    if hook.startswith("pause:"):
-        Path(hook[len("pause:") :]).touch()
-        time.sleep(60)
 
 
 def _origin(template: Template) -> TemplateOrigin:

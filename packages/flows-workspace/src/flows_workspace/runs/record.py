@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import sys
 import threading
 import traceback
@@ -20,43 +19,33 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace._atomic_files import write_atomically
 from flows_workspace._errors import tell
-from flows_workspace._manifest import (
+from flows_workspace._files import write_atomically
+from flows_workspace._process import Terminated, sigterm_raises, start_shielded
+from flows_workspace.runs.ids import new_run_id
+from flows_workspace.runs.manifest import (
     CONFIG_NAME,
     FAILED,
     FINISHED,
     INTERRUPTED,
-    MANIFEST_FORMAT,
     PATCH_NAME,
-    RUNNING,
     STDERR_NAME,
     STDOUT_NAME,
-    write_manifest,
+    RunError,
+    RunManifest,
 )
-from flows_workspace._run_id import new_run_id
-from flows_workspace._threads import start_shielded
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from types import FrameType
 
     from config_utils import Registry
 
-    from flows_workspace._workspace import Workspace
+    from flows_workspace.workspace.settings import Workspace
 
 _BACKGROUND_JOIN_SECONDS = 60.0
 
-
-class RunTerminated(SystemExit):
-    """Raised inside a recorded run when the process receives SIGTERM.
-
-    A `SystemExit` (code 143, as a shell reports a SIGTERM death), so `except Exception`
-    in the experiment does not swallow it and Python exits without a traceback.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(128 + signal.SIGTERM)
+RunTerminated = Terminated
+"""Raised inside a recorded run when the process receives SIGTERM (a `SystemExit`, 143)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +69,7 @@ def record_run(
     *,
     registry: Registry | None = None,
     capture_output: bool = True,
+    from_run: str | os.PathLike[str] | None = None,
 ) -> Iterator[Run]:
     """Record one run of the experiment whose `run.py` is `script`.
 
@@ -89,11 +79,14 @@ def record_run(
     SIGTERM). Exceptions propagate unchanged.
 
     Args:
-        config: The resolved config (a dataclass tree); saved before anything is built.
+        config: The resolved config (a dataclass tree), saved before anything is built;
+            or what `parse_run` returned, which also names the run it started from.
         script: The experiment's `__file__`; its folder names the experiment and the
             workspace is found above it.
         registry: Registry naming the config's union members (default: the default one).
         capture_output: Copy stdout and stderr into the run folder.
+        from_run: The folder of the run this one started from (when `config` is not
+            a `ParsedRun`, which carries it).
 
     Raises:
         SystemExit: no `flows.toml` above `script` (status 2, after one line on stderr;
@@ -103,7 +96,12 @@ def record_run(
     """
     from config_utils.serialization import dumps
 
-    from flows_workspace._git_state import in_git_repository
+    from flows_workspace.runs.parse import ParsedRun
+
+    if isinstance(config, ParsedRun):
+        from_run = config.from_run if from_run is None else from_run
+        config = config.config
+    from flows_workspace.runs.git_state import in_git_repository
 
     started = datetime.now(timezone.utc)
     script_path = Path(script).resolve()
@@ -119,9 +117,9 @@ def record_run(
     run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
     run = Run(run_dir, run_id, experiment, workspace)
     write_atomically(run_dir / CONFIG_NAME, config_text)
-    record = _Record(
-        run_dir, _first_manifest(run, config, config_text, script_path, started, registry)
-    )
+    manifest = _first_manifest(run, config, config_text, script_path, started, registry)
+    manifest.from_run = None if from_run is None else str(Path(from_run).resolve())
+    record = _Record(run_dir, manifest)
     record.write()
     background = threading.Thread(
         target=record.add_slow_facts,
@@ -129,17 +127,17 @@ def record_run(
         name="flows-run-facts",
         daemon=True,
     )
-    outcome: dict[str, Any] = {"status": FINISHED}
+    outcome = _Outcome(FINISHED)
     error_text = ""
     try:
-        with _sigterm_raises(), _maybe_tee(run_dir, enabled=capture_output):
+        with sigterm_raises(), _maybe_tee(run_dir, enabled=capture_output):
             # Last: it competes with the start-up for the interpreter.
             start_shielded(background)
             try:
                 yield run
             except BaseException as error:
                 outcome = _outcome_of(error)
-                if outcome["status"] == FAILED and not isinstance(error, SystemExit):
+                if outcome.status == FAILED and not isinstance(error, SystemExit):
                     error_text = "".join(traceback.format_exception(error))
                 raise
     finally:
@@ -155,7 +153,7 @@ def record_run(
 def _workspace_or_exit(script: Path) -> Workspace:
     """The workspace above `script`; outside one, a one-line error and exit status 2."""
     from flows_workspace._errors import WorkspaceNotFoundError, debug_enabled, exit_with_error
-    from flows_workspace._workspace import MARKER_NAME, find_workspace
+    from flows_workspace.workspace.settings import MARKER_NAME, find_workspace
 
     try:
         return find_workspace(script.parent)
@@ -189,38 +187,25 @@ def _first_manifest(
     script: Path,
     started: datetime,
     registry: Registry | None,
-) -> dict[str, Any]:
-    from flows_workspace._environment import host_name, recorded_environment
-    from flows_workspace._reproduce import source_run_of
+) -> RunManifest:
+    from flows_workspace.runs.environment import host_name, recorded_environment
 
     config_type = type(config)
-    return {
-        "format": MANIFEST_FORMAT,
-        "run_id": run.id,
-        "experiment": run.experiment,
-        "status": RUNNING,
-        "started": started.isoformat(),
-        "ended": None,
-        "duration_seconds": None,
-        "error": None,
-        "interrupted_by": None,
-        "argv": list(sys.argv),
-        "cwd": os.getcwd(),
-        "script": str(script),
-        "workspace": str(run.workspace.root),
-        "pid": os.getpid(),
-        "from_run": source_run_of(config),
-        "config_type": f"{config_type.__module__}.{config_type.__qualname__}",
-        "default_config": _defaults_of(config_type, registry),
-        "type_defaults": _type_defaults(json.loads(config_text), registry),
-        "hostname": host_name(),
-        "environment": recorded_environment(),
-        "details_recorded": False,
-        "python": None,
-        "platform": None,
-        "git": None,
-        "distributions": None,
-    }
+    return RunManifest(
+        run_id=run.id,
+        experiment=run.experiment,
+        started=started.isoformat(),
+        argv=list(sys.argv),
+        cwd=os.getcwd(),
+        script=str(script),
+        workspace=str(run.workspace.root),
+        pid=os.getpid(),
+        config_type=f"{config_type.__module__}.{config_type.__qualname__}",
+        default_config=_defaults_of(config_type, registry),
+        type_defaults=_type_defaults(json.loads(config_text), registry),
+        hostname=host_name(),
+        environment=recorded_environment(),
+    )
 
 
 def _defaults_of(config_type: type, registry: Registry | None) -> Any:
@@ -262,77 +247,69 @@ def _type_names(data: Any) -> set[str]:
     return set()
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """How the body of a recorded run ended."""
+
+    status: str
+    error: RunError | None = None
+    interrupted_by: str | None = None
+
+
 class _Record:
     """The manifest of one run, rewritten whole whenever something is added."""
 
-    def __init__(self, run_dir: Path, manifest: dict[str, Any]) -> None:
+    def __init__(self, run_dir: Path, manifest: RunManifest) -> None:
         self.run_dir = run_dir
         self.manifest = manifest
         self.lock = threading.Lock()
 
     def write(self) -> None:
         with self.lock:
-            write_manifest(self.run_dir, self.manifest)
+            self.manifest.write(self.run_dir)
 
     def add_slow_facts(self, code_folder: Path, logs_root: Path) -> None:
         """Git state (and patch) and installed distributions; runs in a background thread."""
-        from flows_workspace._environment import installed_distributions, machine_facts
-        from flows_workspace._git_state import git_state
+        from flows_workspace.runs.environment import installed_distributions, python_facts
+        from flows_workspace.runs.git_state import git_state
 
         state = git_state(code_folder, exclude=logs_root)
         if state is not None and state.patch:
             write_atomically(self.run_dir / PATCH_NAME, state.patch)
         distributions = installed_distributions()
-        facts = machine_facts()
+        python, platform = python_facts()
         with self.lock:
-            self.manifest.update(facts)
-            self.manifest["git"] = None if state is None else state.summary()
-            self.manifest["distributions"] = distributions
-            self.manifest["details_recorded"] = True
-            write_manifest(self.run_dir, self.manifest)
+            self.manifest.python = python
+            self.manifest.platform = platform
+            self.manifest.git = None if state is None else state.summary()
+            self.manifest.distributions = distributions
+            self.manifest.details_recorded = True
+            self.manifest.write(self.run_dir)
 
-    def finish(self, outcome: dict[str, Any]) -> None:
+    def finish(self, outcome: _Outcome) -> None:
         ended = datetime.now(timezone.utc)
         with self.lock:
-            started = datetime.fromisoformat(self.manifest["started"])
-            self.manifest.update(outcome)
-            self.manifest["ended"] = ended.isoformat()
-            self.manifest["duration_seconds"] = round((ended - started).total_seconds(), 6)
-            write_manifest(self.run_dir, self.manifest)
+            manifest = self.manifest
+            manifest.status = outcome.status
+            manifest.error = outcome.error
+            manifest.interrupted_by = outcome.interrupted_by
+            manifest.ended = ended.isoformat()
+            started = datetime.fromisoformat(manifest.started)
+            manifest.duration_seconds = round((ended - started).total_seconds(), 6)
+            manifest.write(self.run_dir)
 
 
-def _outcome_of(error: BaseException) -> dict[str, Any]:
-    """The manifest's status entries for a run that ended by `error`."""
-    if isinstance(error, RunTerminated):
-        return {"status": INTERRUPTED, "interrupted_by": "SIGTERM"}
+def _outcome_of(error: BaseException) -> _Outcome:
+    """How a run that ended by `error` is recorded."""
+    if isinstance(error, Terminated):
+        return _Outcome(INTERRUPTED, interrupted_by="SIGTERM")
     if isinstance(error, KeyboardInterrupt):
-        return {"status": INTERRUPTED, "interrupted_by": "SIGINT"}
+        return _Outcome(INTERRUPTED, interrupted_by="SIGINT")
     if isinstance(error, SystemExit) and error.code in (None, 0):
-        return {"status": FINISHED}
+        return _Outcome(FINISHED)
     frames = traceback.extract_tb(error.__traceback__)
     where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
-    message = str(error)
-    return {
-        "status": FAILED,
-        "error": {"type": type(error).__qualname__, "message": message, "where": where},
-    }
-
-
-@contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """While active, SIGTERM raises `RunTerminated` in the main thread; then the old handler."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set signal handlers
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise RunTerminated
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return _Outcome(FAILED, RunError(type(error).__qualname__, str(error), where))
 
 
 @contextlib.contextmanager
@@ -340,7 +317,7 @@ def _maybe_tee(run_dir: Path, *, enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    from flows_workspace._tee import tee_output
+    from flows_workspace.runs.tee import tee_output
 
     with tee_output(run_dir / STDOUT_NAME, run_dir / STDERR_NAME):
         yield

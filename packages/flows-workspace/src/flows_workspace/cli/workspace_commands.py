@@ -44,7 +44,7 @@ class Init:
 
     def run(self) -> None:
         """Initialise the workspace and print what changed."""
-        from flows_workspace._init import init_workspace
+        from flows_workspace.workspace.init import init_workspace
 
         report = init_workspace(
             self.path,
@@ -79,7 +79,7 @@ class Create:
 
     def run(self) -> None:
         """Create the experiment and print where it is."""
-        from flows_workspace._create import run_create
+        from flows_workspace.workspace.create import run_create
 
         run_create(self.name, template=self.template, assignments=self.var, from_=self.from_)
 
@@ -90,9 +90,9 @@ class ListExperiments:
 
     def run(self) -> None:
         """Print one line per experiment."""
-        from flows_workspace._experiments import list_experiments
-        from flows_workspace._table import print_table
-        from flows_workspace._workspace import find_workspace
+        from flows_workspace.cli.table import print_table
+        from flows_workspace.workspace.experiments import list_experiments
+        from flows_workspace.workspace.settings import find_workspace
 
         workspace = find_workspace()
         experiments = list_experiments(workspace.flows_root)
@@ -113,9 +113,9 @@ class Templates:
     def run(self) -> None:
         """Print one line per template candidate, in precedence order; exit 1 if any is broken."""
         from flows_workspace._errors import FlowsError
-        from flows_workspace._table import print_table
-        from flows_workspace._templates import BrokenTemplate, listed_templates
-        from flows_workspace._workspace import find_workspace_or_none
+        from flows_workspace.cli.table import print_table
+        from flows_workspace.workspace.settings import find_workspace_or_none
+        from flows_workspace.workspace.templates import BrokenTemplate, listed_templates
 
         workspace = find_workspace_or_none()
         rows = []
@@ -147,7 +147,7 @@ class Uninstall:
 
     def run(self) -> None:
         """Remove the install `flow init` wrote (nothing in the workspace is touched)."""
-        from flows_workspace._install import DIST_NAME, uninstall_flows_package
+        from flows_workspace.workspace.install import DIST_NAME, uninstall_flows_package
 
         root = uninstall_flows_package()
         if root is None:
@@ -197,18 +197,18 @@ class LegacyCreate:
 
     def run(self) -> None:
         """Create the experiment and print where it came from."""
-        from flows_workspace._workspace import find_workspace_or_none
+        from flows_workspace.workspace.settings import find_workspace_or_none
 
         workspace = find_workspace_or_none()
         parent_dir = self.copy_to_dir or (workspace.flows_root if workspace else Path("."))
         parent_dir = parent_dir.absolute()
         if self.copy_from is not None:
-            from flows_workspace._create import fork_named
+            from flows_workspace.workspace.create import fork_named
 
             target = fork_named(str(self.copy_from), self.name, parent_dir)
             print(f"created experiment `{self.name}` at {target}")
             return
-        from flows_workspace._create import create_from_template
+        from flows_workspace.workspace.create import create_from_template
 
         template = workspace.settings.default_template if workspace else "default"
         target = create_from_template(

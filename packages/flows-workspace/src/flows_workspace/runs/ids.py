@@ -20,11 +20,3 @@ def new_run_id(now: datetime | None = None) -> str:
     """
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return f"{moment.strftime(_TIME_FORMAT)}-{os.urandom(3).hex()}"
-
-
-def run_id_time(run_id: str) -> datetime | None:
-    """The start time encoded in `run_id`, or None if it is not a run id."""
-    match = RUN_ID_PATTERN.match(run_id)
-    if match is None:
-        return None
-    return datetime.strptime(match.group(1), _TIME_FORMAT).replace(tzinfo=timezone.utc)

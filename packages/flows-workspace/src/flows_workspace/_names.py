@@ -1,4 +1,4 @@
-"""Which experiment names `flow create` accepts.
+"""Names: which experiment and folder names are accepted, and distribution names' one form.
 
 Experiments are importable as `flows.NAME`, so a name must be a Python identifier
 that is not a keyword; it names one folder directly under the flows folder.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import keyword
 import os
+import re
 import unicodedata
 
 from flows_workspace._errors import BadInputError
@@ -63,3 +64,8 @@ def name_problem(name: str) -> str | None:
     if name.startswith("__") and name.endswith("__"):
         return "is reserved (dunder names belong to Python)"
     return None
+
+
+def canonical_distribution_name(name: str) -> str:
+    """The PEP 503 form of a distribution name: lower case, runs of `-_.` as one `-`."""
+    return re.sub(r"[-_.]+", "-", name).lower()

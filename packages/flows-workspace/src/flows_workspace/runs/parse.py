@@ -1,4 +1,4 @@
-"""`parse_config`: the command line of an experiment's `run.py`, able to restart from a run.
+"""`parse_run` and `parse_config`: the command line of a `run.py`, able to restart from a run.
 
 `--from-run RUN` loads a run's config as the starting point; every other flag is applied
 on top by tyro. RUN is a run folder or its `config.json`, or a run id (or its start) or
@@ -10,11 +10,17 @@ differs from the one the run recorded.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from flows_workspace._errors import exit_with_error, tell
-from flows_workspace._manifest import CONFIG_NAME, PATCH_NAME, read_manifest
+from flows_workspace.runs.manifest import (
+    CONFIG_NAME,
+    PATCH_NAME,
+    RunManifest,
+    UnreadableManifestError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -30,9 +36,14 @@ FROM_RUN_HELP = (
     "them); further flags change that config."
 )
 
-# The last config parsed from a run, and that run's folder, so that `record_run` can note
-# it. Matched by identity: configs are usually unhashable dataclasses.
-_last_from_run: tuple[object, str] | None = None
+
+@dataclass(frozen=True)
+class ParsedRun(Generic[_T]):
+    """A parsed command line: the config, and the run it started from (`--from-run`)."""
+
+    config: _T
+    from_run: Path | None = None
+    """The folder of the run whose config was the starting point; pass it to `record_run`."""
 
 
 def parse_config(
@@ -43,6 +54,20 @@ def parse_config(
     registry: Registry | None = None,
     prog: str | None = None,
 ) -> _T:
+    """The config alone of `parse_run` (which see); the run it came from is not kept."""
+    return parse_run(
+        config_type, args=args, description=description, registry=registry, prog=prog
+    ).config
+
+
+def parse_run(
+    config_type: type[_T],
+    *,
+    args: Sequence[str] | None = None,
+    description: str | None = None,
+    registry: Registry | None = None,
+    prog: str | None = None,
+) -> ParsedRun[_T]:
     """Parse the command line into a `config_type`, starting from a run's config if asked.
 
     Args:
@@ -54,7 +79,8 @@ def parse_config(
         prog: Program name in messages.
 
     Returns:
-        The config; a bad `--from-run` exits with status 2 and a one-line message.
+        The config and the source run; a bad `--from-run` exits with status 2 and a
+        one-line message.
     """
     import tyro
 
@@ -63,16 +89,18 @@ def parse_config(
     summary = _reflow(description or config_type.__doc__ or "")
     help_text = f"{summary}\n\n{FROM_RUN_HELP}".strip()
     if source is None:
-        return tyro.cli(config_type, args=rest, description=help_text, prog=prog)
+        return ParsedRun(tyro.cli(config_type, args=rest, description=help_text, prog=prog))
     config_file = _config_file(source, prog)
     start = _load(config_type, config_file, registry, prog)
-    manifest = read_manifest(config_file.parent) or {}  # read once for both warnings
-    _warn_if_other_experiment(config_file.parent, manifest, prog)
-    _warn_if_commit_changed(config_file.parent, manifest, prog)
+    try:
+        manifest = RunManifest.read(config_file.parent)  # read once for both warnings
+    except UnreadableManifestError:
+        manifest = None
+    if manifest is not None:
+        _warn_if_other_experiment(config_file.parent, manifest, prog)
+        _warn_if_commit_changed(config_file.parent, manifest, prog)
     config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
-    global _last_from_run  # one slot of process state, set only here
-    _last_from_run = (config, str(config_file.parent.resolve()))
-    return config
+    return ParsedRun(config, config_file.parent.resolve())
 
 
 def _reflow(text: str) -> str:
@@ -81,13 +109,6 @@ def _reflow(text: str) -> str:
 
     paragraphs = inspect.cleandoc(text).split("\n\n")
     return "\n\n".join(" ".join(p.split("\n")) for p in paragraphs if p.strip())
-
-
-def source_run_of(config: object) -> str | None:
-    """The folder of the run `config` was started from by `parse_config`, if any."""
-    if _last_from_run is not None and _last_from_run[0] is config:
-        return _last_from_run[1]
-    return None
 
 
 def split_from_run(arguments: list[str], prog: str | None) -> tuple[str | None, list[str]]:
@@ -127,8 +148,8 @@ def _config_file(source: str, prog: str | None) -> Path:
 def _find_run_dir(reference: str, prog: str | None) -> Path:
     """The folder of the run `reference` names, found as `flow show` finds it."""
     from flows_workspace._errors import FlowsError
-    from flows_workspace._runs_index import find_run
-    from flows_workspace._workspace import find_workspace
+    from flows_workspace.runs.index import find_run
+    from flows_workspace.workspace.settings import find_workspace
 
     try:
         return find_run(find_workspace(_code_folder()).logs_root, reference).dir
@@ -147,12 +168,12 @@ def _code_folder() -> Path:
     return _script_folder() or Path.cwd()
 
 
-def _warn_if_other_experiment(run_dir: Path, manifest: dict[str, Any], prog: str | None) -> None:
+def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
     """Say so when the run belongs to another experiment (allowed: it can be deliberate)."""
-    recorded = manifest.get("experiment")
+    recorded = manifest.experiment
     script_folder = _script_folder()
     current = script_folder.name if script_folder else None
-    if not isinstance(recorded, str) or current is None or recorded == current:
+    if current is None or recorded == current:
         return
     tell(
         "warning",
@@ -174,17 +195,17 @@ def _load(
         exit_with_error(f"cannot start from {error.message}", prog)
 
 
-def _warn_if_commit_changed(run_dir: Path, manifest: dict[str, Any], prog: str | None) -> None:
-    from flows_workspace._git_state import current_commit
+def _warn_if_commit_changed(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
+    from flows_workspace.runs.git_state import current_commit
 
-    git = manifest.get("git") or {}
-    recorded = git.get("commit")
-    if not recorded:
+    git = manifest.git
+    recorded = git.commit if git else None
+    if git is None or not recorded:
         return
     now = current_commit(_code_folder())
     if now == recorded:
         return
-    dirty = f" with uncommitted changes (see {run_dir / PATCH_NAME})" if git.get("dirty") else ""
+    dirty = f" with uncommitted changes (see {run_dir / PATCH_NAME})" if git.dirty else ""
     current = now[:12] if now else "no git commit"
     tell(
         "warning",

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows_workspace._errors import BadInputError
-from flows_workspace._manifest import RUNNING, read_config_data, read_manifest
-from flows_workspace._run_id import RUN_ID_PATTERN
+from flows_workspace.runs.ids import RUN_ID_PATTERN
+from flows_workspace.runs.manifest import (
+    RUNNING,
+    RunManifest,
+    UnreadableManifestError,
+    read_config_data,
+)
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 DIED = "died"
 """Shown for a run still marked running whose process (on this host) is gone."""
@@ -22,7 +27,7 @@ class RecordedRun:
     """A run folder with its manifest."""
 
     dir: Path
-    manifest: dict[str, Any]
+    manifest: RunManifest
 
     @property
     def id(self) -> str:
@@ -37,36 +42,27 @@ class RecordedRun:
     @property
     def status(self) -> str:
         """The recorded status; `died` for a `running` run whose process no longer exists."""
-        status = str(self.manifest.get("status", "?"))
-        if status == RUNNING and not self._process_alive():
+        if self.manifest.status == RUNNING and not self._process_alive():
             return DIED
-        return status
+        return self.manifest.status
 
     @property
     def started(self) -> datetime | None:
         """When the run started."""
-        return _time(self.manifest.get("started"))
-
-    @property
-    def ended(self) -> datetime | None:
-        """When the run ended, if it did."""
-        return _time(self.manifest.get("ended"))
+        return self.manifest.started_at
 
     def config_data(self) -> Any:
         """The run's config as plain data (None when missing)."""
         return read_config_data(self.dir)
 
     def _process_alive(self) -> bool:
-        pid = self.manifest.get("pid")
-        if self.manifest.get("hostname") != socket.gethostname() or not isinstance(pid, int):
+        from flows_workspace._process import process_alive
+        from flows_workspace.runs.environment import host_name
+
+        pid = self.manifest.pid
+        if self.manifest.hostname != host_name() or pid is None:
             return True  # cannot tell from here
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except OSError:
-            return True  # exists, owned by someone else
-        return True
+        return process_alive(pid)
 
 
 def find_runs(logs_root: Path, experiment: str | None = None) -> list[RecordedRun]:
@@ -84,9 +80,10 @@ def find_runs(logs_root: Path, experiment: str | None = None) -> list[RecordedRu
         for run_dir in _subfolders(experiment_dir):
             if not RUN_ID_PATTERN.match(run_dir.name):
                 continue
-            manifest = read_manifest(run_dir)
-            if manifest is not None:
-                runs.append(RecordedRun(run_dir, manifest))
+            try:
+                runs.append(RecordedRun(run_dir, RunManifest.read(run_dir)))
+            except UnreadableManifestError:
+                continue
     return sorted(runs, key=lambda run: (run.id, run.experiment))
 
 
@@ -98,11 +95,11 @@ def find_run(logs_root: Path, reference: str) -> RecordedRun:
     """
     path = Path(reference)
     if path.is_dir():
-        manifest = read_manifest(path)
-        if manifest is None:
-            msg = f"`{reference}` is not a run folder (it has no readable manifest.json)"
-            raise BadInputError(msg)
-        return RecordedRun(path, manifest)
+        try:
+            return RecordedRun(path, RunManifest.read(path))
+        except UnreadableManifestError as error:
+            msg = f"`{reference}` is not a run folder ({error})"
+            raise BadInputError(msg) from error
     experiment, _, run_id = reference.rpartition("/")
     matches = [
         run
@@ -127,12 +124,3 @@ def _subfolders(folder: Path) -> list[Path]:
         return [entry for entry in folder.iterdir() if entry.is_dir()]
     except OSError:
         return []
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import tyro
 
 if TYPE_CHECKING:
-    from flows_workspace._workspace import Workspace
+    from flows_workspace.workspace.settings import Workspace
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,10 @@ class Runs:
         """Print the runs, oldest first."""
         import json
 
-        from flows_workspace._run_table import RUNS_HEADER, run_row, run_summary
-        from flows_workspace._runs_index import find_runs
-        from flows_workspace._table import print_table
-        from flows_workspace._workspace import find_workspace
+        from flows_workspace.cli.run_views import RUNS_HEADER, run_row, run_summary
+        from flows_workspace.cli.table import print_table
+        from flows_workspace.runs.index import find_runs
+        from flows_workspace.workspace.settings import find_workspace
 
         workspace = find_workspace()
         if self.experiment is not None:
@@ -59,7 +59,7 @@ class Runs:
 def _check_experiment(workspace: Workspace, name: str) -> None:
     """Raise `BadInputError` unless `name` has a folder under flows/ or under logs/."""
     from flows_workspace._errors import BadInputError
-    from flows_workspace._experiments import list_experiments
+    from flows_workspace.workspace.experiments import list_experiments
 
     if (workspace.flows_root / name).is_dir() or (workspace.logs_root / name).is_dir():
         return
@@ -87,15 +87,17 @@ class Show:
 
     def run(self) -> None:
         """Print the run's record."""
+        import dataclasses
         import json
 
-        from flows_workspace._run_table import show_lines
-        from flows_workspace._runs_index import find_run
-        from flows_workspace._workspace import find_workspace
+        from flows_workspace.cli.run_views import show_lines
+        from flows_workspace.runs.index import find_run
+        from flows_workspace.workspace.settings import find_workspace
 
         run = find_run(find_workspace().logs_root, self.run_ref)
         if self.json:
-            record = {"dir": str(run.dir), "manifest": run.manifest, "config": run.config_data()}
+            manifest = dataclasses.asdict(run.manifest)
+            record = {"dir": str(run.dir), "manifest": manifest, "config": run.config_data()}
             print(json.dumps(record, indent=2, ensure_ascii=False))
             return
         print("\n".join(show_lines(run)))
@@ -116,11 +118,11 @@ class Diff:
         """Print one line per differing config value."""
         import json
 
-        from flows_workspace._config_diff import MISSING, differences
-        from flows_workspace._run_table import diff_rows
-        from flows_workspace._runs_index import find_run
-        from flows_workspace._table import print_table
-        from flows_workspace._workspace import find_workspace
+        from flows_workspace.cli.run_views import diff_rows
+        from flows_workspace.cli.table import print_table
+        from flows_workspace.runs.config_diff import MISSING, differences
+        from flows_workspace.runs.index import find_run
+        from flows_workspace.workspace.settings import find_workspace
 
         logs_root = find_workspace().logs_root
         a, b = find_run(logs_root, self.run_a), find_run(logs_root, self.run_b)

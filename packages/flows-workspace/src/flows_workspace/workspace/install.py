@@ -32,7 +32,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from flows_workspace._errors import FlowsError
-from flows_workspace._workspace import MARKER_NAME, Workspace
+from flows_workspace._files import write_atomically
+from flows_workspace.workspace.settings import MARKER_NAME, Workspace
 
 DIST_NAME = "flows-workspace-flow-dir"
 """The distribution name `pip list` shows for a workspace's `flows` package."""
@@ -217,7 +218,7 @@ def _write_install(site: Path, workspace: Workspace) -> None:
     record_lines.append(f"{DIST_INFO}/RECORD,,\n")
     files[f"{DIST_INFO}/RECORD"] = "".join(record_lines).encode()
     for name in [n for n in files if n != PTH_NAME] + [PTH_NAME]:
-        _write_bytes_atomically(site / name, files[name])
+        write_atomically(site / name, files[name])
 
 
 def _metadata(workspace: Workspace) -> str:
@@ -279,16 +280,6 @@ def _refuse_foreign_package(package: str, workspace: Workspace) -> None:
         f"providing it) or use another virtual environment, then run `flow init` again"
     )
     raise FlowsError(msg)
-
-
-def _write_bytes_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _hash(data: bytes) -> str:

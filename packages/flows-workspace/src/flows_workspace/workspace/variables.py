@@ -1,0 +1,86 @@
+"""The variables a template is rendered with.
+
+Built in: `experiment_name` (also `name`), `date` (ISO `YYYY-MM-DD`), `author` (git's
+`user.name`, empty if unset) and `flows_package` (the import name of the
+workspace's flows folder). Then the template's declared variables with their defaults,
+then `--var KEY=VALUE` overrides, which may only name declared variables or `author`/`date`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flows_workspace._errors import BadInputError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+OVERRIDABLE_BUILTINS = ("author", "date")
+
+
+def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
+    """Parse `KEY=VALUE` strings (the value may contain `=`).
+
+    Raises:
+        BadInputError: an item has no `=` or an empty key.
+    """
+    parsed: dict[str, str] = {}
+    for item in assignments:
+        key, equals, value = item.partition("=")
+        key = key.strip()
+        if not equals or not key:
+            msg = f"`--var {item}` is not of the form KEY=VALUE, e.g. `--var lr=0.01`"
+            raise BadInputError(msg)
+        parsed[key] = value
+    return parsed
+
+
+def template_variables(
+    *,
+    experiment_name: str,
+    flows_package: str,
+    declared: Mapping[str, str],
+    overrides: Mapping[str, str],
+    template_name: str,
+) -> dict[str, str]:
+    """All variables for rendering one experiment.
+
+    Raises:
+        BadInputError: an override names a variable the template does not declare.
+    """
+    allowed = set(declared) | set(OVERRIDABLE_BUILTINS)
+    unknown = sorted(set(overrides) - allowed)
+    if unknown:
+        choices = ", ".join(f"`{key}`" for key in sorted(allowed))
+        msg = (
+            f"template `{template_name}` declares no variable `{unknown[0]}`; "
+            f"variables you can set with --var: {choices}"
+        )
+        raise BadInputError(msg)
+    values = {
+        "date": date.today().isoformat(),
+        "author": git_author(),
+        **declared,
+        "experiment_name": experiment_name,
+        "name": experiment_name,
+        "flows_package": flows_package,
+    }
+    values.update(overrides)
+    return values
+
+
+def git_author(start: Path | None = None) -> str:
+    """The author's name as git would record it, or an empty string.
+
+    `GIT_AUTHOR_NAME`, else `user.name` as `git config` resolves it in `start` (default:
+    the current directory).
+    """
+    from_env = os.environ.get("GIT_AUTHOR_NAME", "").strip()
+    if from_env:
+        return from_env
+    from flows_workspace._git import git_setting
+
+    return (git_setting(start or Path.cwd(), "user.name") or "").strip()
