@@ -5,7 +5,8 @@
 2. `flow create` from the `default` template against cookiecutter generating the same
    template (converted: the files under `{{cookiecutter.experiment_name}}/`, `.jinja`
    files rendered, every other file copied without rendering). Both are fresh
-   processes creating one experiment. Target: within 0.6x of cookiecutter.
+   processes creating one experiment, `flow create` parsed by tyro like every other
+   command. Target: no slower than cookiecutter (ratio at most 1.0).
 
     python bench/cli_bench.py          # 15 repeats of each
     python bench/cli_bench.py 40       # more repeats
@@ -180,7 +181,7 @@ def main() -> None:
     else:
         print(
             f"{'create vs cookiecutter':34}{flow_create * 1e3:>8.1f}ms{cookie_create * 1e3:>8.1f}ms"
-            f"{flow_create / cookie_create:>8.2f}  <= 0.60"
+            f"{flow_create / cookie_create:>8.2f}  <= 1.00"
         )
 
 

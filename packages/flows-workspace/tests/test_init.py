@@ -113,11 +113,15 @@ def test_init_adopts_existing_folders_without_touching_contents(
     assert tree(root / "logs") == logs_before
 
 
-@pytest.mark.parametrize("name", ["my-flows", "", "class"])
+@pytest.mark.parametrize("name", ["my-flows", "", "class", "\U0001d518x", "__init__"])
 def test_bad_flow_dir_name_is_refused(
     tmp_path: Path, flow: Flow, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
-    """A flows folder name that cannot be imported (or is empty) exits 2 and creates nothing."""
+    """A flows folder name that cannot be imported as itself exits 2 and creates nothing.
+
+    A Fraktur `U` then `x` is an identifier, but Python imports it as `Ux` (NFKC), so it is
+    refused like an experiment name would be.
+    """
     assert flow("init", str(tmp_path / "w"), "--no-install", "--flow-dir-name", name) == 2
     err = capsys.readouterr().err
     assert f"flows folder name `{name}`" in err
@@ -211,3 +215,14 @@ def test_init_sweeps_staging_of_a_killed_init(tmp_path: Path, flow: Flow) -> Non
     (root / f".flow-init.{dead}/flows").mkdir(parents=True)
     assert flow("init", str(root), "--no-install") == 0
     assert not list(root.glob(".flow-init.*"))
+
+
+def test_settings_round_trip_any_unicode_folder_name(tmp_path: Path) -> None:
+    """flows.toml is real TOML: a non-ASCII (astral) data folder name is written and read back."""
+    from flows_workspace.workspace.settings import WorkspaceSettings
+
+    settings = WorkspaceSettings(logs_dir="r\u00e9sultats-\U0001d518", data_dir="donn\u00e9es")
+    marker = tmp_path / "flows.toml"
+    settings.write(marker)
+    assert "\\ud835" not in marker.read_text(encoding="utf-8")
+    assert WorkspaceSettings.read(marker) == settings

@@ -708,3 +708,35 @@ def test_from_run_of_another_experiment_warns_naming_both(ws: Path) -> None:
     ]
     [borrowed] = run_dirs(ws, "other")
     assert config_of(borrowed)["steps"] == 9
+
+
+NO_DEFAULTS = """
+from dataclasses import dataclass
+
+from flows_workspace import parse_run, record_run
+
+
+@dataclass
+class Config:
+    lr: float
+    steps: int
+
+
+parsed = parse_run(Config)
+with record_run(parsed, __file__):
+    pass
+"""
+
+
+def test_runs_table_and_json_agree_on_changes_without_defaults(
+    ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """For a config with no defaults, `flow runs` and `--json` both list every value."""
+    (ws / "flows" / "bare").mkdir()
+    (ws / "flows" / "bare" / "run.py").write_text(NO_DEFAULTS, encoding="utf-8")
+    done = run_script(ws, "--lr", "0.5", "--steps", "3", experiment="bare")
+    assert done.returncode == 0, done.stderr
+    assert flow(ws, "runs", "bare", monkeypatch=monkeypatch) == 0
+    assert capsys.readouterr().out.splitlines()[1].endswith("lr=0.5 steps=3")
+    assert flow(ws, "runs", "bare", "--json", monkeypatch=monkeypatch) == 0
+    assert json.loads(capsys.readouterr().out)[0]["changes"] == {"lr": 0.5, "steps": 3}

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from flows_workspace._git import run_git
-
-if TYPE_CHECKING:
-    from flows_workspace.runs.manifest import GitSummary
+from flows_workspace.runs.manifest import GitSummary
 
 UNTRACKED_SIZE_CAP = 1_000_000
 """Untracked files larger than this (bytes) stay out of the patch: a stray data set, not code."""
@@ -27,28 +24,14 @@ UNTRACKED_COUNT_CAP = 2_000
 
 @dataclass(frozen=True)
 class GitState:
-    """The state of the repository holding a run's code."""
+    """The state of the repository holding a run's code: the manifest's part, and the patch."""
 
-    root: str
-    """The repository's top-level folder."""
-    commit: str | None
-    """`HEAD`'s full hash; None in a repository without commits."""
-    dirty: bool
-    """Whether tracked files differ from `HEAD` or untracked files exist (run folders aside)."""
-    untracked: list[str] = field(default_factory=list)
-    """Untracked, not ignored files, relative to `root`."""
+    summary: GitSummary
+    """Commit, dirty flag, untracked files and those left out of the patch."""
     patch: str = ""
     """The uncommitted changes, untracked files included, as a binary diff from `HEAD`
     (from the empty tree before the first commit): `git apply` on the commit restores
     the tree."""
-    too_large: list[str] = field(default_factory=list)
-    """Untracked files left out of the patch for their size (over `UNTRACKED_SIZE_CAP`)."""
-
-    def summary(self) -> GitSummary:
-        """The manifest's `git` entry (the patch itself goes to its own file)."""
-        from flows_workspace.runs.manifest import GitSummary
-
-        return GitSummary(self.root, self.commit, self.dirty, self.untracked, self.too_large)
 
 
 def in_git_repository(folder: Path) -> bool:
@@ -118,7 +101,7 @@ def git_state(folder: Path, *, exclude: Path | None = None) -> GitState | None:
     if entries:
         skip = [] if too_much else [f":(top,literal,exclude){path}" for path in too_large]
         patch = _patch(folder, commit, [*pathspec, *skip], untracked=not too_much)
-    return GitState(str(root), commit, bool(entries), untracked, patch, left_out)
+    return GitState(GitSummary(str(root), commit, bool(entries), untracked, left_out), patch)
 
 
 def _patch(folder: Path, commit: str | None, pathspec: list[str], *, untracked: bool) -> str:

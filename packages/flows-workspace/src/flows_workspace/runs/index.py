@@ -29,6 +29,11 @@ class RecordedRun:
     dir: Path
     manifest: RunManifest
 
+    @classmethod
+    def read(cls, run_dir: Path) -> RecordedRun:
+        """The run in `run_dir` (raises `UnreadableManifestError`)."""
+        return cls(run_dir, RunManifest.read(run_dir))
+
     @property
     def id(self) -> str:
         """The run id (the folder's name)."""
@@ -36,7 +41,7 @@ class RecordedRun:
 
     @property
     def experiment(self) -> str:
-        """The experiment the run belongs to (the parent folder's name)."""
+        """The experiment the run belongs to: its folder's parent, wherever the files came from."""
         return self.dir.parent.name
 
     @property
@@ -81,7 +86,7 @@ def find_runs(logs_root: Path, experiment: str | None = None) -> list[RecordedRu
             if not RUN_ID_PATTERN.match(run_dir.name):
                 continue
             try:
-                runs.append(RecordedRun(run_dir, RunManifest.read(run_dir)))
+                runs.append(RecordedRun.read(run_dir))
             except UnreadableManifestError:
                 continue
     return sorted(runs, key=lambda run: (run.id, run.experiment))
@@ -96,7 +101,7 @@ def find_run(logs_root: Path, reference: str) -> RecordedRun:
     path = Path(reference)
     if path.is_dir():
         try:
-            return RecordedRun(path, RunManifest.read(path))
+            return RecordedRun.read(path)
         except UnreadableManifestError as error:
             msg = f"`{reference}` is not a run folder ({error})"
             raise BadInputError(msg) from error

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
 
 from flows_workspace._errors import exit_with_error, tell
 from flows_workspace.runs.manifest import (
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from config_utils import Registry
+    from typing_extensions import Unpack
 
 _T = TypeVar("_T")
 
@@ -46,18 +47,16 @@ class ParsedRun(Generic[_T]):
     """The folder of the run whose config was the starting point; pass it to `record_run`."""
 
 
-def parse_config(
-    config_type: type[_T],
-    *,
-    args: Sequence[str] | None = None,
-    description: str | None = None,
-    registry: Registry | None = None,
-    prog: str | None = None,
-) -> _T:
-    """The config alone of `parse_run` (which see); the run it came from is not kept."""
-    return parse_run(
-        config_type, args=args, description=description, registry=registry, prog=prog
-    ).config
+class _ParseOptions(TypedDict, total=False):
+    args: Sequence[str] | None
+    description: str | None
+    registry: Registry | None
+    prog: str | None
+
+
+def parse_config(config_type: type[_T], **options: Unpack[_ParseOptions]) -> _T:
+    """The config alone of `parse_run` (same options); the run it came from is not kept."""
+    return parse_run(config_type, **options).config
 
 
 def parse_run(

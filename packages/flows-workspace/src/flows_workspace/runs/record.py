@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flows_workspace._errors import tell
 from flows_workspace._files import write_atomically
@@ -188,6 +188,7 @@ def _first_manifest(
     started: datetime,
     registry: Registry | None,
 ) -> RunManifest:
+    from flows_workspace.runs.defaults import defaults_of, type_defaults
     from flows_workspace.runs.environment import host_name, recorded_environment
 
     config_type = type(config)
@@ -201,50 +202,11 @@ def _first_manifest(
         workspace=str(run.workspace.root),
         pid=os.getpid(),
         config_type=f"{config_type.__module__}.{config_type.__qualname__}",
-        default_config=_defaults_of(config_type, registry),
-        type_defaults=_type_defaults(json.loads(config_text), registry),
+        default_config=defaults_of(config_type, registry),
+        type_defaults=type_defaults(json.loads(config_text), registry),
         hostname=host_name(),
         environment=recorded_environment(),
     )
-
-
-def _defaults_of(config_type: type, registry: Registry | None) -> Any:
-    """The plain data of `config_type()`, or None if it needs arguments."""
-    from config_utils.serialization import to_data
-
-    try:
-        return to_data(config_type(), registry=registry)
-    except Exception:  # no defaults is a normal case, not a failure of the run
-        return None
-
-
-def _type_defaults(config_data: Any, registry: Registry | None) -> dict[str, Any]:
-    """The defaults of every config type named in the saved tree, by registry name.
-
-    `flow runs` compares a field that switched type (`optimizer:momentum`) with that
-    type's own defaults, not with the other type's values. Only names the file holds
-    are looked up (registered names: lookups that hit, no entry-point scan).
-    """
-    from config_utils.registry import registry as default_registry
-
-    names = registry or default_registry
-    found: dict[str, Any] = {}
-    for name in sorted(_type_names(config_data)):
-        defaults = _defaults_of(names.config_class(name), registry)
-        if defaults is not None:
-            found[name] = defaults
-    return found
-
-
-def _type_names(data: Any) -> set[str]:
-    from config_utils.serialization import TYPE_KEY
-
-    if isinstance(data, dict):
-        own = {data[TYPE_KEY]} if isinstance(data.get(TYPE_KEY), str) else set()
-        return own.union(*(_type_names(value) for value in data.values()))
-    if isinstance(data, list):
-        return set().union(*(_type_names(item) for item in data))
-    return set()
 
 
 @dataclass(frozen=True)
@@ -281,7 +243,7 @@ class _Record:
         with self.lock:
             self.manifest.python = python
             self.manifest.platform = platform
-            self.manifest.git = None if state is None else state.summary()
+            self.manifest.git = None if state is None else state.summary
             self.manifest.distributions = distributions
             self.manifest.details_recorded = True
             self.manifest.write(self.run_dir)

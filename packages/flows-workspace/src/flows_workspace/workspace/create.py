@@ -21,10 +21,10 @@ from flows_workspace._process import process_alive
 from flows_workspace.workspace.experiments import (
     RECORD_NAME,
     ExperimentRecord,
-    TemplateOrigin,
     list_experiments,
 )
 from flows_workspace.workspace.render import CACHE_PATTERNS
+from flows_workspace.workspace.template_metadata import TemplateOrigin
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows_workspace._files import toml_text, write_atomically
 from flows_workspace._names import name_problem
+from flows_workspace.workspace.template_metadata import TemplateOrigin
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,15 +27,6 @@ if TYPE_CHECKING:
 
 RECORD_NAME = ".flow-experiment.toml"
 """The file in each experiment recording its origin."""
-
-
-@dataclass(frozen=True)
-class TemplateOrigin:
-    """The template an experiment was rendered from."""
-
-    name: str
-    source: str
-    version: str | None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,17 @@ Kind = Literal["experiment", "workspace"]
 
 
 @dataclass(frozen=True)
+class TemplateOrigin:
+    """A template's name and where it comes from."""
+
+    name: str
+    source: str
+    """The distribution providing it, or `"workspace"` for the workspace-local folder."""
+    version: str | None
+    """The providing distribution's version (None for workspace-local templates)."""
+
+
+@dataclass(frozen=True)
 class VariableSpec:
     """A variable a template declares: its default and what it means."""
 

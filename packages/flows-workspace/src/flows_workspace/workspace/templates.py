@@ -27,6 +27,7 @@ from flows_workspace.workspace.template_metadata import (
     ENTRY_POINT_GROUP,
     METADATA_NAME,
     Template,
+    TemplateOrigin,
     read_template,
 )
 
@@ -48,12 +49,9 @@ WORKSPACE_TEMPLATE_NAME = "workspace"
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class _Candidate(TemplateOrigin):
     """A template not yet loaded: enough to order it and to load it on demand."""
 
-    name: str
-    source: str
-    version: str | None
     entry_point: metadata.EntryPoint | None = None
     folder: Path | None = None
 
