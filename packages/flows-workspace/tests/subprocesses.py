@@ -72,6 +72,22 @@ def run_flow(
     return run_python("-m", "flows_workspace", *args, cwd=cwd, env=env)
 
 
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+"""A fixed identity and no global config: git behaves the same on every machine."""
+
+
+def git(root: Path, *args: str, env: Mapping[str, str | None] | None = None) -> str:
+    """Run git in `root` (`GIT_ENV` plus `env`); its stripped stdout. Fails the test on error."""
+    done = run(["git", "-C", root, *args], env={**GIT_ENV, **(env or {})}, check=True)
+    return done.stdout.strip()
+
+
 def start(
     argv: Sequence[str | os.PathLike[str]],
     *,

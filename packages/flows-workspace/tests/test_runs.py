@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from flows_workspace.cli import main as flow_main
 from flows_workspace.runs.environment import ALLOWED_ENV_NAMES
-from subprocesses import run_python, start
+from subprocesses import git, run_python, start
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -102,26 +101,6 @@ class Config:
 with record_run(Config(), __file__) as run:
     print(run.id)
 """
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-def git(root: Path, *args: str) -> str:
-    """Run git in `root` with a fixed identity and no global config."""
-    done = subprocess.run(
-        ["git", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **GIT_ENV},
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture
@@ -605,7 +584,7 @@ def test_an_unignored_venv_stays_out_of_the_patch(ws: Path) -> None:
     assert done.returncode == 0, done.stderr
     [run_dir] = run_dirs(ws)
     recorded = manifest(run_dir)["git"]
-    assert len(recorded["not_in_patch"]) == UNTRACKED_COUNT_CAP + 1
+    assert recorded["not_in_patch_count"] == UNTRACKED_COUNT_CAP + 1
     patch = (run_dir / "uncommitted.patch").read_text(encoding="utf-8")
     assert "+# tweak" in patch
     assert ".venv" not in patch

@@ -15,7 +15,6 @@ from flows_workspace.runs.config_diff import (
     rebase_defaults,
 )
 from flows_workspace.runs.environment import recorded_environment
-from flows_workspace.runs.git_state import _status_entries
 from flows_workspace.runs.ids import RUN_ID_PATTERN, new_run_id
 from flows_workspace.runs.parse import split_from_run
 from subprocesses import run_python
@@ -107,12 +106,6 @@ def test_switched_config_type_is_compared_with_its_own_defaults() -> None:
 
 def _text(pairs: list[tuple[str, object]]) -> str:
     return " ".join(f"{key}={value}" for key, value in pairs)
-
-
-def test_git_status_parsing_skips_rename_sources() -> None:
-    """`git status -z` entries: a rename's source path is not taken for another entry."""
-    output = " M a.py\0R  new.py\0old.py\0?? notes.txt\0"
-    assert _status_entries(output) == [(" M", "a.py"), ("R ", "new.py"), ("??", "notes.txt")]
 
 
 @dataclass

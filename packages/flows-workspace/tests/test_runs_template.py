@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from typing import TYPE_CHECKING, Any
 
 from flows_workspace.cli import main as flow_main
 
 if TYPE_CHECKING:
+    import subprocess
     from pathlib import Path
 
     import pytest
-from subprocesses import run_python
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
+from subprocesses import git, run_python
 
 
 def _run(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_python(ws / "flows" / "fit" / "run.py", *args, cwd=ws)
-
-
-def _git(ws: Path, *args: str) -> None:
-    env = {**os.environ, **GIT_ENV}
-    subprocess.run(["git", "-C", str(ws), *args], check=True, capture_output=True, env=env)
 
 
 def _config(run_dir: Path) -> dict[str, Any]:
@@ -47,9 +33,9 @@ def test_default_template_run_is_recorded_listed_and_reproduced(
     monkeypatch.chdir(ws)
     assert flow_main(["create", "fit"]) == 0
     assert "record_run(parsed, __file__)" in (ws / "flows/fit/run.py").read_text(encoding="utf-8")
-    _git(ws, "init", "-q")
-    _git(ws, "add", ".")
-    _git(ws, "commit", "-qm", "fit")
+    git(ws, "init", "-q")
+    git(ws, "add", ".")
+    git(ws, "commit", "-qm", "fit")
     (ws / "flows" / "fit" / "README.md").write_text("edited\n", encoding="utf-8")
 
     done = _run(ws, "model:quadratic", "optimizer:momentum", "--steps", "20")

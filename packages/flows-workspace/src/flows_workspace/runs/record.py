@@ -123,7 +123,7 @@ def record_run(
     record.write()
     background = threading.Thread(
         target=record.add_slow_facts,
-        args=(script_path.parent, workspace.logs_root),
+        args=(script_path.parent, workspace.root, workspace.logs_root),
         name="flows-run-facts",
         daemon=True,
     )
@@ -230,12 +230,12 @@ class _Record:
         with self.lock:
             self.manifest.write(self.run_dir)
 
-    def add_slow_facts(self, code_folder: Path, logs_root: Path) -> None:
+    def add_slow_facts(self, code_folder: Path, root: Path, logs_root: Path) -> None:
         """Git state (and patch) and installed distributions; runs in a background thread."""
         from flows_workspace.runs.environment import installed_distributions, python_facts
         from flows_workspace.runs.git_state import git_state
 
-        state = git_state(code_folder, exclude=logs_root)
+        state = git_state(code_folder, within=root, exclude=logs_root)
         if state is not None and state.patch:
             write_atomically(self.run_dir / PATCH_NAME, state.patch)
         distributions = installed_distributions()

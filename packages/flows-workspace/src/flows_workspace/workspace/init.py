@@ -34,6 +34,13 @@ _FALLBACK_GITIGNORE = """\
 !/{data}/README.md
 __pycache__/
 .ipynb_checkpoints/
+# Credentials never belong in git; a run's patch leaves these out too.
+.env*
+*.pem
+*.key
+id_*
+!id_*.py
+.netrc
 """
 _FALLBACK_READMES = {
     "flows": "# Experiments\n\nOne folder per experiment; create one with `flow create NAME`.\n",
