@@ -107,6 +107,7 @@ def record_run(
     script_path = Path(script).resolve()
     experiment = script_path.parent.name
     workspace = _workspace_or_exit(script_path)
+    _warn_about_foreign_package(workspace)
     if not in_git_repository(script_path.parent):
         tell(
             "note",
@@ -165,6 +166,14 @@ def _workspace_or_exit(script: Path) -> Workspace:
             "its runs have nowhere to go; move it into a workspace's flows/ folder or run "
             "`flow init` in a folder above it"
         )
+
+
+def _warn_about_foreign_package(workspace: Workspace) -> None:
+    from flows_workspace.runs.package_check import foreign_package_warning
+
+    warning = foreign_package_warning(workspace)
+    if warning is not None:
+        tell("warning", warning)
 
 
 def _make_run_dir(experiment_logs: Path, started: datetime) -> tuple[Path, str]:
