@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from flows_workspace.cli import main
+from flows_workspace.runs.parse import split_from_run
+from subprocesses import run_python
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -54,3 +58,90 @@ def test_run_warns_when_import_flows_gives_another_workspace(
     assert own.returncode == 0, own.stderr
     assert ": warning: " not in own.stderr
     assert own.stdout.strip() == str(other / "data")
+
+
+NOISY = textwrap.dedent(
+    """
+    from dataclasses import dataclass
+
+    from flows_workspace import parse_run, record_run
+
+
+    @dataclass
+    class Config:
+        noise: float = 0.0
+        steps: int = 1
+
+
+    parsed = parse_run(Config)
+    with record_run(parsed, __file__) as run:
+        print(run.id)
+    """
+)
+
+
+def _strict_json(text: str) -> Any:
+    """`text` parsed as standard JSON: bare NaN or Infinity is an error."""
+
+    def refuse(constant: str) -> Any:
+        msg = f"not standard JSON: {constant}"
+        raise ValueError(msg)
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.fixture
+def noisy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace with experiment `noisy` (a float `noise`, an int `steps`), as the cwd."""
+    root = tmp_path / "ws"
+    assert main(["init", str(root), "--no-install"]) == 0
+    (root / "flows" / "noisy").mkdir()
+    (root / "flows" / "noisy" / "run.py").write_text(NOISY, encoding="utf-8")
+    monkeypatch.chdir(root)
+    return root
+
+
+def _record(root: Path, *args: str) -> str:
+    done = run_python(root / "flows" / "noisy" / "run.py", *args, cwd=root)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_nan_is_no_difference_and_json_output_is_standard(
+    noisy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--noise nan` twice: `flow diff` finds nothing; every `--json` output parses strictly."""
+    first, second = _record(noisy, "--noise", "nan"), _record(noisy, "--noise", "inf")
+    third = _record(noisy, "--noise", "nan")
+    capsys.readouterr()
+    assert main(["diff", first, third]) == 0
+    assert capsys.readouterr().out == f"the configs of `{first}` and `{third}` are the same\n"
+    assert main(["diff", first, second, "--json"]) == 0
+    assert _strict_json(capsys.readouterr().out) == {"noise": ["NaN", "Infinity"]}
+    assert main(["runs", "--json"]) == 0
+    listed = _strict_json(capsys.readouterr().out)
+    assert [run["changes"] for run in listed] == [
+        {"noise": "NaN"},
+        {"noise": "Infinity"},
+        {"noise": "NaN"},
+    ]
+    assert main(["show", first, "--json"]) == 0
+    assert _strict_json(capsys.readouterr().out)["config"]["noise"] == "NaN"
+
+
+def test_from_run_twice_is_one_line_error(noisy: Path) -> None:
+    """Two different `--from-run` values exit 2 naming both; an empty one says what it needs."""
+    run_id = _record(noisy)
+    script = noisy / "flows" / "noisy" / "run.py"
+    done = run_python(script, "--from-run", run_id, f"--from-run={run_id}x", cwd=noisy)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"run.py: error: `--from-run` given twice (`{run_id}` and `{run_id}x`); a run starts "
+        "from one run's config: keep one"
+    ]
+    assert split_from_run(["--from-run", "a", "--from-run", "a"], None) == ("a", [])
+    empty = run_python(script, "--from-run", "", cwd=noisy)
+    assert empty.returncode == 2
+    assert empty.stderr.splitlines() == [
+        "run.py: error: `--from-run` needs a run (a folder, config file or run id)"
+    ]

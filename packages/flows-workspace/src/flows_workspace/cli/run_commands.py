@@ -34,8 +34,7 @@ class Runs:
 
     def run(self) -> None:
         """Print the runs, oldest first."""
-        import json
-
+        from flows_workspace.cli.json_output import json_text
         from flows_workspace.cli.run_views import RUNS_HEADER, run_row, run_summary
         from flows_workspace.cli.table import print_table
         from flows_workspace.runs.index import find_runs
@@ -46,7 +45,7 @@ class Runs:
             _check_experiment(workspace, self.experiment)
         runs = find_runs(workspace.logs_root, self.experiment)
         if self.json:
-            print(json.dumps([run_summary(run) for run in runs], indent=2, ensure_ascii=False))
+            print(json_text([run_summary(run) for run in runs]))
             return
         if not runs:
             where = f"experiment `{self.experiment}`" if self.experiment else "this workspace"
@@ -88,8 +87,8 @@ class Show:
     def run(self) -> None:
         """Print the run's record."""
         import dataclasses
-        import json
 
+        from flows_workspace.cli.json_output import json_text
         from flows_workspace.cli.run_views import show_lines
         from flows_workspace.runs.index import find_run
         from flows_workspace.workspace.settings import find_workspace
@@ -98,7 +97,7 @@ class Show:
         if self.json:
             manifest = dataclasses.asdict(run.manifest)
             record = {"dir": str(run.dir), "manifest": manifest, "config": run.config_data()}
-            print(json.dumps(record, indent=2, ensure_ascii=False))
+            print(json_text(record))
             return
         print("\n".join(show_lines(run)))
 
@@ -116,8 +115,7 @@ class Diff:
 
     def run(self) -> None:
         """Print one line per differing config value."""
-        import json
-
+        from flows_workspace.cli.json_output import json_text
         from flows_workspace.cli.run_views import diff_rows
         from flows_workspace.cli.table import print_table
         from flows_workspace.runs.config_diff import MISSING, differences
@@ -132,7 +130,7 @@ class Diff:
                 key: [None if old is MISSING else old, None if new is MISSING else new]
                 for key, old, new in changed
             }
-            print(json.dumps(plain, indent=2, ensure_ascii=False))
+            print(json_text(plain))
             return
         rows = diff_rows(a, b)
         if not rows:

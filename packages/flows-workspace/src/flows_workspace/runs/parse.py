@@ -121,14 +121,21 @@ def split_from_run(arguments: list[str], prog: str | None) -> tuple[str | None, 
             break
         if item == FROM_RUN_FLAG:
             value = next(items, None)
-            if value is None:
-                needs = f"`{FROM_RUN_FLAG}` needs a run (a folder, config file or run id)"
-                exit_with_error(needs, prog)
-            source = value
         elif item.startswith(f"{FROM_RUN_FLAG}="):
-            source = item.partition("=")[2]
+            value = item.partition("=")[2]
         else:
             rest.append(item)
+            continue
+        if not value:
+            needs = f"`{FROM_RUN_FLAG}` needs a run (a folder, config file or run id)"
+            exit_with_error(needs, prog)
+        if source is not None and value != source:
+            msg = (
+                f"`{FROM_RUN_FLAG}` given twice (`{source}` and `{value}`); a run starts "
+                "from one run's config: keep one"
+            )
+            exit_with_error(msg, prog)
+        source = value
     return source, rest
 
 
