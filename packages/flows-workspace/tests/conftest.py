@@ -122,3 +122,11 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     built = sorted(out.glob("*.whl"))
     assert len(built) == len(PACKAGES), built
     return built
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many fault-injection cases ran (`test_faults.py`)."""
+    from faultcases import TRIED
+
+    if TRIED:
+        terminalreporter.write_line(f"fault injection: {len(TRIED)} cases tried")

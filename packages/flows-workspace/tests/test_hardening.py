@@ -145,3 +145,15 @@ def test_from_run_twice_is_one_line_error(noisy: Path) -> None:
     assert empty.stderr.splitlines() == [
         "run.py: error: `--from-run` needs a run (a folder, config file or run id)"
     ]
+
+
+def test_init_where_no_folder_can_be_made_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow init /proc/foo` (a place that cannot hold folders) is one line and exit 1."""
+    assert main(["init", "/proc/flows-test-workspace", "--no-install"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "flow: error: `/proc/flows-test-workspace`: No such file or directory; a folder on the "
+        "way does not exist or cannot hold files: check the path"
+    ]

@@ -5,6 +5,7 @@ TOML goes through `tomli-w`: no hand-written emitter.
 
 from __future__ import annotations
 
+import errno
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -13,24 +14,49 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def write_atomically(path: Path, data: str | bytes) -> None:
+def write_atomically(path: Path, data: str | bytes, *, in_place_when_full: bool = False) -> None:
     """Write `data` to `path` through a new temporary file in the same folder, then rename.
 
     The temporary file is created with `O_EXCL`, so it is never another writer's. Unlike
     `tempfile.mkstemp` (always 0600), the file gets the usual permissions (0666 minus the
     umask): workspaces and run folders are often read by colleagues.
+
+    With `in_place_when_full`, a full disk does not stop the write when the new data fits
+    in the disk blocks the existing file already holds: it is written over the old data
+    (a run's final status still reaches its manifest).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(handle, "wb") as stream:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(payload)
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        if not (in_place_when_full and error.errno in _FULL and _overwrite(path, payload)):
+            raise
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+def _overwrite(path: Path, payload: bytes) -> bool:
+    """Write `payload` over `path` if its allocated blocks hold it; whether it was written."""
+    try:
+        allocated = path.stat().st_blocks * 512
+        if len(payload) > allocated:
+            return False
+        with path.open("r+b") as stream:
             stream.write(payload)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+            stream.truncate()
+    except OSError:
+        return False
+    return True
 
 
 def toml_text(data: Mapping[str, Any], header: str = "") -> str:
@@ -39,3 +65,22 @@ def toml_text(data: Mapping[str, Any], header: str = "") -> str:
 
     comments = "".join(f"# {line}\n" for line in header.splitlines())
     return comments + tomli_w.dumps(dict(data))
+
+
+SMALL_FILE_LIMIT = 1_000_000
+"""Settings and records are a few lines; a file larger than this (bytes) is not one."""
+
+
+def read_small_text(path: Path) -> str:
+    """The UTF-8 text of a settings or record file, refusing one too large to be one.
+
+    Raises:
+        OSError: the file cannot be read.
+        ValueError: not UTF-8, or larger than `SMALL_FILE_LIMIT` (a stray data file).
+    """
+    with path.open("rb") as stream:
+        data = stream.read(SMALL_FILE_LIMIT + 1)
+    if len(data) > SMALL_FILE_LIMIT:
+        msg = f"it is larger than {SMALL_FILE_LIMIT // 1_000_000} MB, too large to be one"
+        raise ValueError(msg)
+    return data.decode("utf-8")

@@ -144,6 +144,13 @@ def _run(parse: Callable[[], Command]) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except OSError as error:  # a read-only folder, a full disk, `/proc/x`
+        if debug:
+            raise
+        from flows_workspace._errors import os_error_message
+
+        print(f"flow: error: {os_error_message(error)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import tyro
+
+if TYPE_CHECKING:
+    from flows_workspace.workspace.experiments import Experiment
 
 # Optional[...] rather than `X | None` (hence the ruff noqa at the top):
 # tyro checks each default against its type, and only typing.Union takes its
@@ -99,11 +102,21 @@ class ListExperiments:
         if not experiments:
             print(f"no experiments in {workspace.flows_root}; create one with `flow create NAME`")
             return
-        rows = [
-            (e.name, e.record.origin() if e.record else "-", e.created().strftime("%Y-%m-%d %H:%M"))
-            for e in experiments
-        ]
+        rows = [(e.name, _origin(e), e.created().strftime("%Y-%m-%d %H:%M")) for e in experiments]
         print_table(("NAME", "ORIGIN", "CREATED"), rows)
+        broken = [e for e in experiments if e.problem]
+        if broken:
+            from flows_workspace._errors import FlowsError
+
+            more = f" (and {len(broken) - 1} more, marked BROKEN)" if len(broken) > 1 else ""
+            msg = f"{broken[0].problem}{more}; fix or delete the file"
+            raise FlowsError(msg)
+
+
+def _origin(experiment: Experiment) -> str:
+    if experiment.record is not None:
+        return experiment.record.origin()
+    return "BROKEN: unreadable record" if experiment.problem else "-"
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,7 @@ class RunManifest:
     def write(self, run_dir: Path) -> None:
         """Write the manifest to `run_dir`, replacing the previous one whole."""
         text = json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False, default=str)
-        write_atomically(run_dir / MANIFEST_NAME, text + "\n")
+        write_atomically(run_dir / MANIFEST_NAME, text + "\n", in_place_when_full=True)
 
     @property
     def started_at(self) -> datetime | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace._files import toml_text, write_atomically
+from flows_workspace._files import read_small_text, toml_text, write_atomically
 from flows_workspace._names import name_problem
 from flows_workspace.workspace.template_metadata import TemplateOrigin
 
@@ -70,7 +70,28 @@ class ExperimentRecord:
     def read(cls, folder: Path) -> ExperimentRecord | None:
         """The record in experiment folder `folder`, or None if missing or unreadable."""
         try:
-            data: dict[str, Any] = tomllib.loads((folder / RECORD_NAME).read_text(encoding="utf-8"))
+            return cls.read_checked(folder)
+        except UnreadableRecordError:
+            return None
+
+    @classmethod
+    def read_checked(cls, folder: Path) -> ExperimentRecord | None:
+        """The record in experiment folder `folder`, or None when there is none.
+
+        Raises:
+            UnreadableRecordError: the file is there but not a record (garbage, cut
+                short, wrong types, nested too deeply, far too large).
+        """
+        path = folder / RECORD_NAME
+        try:
+            text = read_small_text(path)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            msg = f"cannot read `{path}`: {error}"
+            raise UnreadableRecordError(msg) from error
+        try:
+            data: dict[str, Any] = tomllib.loads(text)
             template = data.get("template")
             return cls(
                 name=str(data["name"]),
@@ -85,9 +106,19 @@ class ExperimentRecord:
                 variables={str(k): str(v) for k, v in data.get("variables", {}).items()},
                 parent=None if data.get("parent") is None else str(data["parent"]),
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            # A hand-edited or foreign record must not break listing; it shows as unknown.
-            return None
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+            if isinstance(error, KeyError):
+                reason = f"`{error.args[0]}` is missing"
+            elif isinstance(error, RecursionError):
+                reason = "nested too deeply"
+            else:
+                reason = str(error) or type(error).__name__
+            msg = f"`{path}` is not an experiment record: {reason}"
+            raise UnreadableRecordError(msg) from error
+
+
+class UnreadableRecordError(ValueError):
+    """A `.flow-experiment.toml` that is there but cannot be read as a record."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +128,8 @@ class Experiment:
     name: str
     path: Path
     record: ExperimentRecord | None
+    problem: str | None = None
+    """Why the record file that is there could not be read (then `record` is None)."""
 
     def created(self) -> datetime:
         """When the experiment was created (the folder's time when there is no record)."""
@@ -115,8 +148,15 @@ def list_experiments(flows_root: Path) -> list[Experiment]:
     if not flows_root.is_dir():
         return []
     found = [
-        Experiment(child.name, child, ExperimentRecord.read(child))
+        _experiment(child)
         for child in flows_root.iterdir()
         if child.is_dir() and name_problem(child.name) is None
     ]
     return sorted(found, key=lambda experiment: experiment.name)
+
+
+def _experiment(folder: Path) -> Experiment:
+    try:
+        return Experiment(folder.name, folder, ExperimentRecord.read_checked(folder))
+    except UnreadableRecordError as error:
+        return Experiment(folder.name, folder, None, str(error))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flows_workspace._errors import FlowsError, WorkspaceNotFoundError
-from flows_workspace._files import toml_text, write_atomically
+from flows_workspace._files import read_small_text, toml_text, write_atomically
 from flows_workspace._names import folder_name_problem, name_problem
 
 if sys.version_info >= (3, 11):
@@ -47,9 +47,10 @@ class WorkspaceSettings:
             FlowsError: the file cannot be read, or holds unusable settings.
         """
         try:
-            data: dict[str, Any] = tomllib.loads(marker.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:  # ValueError: bad TOML or bad UTF-8
-            msg = f"cannot read workspace settings `{marker}`: {error}; fix or delete the file"
+            data: dict[str, Any] = tomllib.loads(read_small_text(marker))
+        except (OSError, ValueError, RecursionError) as error:  # ValueError: TOML, UTF-8
+            reason = "nested too deeply" if isinstance(error, RecursionError) else error
+            msg = f"cannot read workspace settings `{marker}`: {reason}; fix or delete the file"
             raise FlowsError(msg) from error
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
