@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from flows_workspace.cli import main
 from flows_workspace.runs.parse import split_from_run
-from subprocesses import run_python
+from subprocesses import run_python, start
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -157,3 +160,21 @@ def test_init_where_no_folder_can_be_made_is_one_line(
         "flow: error: `/proc/flows-test-workspace`: No such file or directory; a folder on the "
         "way does not exist or cannot hold files: check the path"
     ]
+
+
+def test_help_into_a_closed_pipe_ends_quietly(noisy: Path) -> None:
+    """`run.py --help | head` with the reader gone: no traceback, exit 141 like a Unix tool."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first byte: every write fails
+    try:
+        process = start(
+            [sys.executable, noisy / "flows" / "noisy" / "run.py", "--help"],
+            cwd=noisy,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+        )
+    finally:
+        os.close(write_end)
+    _, err = process.communicate(timeout=120)
+    assert err.decode() == ""
+    assert process.returncode == 141

@@ -70,3 +70,15 @@ def os_error_message(error: OSError) -> str:
     reason = error.strerror or str(error) or type(error).__name__
     advice = _OS_ADVICE.get(error.errno or 0, "fix that and run again")
     return f"{where}{reason}; {advice}"
+
+
+def reader_went_away() -> int:
+    """After a `BrokenPipeError` on stdout (`... | head`): the exit status to stop quietly.
+
+    Unix tools stop silently when their reader goes away. Stdout is pointed at devnull
+    so the interpreter's final flush does not print another error.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + 13  # as a shell reports a death by SIGPIPE

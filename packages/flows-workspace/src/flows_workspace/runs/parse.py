@@ -9,6 +9,7 @@ differs from the one the run recorded.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from flows_workspace.runs.manifest import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from config_utils import Registry
     from typing_extensions import Unpack
@@ -88,7 +89,8 @@ def parse_run(
     summary = _reflow(description or config_type.__doc__ or "")
     help_text = f"{summary}\n\n{FROM_RUN_HELP}".strip()
     if source is None:
-        return ParsedRun(tyro.cli(config_type, args=rest, description=help_text, prog=prog))
+        with _quiet_when_reader_goes_away():
+            return ParsedRun(tyro.cli(config_type, args=rest, description=help_text, prog=prog))
     config_file = _config_file(source, prog)
     start = _load(config_type, config_file, registry, prog)
     try:
@@ -98,8 +100,27 @@ def parse_run(
     if manifest is not None:
         _warn_if_other_experiment(config_file.parent, manifest, prog)
         _warn_if_commit_changed(config_file.parent, manifest, prog)
-    config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
+    with _quiet_when_reader_goes_away():
+        config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
     return ParsedRun(config, config_file.parent.resolve())
+
+
+@contextlib.contextmanager
+def _quiet_when_reader_goes_away() -> Iterator[None]:
+    """`run.py --help | head`: a reader that stops early ends the help quietly (status 141)."""
+    from flows_workspace._errors import reader_went_away
+
+    try:
+        yield
+        sys.stdout.flush()
+    except SystemExit:
+        try:
+            sys.stdout.flush()  # the help is printed: a closed pipe shows up here
+        except BrokenPipeError:
+            raise SystemExit(reader_went_away()) from None
+        raise
+    except BrokenPipeError:
+        raise SystemExit(reader_went_away()) from None
 
 
 def _reflow(text: str) -> str:
