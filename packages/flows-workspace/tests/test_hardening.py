@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from flows_workspace.cli import main
 from flows_workspace.runs.parse import split_from_run
-from subprocesses import run_python, start
+from subprocesses import run, run_python, start
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from conftest import ScratchEnv
+
+FLOW = [sys.executable, "-m", "flows_workspace"]
 
 RUN_WITH_PATHS = textwrap.dedent(
     """
@@ -178,3 +180,79 @@ def test_help_into_a_closed_pipe_ends_quietly(noisy: Path) -> None:
     _, err = process.communicate(timeout=120)
     assert err.decode() == ""
     assert process.returncode == 141
+
+
+def test_fork_leaves_out_fifos_and_bulk_data_and_says_so(noisy: Path) -> None:
+    """A parent holding a FIFO and a 20 MB file forks at once, without them, with one note."""
+    parent = noisy / "flows" / "noisy"
+    os.mkfifo(parent / "pipe")
+    with (parent / "data.bin").open("wb") as stream:
+        stream.truncate(20_000_000)  # sparse: big to `stat`, cheap to make
+    (parent / "src").mkdir()
+    (parent / "src" / "model.py").write_text("m = 1\n", encoding="utf-8")
+    done = run([*FLOW, "create", "fork", "--from", "noisy"], cwd=noisy, timeout=60)
+    assert done.returncode == 0, done.stderr
+    fork = noisy / "flows" / "fork"
+    assert (fork / "src" / "model.py").read_text(encoding="utf-8") == "m = 1\n"
+    assert (fork / "run.py").read_bytes() == (parent / "run.py").read_bytes()
+    assert not (fork / "pipe").exists()
+    assert not (fork / "data.bin").exists()
+    assert done.stderr.splitlines() == [
+        "flow: note: the fork `fork` leaves out 1 file(s) over 10 MB (largest: `data.bin`, "
+        "20 MB); copy or link them yourself if the fork needs them; 1 special file(s) "
+        "(FIFOs, sockets): `pipe`"
+    ]
+
+
+def test_fork_from_a_folder_that_is_no_experiment_is_refused(
+    noisy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow create x --from /etc` (or any folder outside a flows folder) copies nothing."""
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    for source in ("/etc", str(stray)):
+        assert main(["create", "x", "--from", source]) == 2
+        assert capsys.readouterr().err.splitlines() == [
+            f"flow: error: `{source}` is not an experiment (not a folder of a workspace's flows "
+            "folder, and no `.flow-experiment.toml` in it); give `--from` an experiment name "
+            "or folder"
+        ]
+    assert not (noisy / "flows" / "x").exists()
+    assert main(["create", "y", "--from", str(noisy / "flows" / "noisy")]) == 0
+
+
+def test_template_with_a_link_to_a_folder_is_refused(
+    noisy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A workspace template holding a link to a folder is one error, not a walk of that tree."""
+    template = noisy / "templates" / "linked"
+    template.mkdir(parents=True)
+    (template / "template.toml").write_text('description = "t"\n', encoding="utf-8")
+    (template / "run.py").write_text("print(1)\n", encoding="utf-8")
+    (tmp_path / "big").mkdir()
+    (template / "data").symlink_to(tmp_path / "big")
+    assert main(["create", "x", "--template", "linked"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"flow: error: `{template / 'data'}` in a template is a link to a")
+    assert not (noisy / "flows" / "x").exists()
+
+
+def test_simultaneous_creates_of_one_name_have_one_winner(noisy: Path) -> None:
+    """Eight `flow create same` at once: one creates it, each other says so in one line."""
+    processes = [
+        start([*FLOW, "create", "same"], cwd=noisy, stderr=subprocess.PIPE) for _ in range(8)
+    ]
+    outcomes = [(process.wait(timeout=120), process.stderr) for process in processes]
+    errors = []
+    for status, stream in outcomes:
+        assert stream is not None
+        text = stream.read().decode()
+        stream.close()
+        if status != 0:
+            errors.append((status, text))
+    assert len(errors) == 7
+    for status, text in errors:
+        assert status == 2, text
+        [line] = text.splitlines()
+        assert "experiment `same` a" in line  # "already exists" or "appeared ... while"
+    assert [p.name for p in (noisy / "flows").iterdir() if p.name.startswith(".flow")] == []

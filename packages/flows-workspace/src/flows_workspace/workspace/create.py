@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows_workspace._errors import BadInputError
+from flows_workspace._errors import BadInputError, FlowsError, tell
 from flows_workspace._names import check_experiment_name, name_problem
 from flows_workspace._process import process_alive
 from flows_workspace.workspace.experiments import (
@@ -72,9 +72,10 @@ def fork_named(source: str, name: str, parent_dir: Path) -> Path:
     `exp1` is the experiment, not its results folder `logs/exp1`.
     """
     path = Path(source)
+    named = False  # whether `source` named an experiment of `parent_dir`
     if name_problem(source) is None:
         if (parent_dir / source).is_dir():
-            path = parent_dir / source
+            path, named = parent_dir / source, True
         elif not path.is_dir():
             # A bare name is an experiment name, wherever the command runs from: say
             # which experiments exist rather than naming a path under the current folder.
@@ -82,7 +83,32 @@ def fork_named(source: str, name: str, parent_dir: Path) -> Path:
             listed = ", ".join(f"`{n}`" for n in existing) or "none yet"
             msg = f"no experiment `{source}` in `{parent_dir}` to fork; existing: {listed}"
             raise BadInputError(msg)
+    if not named:
+        _refuse_non_experiment(path)
     return fork_experiment(path, name, parent_dir=parent_dir)
+
+
+def _refuse_non_experiment(path: Path) -> None:
+    """Stop unless `path` is an experiment: in a workspace's flows folder, or with a record.
+
+    `flow create x --from /etc` would otherwise copy `/etc` as a "fork of etc".
+    """
+    from flows_workspace.workspace.settings import find_workspace_or_none
+
+    folder = path.resolve()
+    if not folder.is_dir() or (folder / RECORD_NAME).is_file():
+        return  # a missing folder gets its own message from fork_experiment
+    try:
+        workspace = find_workspace_or_none(folder)
+    except FlowsError:
+        workspace = None
+    if workspace is not None and folder.parent == workspace.flows_root:
+        return
+    msg = (
+        f"`{path}` is not an experiment (not a folder of a workspace's flows folder, and "
+        f"no `{RECORD_NAME}` in it); give `--from` an experiment name or folder"
+    )
+    raise BadInputError(msg)
 
 
 def create_from_template(
@@ -153,16 +179,17 @@ def fork_experiment(source: Path, name: str, *, parent_dir: Path) -> Path:
         parent=source.name,
     )
 
+    left_out: list[str] = []
+
     def build(staging: Path) -> None:
-        shutil.copytree(
-            source,
-            staging,
-            symlinks=True,
-            ignore=shutil.ignore_patterns(*FORK_SKIPPED),
-            dirs_exist_ok=True,
-        )
+        from flows_workspace.workspace.fork_copy import copy_experiment
+
+        summary = copy_experiment(source, staging, FORK_SKIPPED).summary()
+        left_out.extend([] if summary is None else [summary])
 
     _build_atomically(target, build, record)
+    for summary in left_out:
+        tell("note", f"the fork `{name}` leaves out {summary}", "flow")
     return target
 
 
@@ -205,10 +232,15 @@ def _build_atomically(
     try:
         build(staging)
         record.write(staging)
+        appeared = f"experiment `{target.name}` appeared at `{target}` while it was being created"
         if target.exists():
-            msg = f"experiment `{target.name}` appeared at `{target}` while it was being created"
-            raise BadInputError(msg)
-        os.rename(staging, target)
+            raise BadInputError(appeared)
+        try:
+            os.rename(staging, target)
+        except OSError as error:  # another `flow create` of the same name won the race
+            if target.exists():
+                raise BadInputError(appeared) from error
+            raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
