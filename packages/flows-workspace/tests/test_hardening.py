@@ -256,3 +256,55 @@ def test_simultaneous_creates_of_one_name_have_one_winner(noisy: Path) -> None:
         [line] = text.splitlines()
         assert "experiment `same` a" in line  # "already exists" or "appeared ... while"
     assert [p.name for p in (noisy / "flows").iterdir() if p.name.startswith(".flow")] == []
+
+
+def test_init_of_an_empty_name_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow init ""` does not turn the current folder into a workspace."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "", "--no-install"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "flow: error: `flow init` got an empty folder name (''); give `.` for this folder"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["json", "os"])
+@pytest.mark.parametrize("install", [True, False])
+def test_flows_folder_named_like_the_standard_library_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, install: bool
+) -> None:
+    """`--flow-dir-name json` would hide the standard library's `json`: refused, nothing made."""
+    options = [] if install else ["--no-install"]
+    assert main(["init", str(tmp_path / "ws"), "--flow-dir-name", name, *options]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert f"`{name}` is a module of Python's standard library" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("reference", [".", "../..", "flows/noisy"])
+def test_runs_of_a_path_instead_of_a_name_is_refused(
+    noisy: Path, capsys: pytest.CaptureFixture[str], reference: str
+) -> None:
+    """`flow runs .` or `flow runs ../..` exits 2 like an unknown name, not "no runs"."""
+    assert main(["runs", reference]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"flow: error: `{reference}` ")
+    assert line.endswith("so it names no experiment; `flow list` shows the names")
+
+
+def test_commands_inside_a_linked_logs_folder_find_the_workspace(
+    noisy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With logs/ a link to scratch space, `cd logs/noisy && flow runs` finds the workspace."""
+    run_id = _record(noisy)
+    scratch = tmp_path / "scratch"
+    shutil.move(noisy / "logs", scratch)
+    (noisy / "logs").symlink_to(scratch)
+    logical = noisy / "logs" / "noisy"
+    monkeypatch.chdir(logical)
+    monkeypatch.setenv("PWD", str(logical))  # what the shell keeps after `cd logs/noisy`
+    capsys.readouterr()
+    assert main(["runs", "noisy"]) == 0
+    assert run_id in capsys.readouterr().out

@@ -58,8 +58,13 @@ class Runs:
 def _check_experiment(workspace: Workspace, name: str) -> None:
     """Raise `BadInputError` unless `name` has a folder under flows/ or under logs/."""
     from flows_workspace._errors import BadInputError
+    from flows_workspace._names import name_problem
     from flows_workspace.workspace.experiments import list_experiments
 
+    problem = name_problem(name)
+    if problem is not None:  # `.` or `../..` would list some other folder's runs
+        msg = f"`{name}` {problem}, so it names no experiment; `flow list` shows the names"
+        raise BadInputError(msg)
     if (workspace.flows_root / name).is_dir() or (workspace.logs_root / name).is_dir():
         return
     known = {experiment.name for experiment in list_experiments(workspace.flows_root)}

@@ -34,7 +34,7 @@ class Init:
     Idempotent: a second run adds what is missing and changes nothing else.
     """
 
-    path: tyro.conf.Positional[Path] = Path(".")
+    path: tyro.conf.Positional[str] = "."
     """Workspace root (created if missing)."""
     flow_dir_name: Annotated[Optional[str], tyro.conf.arg(metavar="NAME", **_NO_DEFAULT)] = None
     """Name of the experiments folder and importable package (default: `flows`)."""
@@ -49,8 +49,13 @@ class Init:
         """Initialise the workspace and print what changed."""
         from flows_workspace.workspace.init import init_workspace
 
+        if not self.path.strip():
+            from flows_workspace._errors import BadInputError
+
+            msg = f"`flow init` got an empty folder name ({self.path!r}); give `.` for this folder"
+            raise BadInputError(msg)
         report = init_workspace(
-            self.path,
+            Path(self.path),
             flows_dir=self.flow_dir_name,
             force=self.force,
             install=self.install,
@@ -189,7 +194,7 @@ class LegacyInit:
         """Initialise the workspace around FLOW_DIR_NAME."""
         folder = self.flow_dir_name.expanduser().absolute()
         Init(
-            path=folder.parent,
+            path=str(folder.parent),
             flow_dir_name=folder.name,
             force=self.force,
             install=self.install,
