@@ -308,3 +308,46 @@ def test_commands_inside_a_linked_logs_folder_find_the_workspace(
     capsys.readouterr()
     assert main(["runs", "noisy"]) == 0
     assert run_id in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_import_flows_of_a_moved_workspace_says_what_to_do(
+    tmp_path: Path, scratch_env: ScratchEnv
+) -> None:
+    """After moving an installed workspace, `import flows` names the old place and the fix."""
+    ws = tmp_path / "ws"
+    assert scratch_env.flow("init", ws, cwd=tmp_path).returncode == 0
+    ws.rename(tmp_path / "moved")
+    done = scratch_env.run("-c", "import flows", cwd=tmp_path)
+    assert done.returncode == 1
+    last = done.stderr.splitlines()[-1]
+    assert last == (
+        f"ModuleNotFoundError: No module named 'flows': `flow init` made it importable from "
+        f"the workspace {ws}, which is not there any more (moved?); run `flow init` in the "
+        "workspace's new folder, or `flow uninstall`"
+    )
+
+
+@pytest.mark.parametrize("flag", ["--steps", "--samples"])
+def test_default_template_refuses_nothing_to_fit(noisy: Path, flag: str) -> None:
+    """The default template's run.py refuses `--steps 0` / `--samples 0`: one line, exit 2."""
+    assert main(["create", "fit"]) == 0
+    done = run_python(noisy / "flows" / "fit" / "run.py", flag, "0", cwd=noisy)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"run.py: error: {flag} must be at least 1, not 0"]
+    assert not (noisy / "logs" / "fit").exists()
+
+
+def test_pytorch_template_without_torch_says_what_to_install(noisy: Path) -> None:
+    """The pytorch template's run.py without PyTorch is one line naming `pip install torch`."""
+    assert main(["create", "net", "--template", "pytorch"]) == 0
+    script = noisy / "flows" / "net" / "run.py"
+    without_torch = (
+        "import runpy, sys; sys.modules['torch'] = None; sys.argv = [sys.argv[1], '--help']; "
+        "runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
+    done = run_python("-c", without_torch, script, cwd=noisy)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "run.py: error: this experiment needs PyTorch (no module `torch`): pip install torch"
+    ]
