@@ -351,3 +351,39 @@ def test_pytorch_template_without_torch_says_what_to_install(noisy: Path) -> Non
     assert done.stderr.splitlines() == [
         "run.py: error: this experiment needs PyTorch (no module `torch`): pip install torch"
     ]
+
+
+def test_ambiguous_run_id_says_there_are_more(
+    noisy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An id start matching eight runs lists five and an ellipsis, not five as if all."""
+    run_id = _record(noisy)
+    logs = noisy / "logs" / "noisy"
+    for index in range(7):
+        shutil.copytree(logs / run_id, logs / f"{run_id[:-6]}c0ffe{index}")
+    capsys.readouterr()
+    assert main(["show", run_id[:10]]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert f"`{run_id[:10]}` matches 8 runs (" in line
+    assert line.endswith(", ...); give more of the id")
+
+
+KILLED_WRITER = """
+import resource, signal, sys
+from pathlib import Path
+from flows_workspace._files import write_atomically
+
+signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+write_atomically(Path(sys.argv[1]) / "manifest.json", b"x" * 1_000_000)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="O_TMPFILE is Linux's")
+def test_a_writer_killed_mid_file_leaves_nothing(tmp_path: Path) -> None:
+    """A process killed while writing a record file leaves no temporary file behind."""
+    import signal
+
+    done = run_python("-c", KILLED_WRITER, tmp_path)
+    assert done.returncode == -signal.SIGXFSZ, done.stderr  # killed half-way through
+    assert list(tmp_path.iterdir()) == []

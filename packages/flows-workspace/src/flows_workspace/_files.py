@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 def write_atomically(path: Path, data: str | bytes, *, in_place_when_full: bool = False) -> None:
     """Write `data` to `path` through a new temporary file in the same folder, then rename.
 
-    The temporary file is created with `O_EXCL`, so it is never another writer's. Unlike
+    On Linux the file has no name until it is complete (`O_TMPFILE`), so a process killed
+    while writing leaves nothing behind; elsewhere the temporary file is created with
+    `O_EXCL`, so it is never another writer's. Unlike
     `tempfile.mkstemp` (always 0600), the file gets the usual permissions (0666 minus the
     umask): workspaces and run folders are often read by colleagues.
 
@@ -29,10 +31,16 @@ def write_atomically(path: Path, data: str | bytes, *, in_place_when_full: bool 
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        handle = _unnamed_file(path.parent)
+        unnamed = handle is not None
+        if handle is None:  # no O_TMPFILE here: a named temporary file, removed on errors
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(payload)
+                stream.flush()
+                if unnamed:  # named only once complete: a kill while writing leaves nothing
+                    _name(stream.fileno(), temporary)
             os.replace(temporary, path)
         except BaseException:
             temporary.unlink(missing_ok=True)
@@ -43,6 +51,30 @@ def write_atomically(path: Path, data: str | bytes, *, in_place_when_full: bool 
 
 
 _FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+def _unnamed_file(folder: Path) -> int | None:
+    """A new file in `folder` with no name yet (Linux `O_TMPFILE`), or None where unsupported."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        return os.open(folder, flag | os.O_WRONLY, 0o666)
+    except OSError as error:
+        if error.errno in _FULL:
+            raise
+        return None  # a file system without O_TMPFILE support (EOPNOTSUPP, EISDIR, ...)
+
+
+def _name(handle: int, target: Path) -> None:
+    """Give the unnamed file `handle` the name `target` (`linkat` following /proc's link)."""
+    folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        # A directory descriptor makes Python call linkat(), which can follow the link;
+        # plain link() would try to link /proc's symbolic link itself.
+        os.link(f"/proc/self/fd/{handle}", target.name, dst_dir_fd=folder, follow_symlinks=True)
+    finally:
+        os.close(folder)
 
 
 def _overwrite(path: Path, payload: bytes) -> bool:
