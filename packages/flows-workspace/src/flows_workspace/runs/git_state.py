@@ -33,6 +33,8 @@ SECRET_PATTERNS = (".env*", "*.pem", "*.key", "id_*", ".netrc")
 NOT_SECRET_PATTERNS = ("id_*.py",)
 """Names matching a secret pattern that are code (`id_utils.py`); the workspace's
 `.gitignore` makes the same exception."""
+_NAMED_CAP = 1_000
+"""Up to this many changed files, the diff names them instead of walking the tree."""
 _COPIED_INDEX_SECONDS = 2.0
 """An index whose inode changed this long after it was written was copied (`cp -a`)."""
 
@@ -126,14 +128,16 @@ def git_state(
     too_much = len(candidates) > UNTRACKED_COUNT_CAP or code_size > UNTRACKED_TOTAL_CAP
     left_out = candidates if too_much else too_large
     patch = b""
+    with_untracked = not too_much and len(left_out) < len(candidates)
     if len(secrets) < len(entries):
         skip = [_literal_exclude(path) for path in [*secrets, *([] if too_much else too_large)]]
+        changed = [path for kind, path in entries if kind == "1" and not is_secret(path)]
+        if not with_untracked and len(changed) == len(entries) - len(secrets) <= _NAMED_CAP:
+            # Only plain changes to tracked files: naming them spares the diff a walk
+            # over every tracked file (20,000 in a big repository).
+            pathspec, skip = [f":(top,literal){path}" for path in changed], []
         patch = _patch(
-            folder,
-            commit,
-            [*pathspec, *skip],
-            index=folder / index_path,
-            untracked=not too_much and len(left_out) < len(candidates),
+            folder, commit, [*pathspec, *skip], index=folder / index_path, untracked=with_untracked
         )
     summary = GitSummary(
         root=str(root),
