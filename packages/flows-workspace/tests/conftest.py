@@ -84,14 +84,18 @@ class ScratchEnv:
     def run(
         self, *argv: str | Path, cwd: Path, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """Run this environment's python with `argv`, without stdin."""
+        """Run this environment's python with `argv`, without stdin, writing bytecode.
+
+        Bytecode writing is on, as on users' machines, whatever this machine sets.
+        """
+        inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         return subprocess.run(
             [self.python, *map(str, argv)],
             cwd=cwd,
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
+            env={**inherited, **(env or {})},
             timeout=120,
             check=False,
         )
