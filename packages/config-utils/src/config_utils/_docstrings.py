@@ -16,7 +16,9 @@ _GOOGLE_HEADER = re.compile(
 _GOOGLE_ENTRY = re.compile(r"^\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:(.*)$")
 _NUMPY_HEADERS = frozenset({"Parameters", "Other Parameters", "Keyword Arguments"})
 _NUMPY_ENTRY = re.compile(r"^\*{0,2}(\w+(?:\s*,\s*\*{0,2}\w+)*)\s*(?::.*)?$")
-_DEFAULT_NOTE = re.compile(r"\s*(\(default:[^)]*\)|Default:\s*[^\s].*?(\.|$))", re.IGNORECASE)
+_DEFAULT_NOTE = re.compile(
+    r"\s*(\(default:\s*(?:[^()]|\([^()]*\))*\)|Default:\s*[^\s].*?(\.|$))", re.IGNORECASE
+)
 
 
 def summary(doc: str) -> str:

@@ -30,6 +30,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from ._errors import RegistryError, UnknownNameError
+from ._typed import Configures, ConfiguresPartial
 
 if TYPE_CHECKING:
     from ._registry import Registry
@@ -157,8 +158,17 @@ def _strip(declared: Any) -> Any:
 
 
 def _is_open(declared: Any) -> bool:
-    """Whether `declared` says nothing about the value (`Any`, `object`, a type variable)."""
-    return declared is Any or declared is object or isinstance(declared, TypeVar)
+    """Whether `declared` leaves the value's class open.
+
+    `Any`, `object`, a type variable, or "any registered config" (`Configures[X]`, which
+    `config_utils.cli.ConfigOf[X]` is to a type checker).
+    """
+    return (
+        declared is Any
+        or declared is object
+        or isinstance(declared, TypeVar)
+        or get_origin(declared) in (Configures, ConfiguresPartial)
+    )
 
 
 def _union_members(declared: Any) -> tuple[Any, ...] | None:
