@@ -13,7 +13,6 @@ import collections.abc
 import dataclasses
 import enum
 import types
-import typing
 from pathlib import PurePath
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -107,11 +106,24 @@ def type_of_default(default: Any) -> Any:
 
 
 def describe(annotation: Any) -> str:
-    """A short spelling of `annotation` for messages (`Iterable[Tensor]`)."""
-    if isinstance(annotation, type) and get_origin(annotation) is None:
+    """A short spelling of a type for messages: `LinearConfig | None`, `Iterable[Tensor]`."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in _UNIONS:
+        return " | ".join(describe(arg) for arg in args)
+    if annotation is type(None):
+        return "None"
+    if origin is Literal:
+        return f"Literal[{', '.join(repr(arg) for arg in args)}]"
+    if origin is not None and args:
+        inner = ", ".join("..." if arg is Ellipsis else describe(arg) for arg in args)
+        return f"{getattr(origin, '__name__', origin)}[{inner}]"
+    if isinstance(annotation, type):
         return annotation.__qualname__
-    text: str = typing._type_repr(annotation)
-    return text.replace("typing.", "").replace("collections.abc.", "")
+    if isinstance(annotation, list):  # the parameters of a `Callable`
+        return f"[{', '.join(describe(arg) for arg in annotation)}]"
+    return str(annotation).replace("typing.", "")
 
 
 def _is_leaf_class(annotation: Any) -> bool:
