@@ -1,7 +1,12 @@
 """Generated configs for real torch optimizers and schedulers (the `pytorch` nox session)."""
 
+import os
+import re
+import subprocess
+import sys
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any
 
@@ -126,3 +131,24 @@ def test_family_of_every_torch_optimizer_gives_a_working_subcommand_each(
         assert type(parsed.optimizer) is config
         built = reg.configure_submodules(parsed.optimizer)(_weights(torch))
         assert type(built) is reg.target_of(config)
+
+
+def test_readme_section_runs_with_torch(torch: ModuleType, tmp_path: Path) -> None:
+    """The `py` blocks of "Configuring classes you don't own" run in order and build."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuring classes you don't own", 1)[1].split("\n## ")[0]
+    blocks = re.findall(r"```py\n(.*?)```", section, re.DOTALL)
+    assert len(blocks) == 4
+    check = (
+        "\nprint(type(optimizer).__name__, optimizer.param_groups[0]['lr'],"
+        " optimizer.param_groups[0]['momentum'], type(scheduler).__name__, scheduler.T_max)\n"
+    )
+    script = tmp_path / "readme_torch.py"
+    script.write_text("\n".join(blocks) + check, encoding="utf-8")
+    # torch's wheel warns on import without numpy; that is torch's business, not the README's.
+    env = {**os.environ, "PYTHONWARNINGS": "error,ignore:Failed to initialize NumPy"}
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["SGD 0.1 0.9 CosineAnnealingLR 20"]
