@@ -484,7 +484,7 @@ def test_entry_point_group_is_loaded_on_miss(plugin_folder: Path) -> None:
     import cu_test_holder2  # type: ignore[import-not-found]
 
     cu_test_holder2.REG = Registry(entry_point_group="cu_test.registry")
-    assert cu_test_holder2.REG._clsname2cls["PluginModel"].__module__ == "cu_test_plugin"
+    assert cu_test_holder2.REG.get("PluginModel").__module__ == "cu_test_plugin"
 
 
 def test_redefined_config_class_still_builds(reg: Registry) -> None:
@@ -527,7 +527,7 @@ def test_broken_entry_point_warns_and_is_skipped(plugin_folder: Path) -> None:
         pytest.warns(RegistryWarning, match=r"`bad = cu_test_broken` .* RuntimeError: boom") as w,
         pytest.raises(UnknownNameError, match=r"`Missing` is not a registered name"),
     ):
-        reg._clsname2cls["Missing"]
+        reg.get("Missing")
     assert w[0].filename == __file__, "the warning points at the failing lookup"
 
 
