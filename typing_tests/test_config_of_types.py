@@ -60,7 +60,8 @@ def not_any(config: TrainConfig) -> None:
     # Negative checks: a built field is not its config, and not the other field's target.
     wrong: Model = registry.configure_submodules(config.optimizer)  # type: ignore[assignment]
     also_wrong: Optimizer = registry.configure_submodules(config.model)  # type: ignore[assignment]
-    assert wrong and also_wrong
+    assert wrong
+    assert also_wrong
 
 
 def family_returns_configs() -> None:
