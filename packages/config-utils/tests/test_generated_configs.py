@@ -260,3 +260,14 @@ def test_functions_returning_the_base_are_members_of_its_kind(lib: Any, reg: Reg
     config = reg.config_for(make_sgd)
     assert reg.configs_for(lib.Optimizer) == [config]
     assert reg.command_line_name(config) == "quick"
+
+
+def test_one_unresolvable_annotation_does_not_lose_the_others() -> None:
+    """A name known only to type checkers leaves that parameter out, not every annotation."""
+
+    def scaled(width: "int", scale: "float | NotImportedHere" = 1.0) -> None:  # type: ignore[name-defined]  # noqa: F821
+        ...
+
+    config = config_from_signature(scaled, name="ScaledConfig")
+    assert [(f.name, f.type) for f in dataclasses.fields(config)] == [("width", int)]
+    assert "defaults are used): scale." in (config.__doc__ or "")

@@ -451,7 +451,7 @@ class Registry:
 
         Each member gets a config generated as by `register_with_generated_config` and a
         command-line name (its class name in lower case, or `names[member]`), so a field
-        typed `config_utils.cli.PartialConfigOf[base]` offers `--field:sgd` and so on.
+        typed `config_utils.cli.PartialConfigOf[base]` offers `field:sgd` and so on.
         Members of a module whose config cannot be generated (a parameter without a
         default that the command line cannot give) are skipped with one
         `RegistryWarning` naming each and why; a member listed explicitly must work.
@@ -517,8 +517,8 @@ class Registry:
             _refuse_argument(name, "`config_class()`", "a config's registered name (a `str`)")
         record = self._configs.get(name)
         if record is None or record.config is None:
-            self._import_on_miss()
-            self._resolve(name)
+            if not self._resolve(name) and self._import_on_miss():
+                self._resolve(name)
             record = self._configs.get(name)
         if record is not None and record.config is not None:
             return record.config

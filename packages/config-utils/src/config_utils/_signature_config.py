@@ -212,12 +212,34 @@ def _field(default: Any, kw_only: bool) -> Any:
 
 
 def _type_hints(target: Any) -> dict[str, Any]:
-    """Evaluated annotations of `target` (its `__init__` for a class); {} if they do not resolve."""
+    """Evaluated annotations of `target` (its `__init__` for a class).
+
+    When one annotation does not resolve (a name imported only for type checkers), the
+    others are still evaluated one by one; the unresolved one stays a string, which has
+    no command-line type.
+    """
     function = typing.cast("Any", target).__init__ if isinstance(target, type) else target
     try:
         return typing.get_type_hints(function, include_extras=True)
-    except Exception:  # unresolvable forward references: keep the raw annotations instead
-        return {}
+    except Exception:  # an unresolvable forward reference: resolve the others one by one
+        pass
+    namespace = dict(getattr(function, "__globals__", {}))
+    hints: dict[str, Any] = {}
+    for name, annotation in getattr(function, "__annotations__", {}).items():
+        try:
+            hints[name] = typing.get_type_hints(
+                _Annotated(annotation), namespace, include_extras=True
+            )["value"]
+        except Exception:  # this one does not resolve: it stays as written
+            hints[name] = annotation
+    return hints
+
+
+class _Annotated:
+    """An object with one annotation, `value`, for resolving annotations one at a time."""
+
+    def __init__(self, annotation: Any) -> None:
+        self.__annotations__ = {"value": annotation}
 
 
 def _docstring(
