@@ -12,8 +12,8 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import enum
+import sys
 import types
-from pathlib import PurePath
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 _SCALARS: frozenset[Any] = frozenset({int, float, str, bool, bytes, type(None)})
@@ -129,7 +129,11 @@ def describe(annotation: Any) -> str:
 def _is_leaf_class(annotation: Any) -> bool:
     if not isinstance(annotation, type):
         return False
-    return issubclass(annotation, (enum.Enum, PurePath)) or dataclasses.is_dataclass(annotation)
+    # A path type exists only once pathlib is imported; not importing it keeps the registry light.
+    pathlib = sys.modules.get("pathlib")
+    if pathlib is not None and issubclass(annotation, pathlib.PurePath):
+        return True
+    return issubclass(annotation, enum.Enum) or dataclasses.is_dataclass(annotation)
 
 
 def _is_literal_value(value: Any) -> bool:

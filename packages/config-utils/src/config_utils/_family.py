@@ -33,8 +33,8 @@ def register_family(
     from_module = isinstance(members, types.ModuleType)
     classes = _members(base, members)
     overrides: dict[type, dict[str, Any]] = {cls: {} for cls in classes}
-    given = [members.items()] if isinstance(members, Mapping) else []
-    for cls, values in [*(pair for items in given for pair in items), *(defaults or {}).items()]:
+    pairs = list(members.items()) if isinstance(members, Mapping) else []
+    for cls, values in [*pairs, *(defaults or {}).items()]:
         _check_member(cls, classes, base, "defaults=")
         overrides[cls].update(values)
     cli_names = {cls: cls.__name__.lower() for cls in classes}
