@@ -12,6 +12,7 @@ from ._errors import UnknownNameError as UnknownNameError
 from ._registry import Registry as Registry
 from ._signature_config import config_from_signature as config_from_signature
 from ._typed import Configures as Configures
+from ._typed import ConfiguresPartial as ConfiguresPartial
 from ._typed import build as build
 
 #: The default registry. Distributions may announce modules that register into it in the
@@ -20,6 +21,7 @@ registry = Registry(entry_point_group="config_utils.registry")
 
 __all__ = [
     "Configures",
+    "ConfiguresPartial",
     "Registry",
     "RegistryError",
     "RegistryWarning",
