@@ -7,7 +7,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar, overload
 
 from ._binding import bind
 from ._build import Builder, NodeFailure, Recipe, find_cycle, path_of
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import functools
     from collections.abc import Callable, Iterable, Iterator
     from types import FrameType, ModuleType
+
+    from typing_extensions import Unpack
 
     from ._typed import Configures, ConfiguresPartial
 
@@ -72,6 +74,28 @@ def _is_config_class(obj: object) -> bool:
     return (
         isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__name__.endswith("Config")
     )
+
+
+class ConfigOptions(TypedDict, total=False):
+    """The options of `Registry.register_with_config` (documented there)."""
+
+    config: type | None
+    name: str | None
+    instantiate: bool
+    partial: bool
+
+
+class GeneratedConfigOptions(TypedDict, total=False):
+    """The options of `Registry.register_with_generated_config` (documented there)."""
+
+    config_name: str | None
+    name: str | None
+    instantiate: bool
+    partial: bool
+    exclude: Iterable[str]
+    only: Iterable[str] | None
+    defaults: Mapping[str, Any] | None
+    cli_name: str | None
 
 
 class Registry:
@@ -169,14 +193,7 @@ class Registry:
 
     @overload
     def register_with_config(
-        self,
-        first: str,
-        /,
-        *,
-        config: type | None = None,
-        name: str | None = None,
-        instantiate: bool = True,
-        partial: bool = False,
+        self, first: str, /, **options: Unpack[ConfigOptions]
     ) -> Callable[[_T], _T]: ...
     @overload
     def register_with_config(
@@ -185,10 +202,7 @@ class Registry:
         /,
         *,
         config_name: str | type | None = None,
-        config: type | None = None,
-        name: str | None = None,
-        instantiate: bool = True,
-        partial: bool = False,
+        **options: Unpack[ConfigOptions],
     ) -> Callable[[_T], _T]: ...
     @overload
     def register_with_config(self, first: _T, /) -> _T: ...
@@ -340,36 +354,12 @@ class Registry:
         warnings.warn(msg, RegistryWarning, stacklevel=caller_stacklevel())
 
     @overload
-    def register_with_generated_config(self, target: _T, /) -> _T: ...
-    @overload
     def register_with_generated_config(
-        self,
-        target: _T,
-        /,
-        *,
-        config_name: str | None = None,
-        name: str | None = None,
-        instantiate: bool = True,
-        partial: bool = False,
-        exclude: Iterable[str] = (),
-        only: Iterable[str] | None = None,
-        defaults: Mapping[str, Any] | None = None,
-        cli_name: str | None = None,
+        self, target: _T, /, **options: Unpack[GeneratedConfigOptions]
     ) -> _T: ...
     @overload
     def register_with_generated_config(
-        self,
-        target: None = None,
-        /,
-        *,
-        config_name: str | None = None,
-        name: str | None = None,
-        instantiate: bool = True,
-        partial: bool = False,
-        exclude: Iterable[str] = (),
-        only: Iterable[str] | None = None,
-        defaults: Mapping[str, Any] | None = None,
-        cli_name: str | None = None,
+        self, target: None = None, /, **options: Unpack[GeneratedConfigOptions]
     ) -> Callable[[_T], _T]: ...
     def register_with_generated_config(
         self,
