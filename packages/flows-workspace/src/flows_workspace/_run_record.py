@@ -104,11 +104,14 @@ def record_run(
     from config_utils.serialization import dumps
 
     from flows_workspace._git_state import in_git_repository
+    from flows_workspace.sweeps.environment import experiment_folder
 
     started = datetime.now(timezone.utc)
     script_path = Path(script).resolve()
-    experiment = script_path.parent.name
-    workspace = _workspace_or_exit(script_path)
+    # A sweep's variation runs a snapshot of the experiment but records into the original's.
+    experiment_dir = experiment_folder(script_path)
+    experiment = experiment_dir.name
+    workspace = _workspace_or_exit(experiment_dir / script_path.name)
     if not in_git_repository(script_path.parent):
         tell(
             "note",
@@ -192,6 +195,7 @@ def _first_manifest(
 ) -> dict[str, Any]:
     from flows_workspace._environment import host_name, recorded_environment
     from flows_workspace._reproduce import source_run_of
+    from flows_workspace.sweeps.environment import sweep_entry
 
     config_type = type(config)
     return {
@@ -210,6 +214,7 @@ def _first_manifest(
         "workspace": str(run.workspace.root),
         "pid": os.getpid(),
         "from_run": source_run_of(config),
+        "sweep": sweep_entry(script),
         "config_type": f"{config_type.__module__}.{config_type.__qualname__}",
         "default_config": _defaults_of(config_type, registry),
         "type_defaults": _type_defaults(json.loads(config_text), registry),
