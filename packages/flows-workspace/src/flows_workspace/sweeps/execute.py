@@ -89,7 +89,7 @@ class _Tracker:
             variation.status = INTERRUPTED
         else:
             variation.status = FAILED
-        self.progress.finished(exit_code == 0, f"variation {index}: {' '.join(variation.args)}")
+        self.progress.finished(variation.status, f"variation {index}: {' '.join(variation.args)}")
         self.record.save()
 
 

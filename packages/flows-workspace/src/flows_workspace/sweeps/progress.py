@@ -51,16 +51,15 @@ class Progress:
         with self.lock:
             self.running += 1
 
-    def finished(self, ok: bool, what: str) -> None:
-        """A variation ended (`what` describes it for a plain line)."""
+    def finished(self, status: str, what: str) -> None:
+        """A variation ended with `status` (`what` describes it for a plain line)."""
         with self.lock:
             self.running = max(0, self.running - 1)
             self.done += 1
-            self.failed += not ok
+            self.failed += status == "failed"
             count = self.done
         if not self.live:
-            outcome = "finished" if ok else "FAILED"
-            print(f"[{count}/{self.total}] {outcome}: {what}", file=self.stream, flush=True)
+            print(f"[{count}/{self.total}] {status}: {what}", file=self.stream, flush=True)
 
     def line(self) -> str:
         """The live line."""
