@@ -366,3 +366,79 @@ def test_unknown_sweep_id_is_one_line_exit_2(ws: Path) -> None:
         assert done.returncode == 2, argv
         assert "no sweep" in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
+
+
+def _no_job_left(ws: Path, sweep_id: str) -> bool:
+    job_ids = [v["job_id"] for v in record(ws, sweep_id)["variations"] if v["job_id"]]
+    listed = subprocess.run(
+        ["squeue", "--noheader", "--array", "--format=%i"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return not set(job_ids) & set(listed)
+
+
+@pytest.mark.slurm
+def test_slurm_sweep_runs_a_job_array_and_records_every_variation(ws: Path) -> None:
+    """Four variations go to SLURM as one job array; each is a complete run inside its job."""
+    done = flow(ws, "sweep", "exp1", "--launcher", "slurm", "-p", "steps=2,3,4,5", "--cpus", "1")
+    assert done.returncode == 0, done.stderr
+    [sweep_id] = sweep_ids(ws)
+    variations = record(ws, sweep_id)["variations"]
+    assert [v["status"] for v in variations] == ["finished"] * 4
+    arrays = {v["job_id"].split("_")[0] for v in variations}
+    assert len(arrays) == 1
+    assert sorted(v["job_id"].split("_")[1] for v in variations) == ["0", "1", "2", "3"]
+    for variation in variations:
+        run_dir = ws / "logs" / "exp1" / variation["run_id"]
+        assert assert_complete(run_dir)["steps"] == 2 + variation["index"]
+        environment = json.loads((run_dir / "manifest.json").read_text())["environment"]
+        assert environment["SLURM_ARRAY_TASK_ID"] == variation["job_id"].split("_")[1]
+
+
+@pytest.mark.slurm
+def test_detached_slurm_sweep_status_scancel_and_resume(ws: Path) -> None:
+    """A detached array is followed by status; a scancelled variation is rerun by resume."""
+    gate = ws / "gate"
+    done = flow(
+        ws, "sweep", "exp1", "--launcher", "slurm", "-p", "steps=2,3,4,5",
+        "--array-parallelism", "1", "--detach", env={"SWEEP_TEST_GATE": str(gate)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "submitted 4 variations to slurm" in done.stdout
+    [sweep_id] = sweep_ids(ws)
+    status = flow(ws, "sweep", "status", sweep_id)
+    assert status.returncode == 0, status.stderr
+    assert "pending" in status.stdout
+    cancelled = record(ws, sweep_id)["variations"][3]["job_id"]
+    subprocess.run(["scancel", cancelled], check=True)
+    gate.touch()
+    _wait_for(lambda: _no_job_left(ws, sweep_id), "the array to end", timeout=300)
+    status = flow(ws, "sweep", "status", sweep_id)
+    assert "3 finished" in status.stdout
+    assert "1 missing" in status.stdout
+    resumed = flow(ws, "sweep", "resume", sweep_id)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming 1 of 4" in resumed.stdout
+    variations = record(ws, sweep_id)["variations"]
+    assert [v["status"] for v in variations] == ["finished"] * 4
+    assert variations[3]["job_id"] != cancelled
+    assert len(runs_of_sweep(ws, sweep_id)) == 4
+
+
+@pytest.mark.ray
+def test_ray_sweep_runs_one_task_per_variation_and_reports_a_failure(ws: Path) -> None:
+    """On a local Ray instance every variation runs; a failing one is named, the rest finish."""
+    done = flow(
+        ws, "sweep", "exp1", "--launcher", "ray", "-p", "steps=2,13,4,5",
+        env={"SWEEP_TEST_FAIL_AT": "13"},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    [sweep_id] = sweep_ids(ws)
+    variations = record(ws, sweep_id)["variations"]
+    assert [v["status"] for v in variations] == ["finished", "failed", "finished", "finished"]
+    assert "ValueError: the step count this test fails at" in done.stdout
+    for variation in variations:
+        if variation["status"] == "finished":
+            assert_complete(ws / "logs" / "exp1" / variation["run_id"])
