@@ -116,10 +116,7 @@ class SweepResume:
 
 @dataclass(frozen=True)
 class SweepEntry:
-    """Run many variations of an experiment (`flow sweep EXPERIMENT -p KEY=V1,V2 ...`), show and resume sweeps.
-
-    `flow sweep --help` has the details.
-    """
+    """Run many variations of an experiment; show and resume sweeps (`flow sweep --help`)."""
 
     def run(self) -> None:
         """Show `flow sweep --help` (`flow` hands `flow sweep ...` to `parse_sweep`)."""
@@ -136,6 +133,8 @@ def parse_sweep(args: Sequence[str]) -> Command:
         return tyro.cli(SweepStatus, prog="flow sweep status", args=args[1:])
     if args and args[0] == "resume":
         return tyro.cli(SweepResume, prog="flow sweep resume", args=args[1:])
+    from flows_workspace._reproduce import _reflow
+
     items = list(args)
     own, tail = (
         (items[: items.index("--")], items[items.index("--") + 1 :])
@@ -143,6 +142,10 @@ def parse_sweep(args: Sequence[str]) -> Command:
         else (items, [])
     )
     sweep, unknown = tyro.cli(
-        Sweep, prog="flow sweep", args=own, return_unknown_args=True, description=Sweep.__doc__
+        Sweep,
+        prog="flow sweep",
+        args=own,
+        return_unknown_args=True,
+        description=_reflow(Sweep.__doc__ or ""),  # tyro keeps a docstring's line breaks
     )
     return dataclasses.replace(sweep, passed=(*unknown, *tail))

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace._errors import BadInputError
+from flows_workspace._errors import BadInputError, tell
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,11 +52,19 @@ def check_variations(python: str, script: Path, variations: list[list[str]]) -> 
         for line in done.stdout.splitlines()
         if line.startswith(_REPORT_PREFIX)
     ]
-    if not reports:
+    if not reports and done.returncode != 0:
         last = _last_line(done.stderr) or f"exit status {done.returncode}"
         msg = f"`{script}` failed before reading its config ({last}); run it alone to see why"
         raise BadInputError(msg)
-    problems: list[str | None] = json.loads(reports[-1])
+    problems: list[str | None] | None = json.loads(reports[-1]) if reports else None
+    if problems is None:
+        tell(
+            "note",
+            f"`{script.name}` reads its command line without tyro, so the variations were "
+            "not checked before launching",
+            "flow",
+        )
+        return
     for args, problem in zip(variations, problems, strict=True):
         if problem is not None:
             shown = " ".join(args)
@@ -116,6 +124,12 @@ class _Checker:
         return None
 
 
+def _unchecked(*args: Any, **kwargs: Any) -> Any:
+    """Stand-in for `record_run` reached before any parser: report "not checked", stop."""
+    print(_REPORT_PREFIX + "null", flush=True)
+    raise _Checked
+
+
 def main() -> None:
     """Run the script named in `sys.argv[1]` with the checker, variations on stdin."""
     import runpy
@@ -129,6 +143,7 @@ def main() -> None:
     checker = _Checker(json.load(sys.stdin))
     tyro.cli = checker.wrap(tyro.cli)
     flows_workspace.parse_config = checker.wrap(_reproduce.parse_config)
+    flows_workspace.record_run = _unchecked  # reached without tyro: stop before the run
     sys.argv = [script]
     with contextlib.suppress(_Checked):
         runpy.run_path(script, run_name="__main__")
