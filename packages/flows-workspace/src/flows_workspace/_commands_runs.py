@@ -31,8 +31,8 @@ class Runs:
     """Only this experiment's runs."""
     json: tyro.conf.FlagCreatePairsOff[bool] = False
     """Print a JSON list (one object per run, with its config) instead of a table."""
-    sweep: str | None = None
-    """Only the runs of this sweep (its id or the id's start)."""
+    sweep: Annotated[str | None, tyro.conf.arg(metavar="ID", help_behavior_hint="")] = None
+    """Only the runs of sweep ID (its id or the id's start; `flow sweep status` lists them)."""
 
     def run(self) -> None:
         """Print the runs, oldest first."""

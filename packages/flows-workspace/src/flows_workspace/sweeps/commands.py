@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path  # noqa: TC003 - tyro reads the annotations at run time
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import tyro
 
@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from flows_workspace._cli import Command
+
+
+def _unset(metavar: str) -> Any:
+    """An optional METAVAR whose help says what its absence means: no "(default: None)"."""
+    return tyro.conf.arg(metavar=metavar, help_behavior_hint="")
 
 
 @dataclass(frozen=True)
@@ -36,34 +41,36 @@ class Sweep:
     experiment: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="EXPERIMENT")]
     """The experiment (its folder under the flows folder)."""
     param: Annotated[
-        tuple[str, ...], tyro.conf.UseAppendAction, tyro.conf.arg(aliases=("-p",))
+        tuple[str, ...],
+        tyro.conf.UseAppendAction,
+        tyro.conf.arg(aliases=("-p",), metavar="KEY=VALUES"),
     ] = ()
     """A swept parameter: KEY=V1,V2 (a flag), KEY:A,B (a subcommand), KEY=RANGE(...)."""
-    file: Path | None = None
+    file: Annotated[Path | None, _unset("FILE")] = None
     """A sweep file (TOML): params, args, random, seed, launcher, [resources]."""
-    random: int | None = None
+    random: Annotated[int | None, _unset("N")] = None
     """Draw this many variations instead of running the grid."""
-    random_seed: int | None = None
+    random_seed: Annotated[int | None, _unset("SEED")] = None
     """Seed of the random draws (default: a fresh one, recorded)."""
-    launcher: str | None = None
+    launcher: Annotated[str | None, _unset("NAME")] = None
     """Where variations run: local (default), slurm or ray."""
-    jobs: int | None = None
+    jobs: Annotated[int | None, _unset("N")] = None
     """Local launcher: variations at a time (default: the number of cores)."""
-    partition: str | None = None
+    partition: Annotated[str | None, _unset("NAME")] = None
     """SLURM partition."""
-    time_min: int | None = None
+    time_min: Annotated[int | None, _unset("MINUTES")] = None
     """SLURM time limit of each variation, in minutes."""
-    cpus: int | None = None
+    cpus: Annotated[int | None, _unset("N")] = None
     """CPUs per variation (SLURM, Ray)."""
-    gpus: int | None = None
+    gpus: Annotated[int | None, _unset("N")] = None
     """GPUs per variation (SLURM, Ray)."""
-    mem_gb: float | None = None
+    mem_gb: Annotated[float | None, _unset("GB")] = None
     """SLURM memory per variation, in GB."""
-    array_parallelism: int | None = None
+    array_parallelism: Annotated[int | None, _unset("N")] = None
     """SLURM: array tasks running at a time."""
-    address: str | None = None
+    address: Annotated[str | None, _unset("ADDRESS")] = None
     """Ray: the cluster's address (default: a local Ray instance)."""
-    python: str | None = None
+    python: Annotated[str | None, _unset("PATH")] = None
     """The interpreter running the variations (default: the one running flow)."""
     dry_run: tyro.conf.FlagCreatePairsOff[bool] = False
     """Check and print the variations; launch nothing."""
@@ -102,7 +109,7 @@ class SweepResume:
 
     sweep_id: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="ID")]
     """The sweep's id (or its start)."""
-    jobs: int | None = None
+    jobs: Annotated[int | None, _unset("N")] = None
     """Local launcher: variations at a time (default: as the sweep was launched)."""
     detach: tyro.conf.FlagCreatePairsOff[bool] = False
     """Return once everything is submitted."""
