@@ -442,3 +442,39 @@ def test_ray_sweep_runs_one_task_per_variation_and_reports_a_failure(ws: Path) -
     for variation in variations:
         if variation["status"] == "finished":
             assert_complete(ws / "logs" / "exp1" / variation["run_id"])
+
+
+@pytest.mark.parametrize(
+    "launcher",
+    [pytest.param("slurm", marks=pytest.mark.slurm), pytest.param("ray", marks=pytest.mark.ray)],
+)
+def test_ctrl_c_cancels_an_attached_sweep_on_the_engine(ws: Path, launcher: str) -> None:
+    """SIGINT to an attached SLURM or Ray sweep cancels its jobs; all are recorded interrupted."""
+    gate = ws / "gate"
+    limit = ["--array-parallelism", "1"] if launcher == "slurm" else ["--cpus", "1"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "--launcher", launcher,
+         "-p", "steps=2,3,4", *limit],
+        cwd=ws,
+        env={**os.environ, "SWEEP_TEST_GATE": str(gate)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: len(_started_runs(ws)) >= 1, "a running variation", timeout=300)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    [sweep_id] = sweep_ids(ws)
+    assert {v["status"] for v in record(ws, sweep_id)["variations"]} == {"interrupted"}
+    runs = runs_of_sweep(ws, sweep_id)
+    assert runs
+    assert {run["status"] for run in runs} == {"interrupted"}
+    if launcher == "slurm":
+        assert _no_job_left(ws, sweep_id)

@@ -104,7 +104,9 @@ def run_variations(
     """
     for index in indices:
         variation = record.variations[index]
+        variation.previous_run = variation.run_id or variation.previous_run
         variation.status, variation.error, variation.job_id = PENDING, None, None
+        variation.run_id = None
     launcher = make_launcher(record.launcher, resources_of(record), record.dir)
     tasks = [task_for(record, index) for index in indices]
     if detach:

@@ -46,6 +46,8 @@ class Variation:
     job_id: str | None = None
     error: str | None = None
     """The last line of the error of a failed variation."""
+    previous_run: str | None = None
+    """The run of the attempt before a relaunch: runs up to it are not the current attempt's."""
 
 
 @dataclass

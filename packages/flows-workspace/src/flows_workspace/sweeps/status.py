@@ -79,10 +79,8 @@ def refresh(record: SweepRecord, logs_root: Path) -> None:
 
 
 def _is_current(run: RecordedRun, variation: Variation) -> bool:
-    """Whether `run` is the variation's latest attempt (a relaunch keeps the old run id)."""
-    if variation.run_id is None or run.id > variation.run_id:
-        return True
-    return run.id == variation.run_id and variation.status not in (PENDING, RUNNING)
+    """Whether `run` belongs to the variation's latest attempt, not to one before a relaunch."""
+    return variation.previous_run is None or run.id > variation.previous_run
 
 
 def _alive_jobs(record: SweepRecord, job_ids: list[str]) -> set[str]:

@@ -7,12 +7,14 @@ SIGTERM so that its run records itself as interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+WAIT_SLICE_SECONDS = 0.2
 STOP_GRACE_SECONDS = 10.0
 """How long a cancelled variation has to record itself before it is killed."""
 
@@ -70,7 +72,11 @@ def run_task(task: Task) -> int:
     """Run `task` to its end and return its exit status; cancellation stops it first."""
     process = task.start()
     try:
-        code = process.wait()
+        # Waiting in short slices: an engine's cancellation (Ray raises KeyboardInterrupt in
+        # the task's thread) is delivered between them, not after the command ends.
+        while (code := process.poll()) is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(WAIT_SLICE_SECONDS)
     except BaseException:
         stop(process)
         raise

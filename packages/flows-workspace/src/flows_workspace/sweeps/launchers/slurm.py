@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from flows_workspace.sweeps.task import Task
 
 POLL_SECONDS = 1.0
+CANCEL_WAIT_SECONDS = 60.0
+"""How long a cancelled sweep waits for SLURM to end its jobs before reporting them."""
 SUBMITIT_DIR = "slurm"
 """Where submitit keeps its job files, inside the sweep's folder."""
 
@@ -76,7 +78,12 @@ class SlurmLauncher:
                         del left[index]
                         events.finished(index, code)
         except BaseException:
-            cancel(job_ids[index] for index in left)
+            cancelled = [job_ids[index] for index in left]
+            cancel(cancelled)
+            # Report once SLURM has ended them: their runs have recorded the interruption.
+            deadline = time.monotonic() + CANCEL_WAIT_SECONDS
+            while self.alive(cancelled) and time.monotonic() < deadline:
+                time.sleep(POLL_SECONDS)
             for index, task in left.items():
                 events.finished(index, _exit_code(task))
             raise
