@@ -32,7 +32,7 @@ LEARNING_RATES = ("0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "0.2
 MODELS = ("linear", "quadratic")
 SEEDS = ("0", "1")
 
-HYDRA_APP = '''
+HYDRA_APP = """
 import json
 import random
 from dataclasses import dataclass
@@ -80,7 +80,7 @@ def main(cfg: Config) -> None:
 
 if __name__ == "__main__":
     main()
-'''
+"""
 
 
 def _run(command: list[str], cwd: Path, stdin: str | None = None) -> float:
