@@ -76,6 +76,8 @@ def template_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "    built = registry.configure_submodules(config)",
         1,
     )
+    assert "CODE_VERSION" in text, "the default template's run.py changed: update GATE_CODE"
+    assert "_wait_at_gate(run_dir)" in text, "the default template's main changed"
     run_py.write_text(text, encoding="utf-8")
     return root
 
