@@ -38,6 +38,8 @@ from flows_workspace.sweeps.task import Task
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from flows_workspace.sweeps.launchers import Launcher
+
 DRIVER_LOG = "driver.log"
 """Output of the background process running a detached local or ray sweep."""
 _INTERRUPTED_CODES = {130, 143, -2, -15}
@@ -110,7 +112,7 @@ def run_variations(
     launcher = make_launcher(record.launcher, resources_of(record), record.dir)
     tasks = [task_for(record, index) for index in indices]
     if detach:
-        _detach(record, indices, launcher.detaches, tasks)
+        _detach(record, indices, launcher, tasks)
         return
     record.driver_pid, record.driver_host = os.getpid(), socket.gethostname()
     record.save()
@@ -132,11 +134,11 @@ def run_variations(
         raise FlowsError(msg)
 
 
-def _detach(record: SweepRecord, indices: list[int], queues: bool, tasks: list[Task]) -> None:
+def _detach(record: SweepRecord, indices: list[int], launcher: Launcher, tasks: list[Task]) -> None:
     """Submit and return: to the engine's queue, or to a background driver process."""
     record.detached = True
-    if queues:
-        job_ids = make_launcher(record.launcher, resources_of(record), record.dir).submit(tasks)
+    if launcher.detaches:
+        job_ids = launcher.submit(tasks)
         for index, job_id in job_ids.items():
             record.variations[index].job_id = job_id
         record.save()

@@ -43,7 +43,7 @@ def _experiment_script(workspace: Workspace, name: str) -> Path:
 
 def _resources(command: Sweep, from_file: SweepFile | None) -> Resources:
     """The launcher settings: flags win over the sweep file's `[resources]`."""
-    names = [field.name for field in dataclasses.fields(Resources) if field.name != "extra"]
+    names = [field.name for field in dataclasses.fields(Resources)]
     settings = dict(from_file.resources) if from_file else {}
     unknown = sorted(set(settings) - set(names))
     if unknown:

@@ -65,7 +65,6 @@ class Resources:
     mem_gb: float | None = None
     array_parallelism: int | None = None
     address: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def check_launcher(name: str) -> None:
