@@ -345,14 +345,16 @@ def test_bad_input_is_one_line_exit_2_and_nothing_launched(
     assert not (ws / "logs" / "exp1").exists()
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("submitit") is not None, reason="submitit is installed here"
-)
-def test_slurm_without_submitit_says_how_to_install_it(ws: Path) -> None:
-    """Choosing slurm without submitit gives the exact install command, exit 2."""
-    done = flow(ws, "sweep", "exp1", "-p", "steps=2,3", "--launcher", "slurm")
+@pytest.mark.parametrize(("launcher", "module"), [("slurm", "submitit"), ("ray", "ray")])
+def test_a_launcher_without_its_extra_says_how_to_install_it(
+    ws: Path, launcher: str, module: str
+) -> None:
+    """Choosing slurm or ray without its engine gives the exact install command, exit 2."""
+    if importlib.util.find_spec(module) is not None:
+        pytest.skip(f"{module} is installed here")
+    done = flow(ws, "sweep", "exp1", "-p", "steps=2,3", "--launcher", launcher)
     assert done.returncode == 2
-    assert "pip install 'flows-workspace[slurm]'" in done.stderr
+    assert f"pip install 'flows-workspace[{launcher}]'" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (ws / "logs" / "exp1").exists()
 
