@@ -82,9 +82,20 @@ os.environ["UV_NO_SOURCES"] = "1"
 AS_A_USER: dict[str, str | None] = {"VIRTUAL_ENV": None, "UV_PYTHON": None, "UV_NO_SOURCES": None}
 
 
-def _install_from_repository(session: nox.Session, *names: str) -> None:
-    """Install our distributions `names` from their paths and prove where they came from."""
-    session.install(*(f"./packages/{name}" for name in names))
+def _install_from_repository(
+    session: nox.Session, *names: str, extras: dict[str, str] | None = None
+) -> None:
+    """Install our distributions `names` from their paths and prove where they came from.
+
+    `extras` maps a distribution to the extra to install with it (`{"flows-workspace": "ray"}`).
+    """
+    extras = extras or {}
+    session.install(
+        *(
+            f"./packages/{name}[{extras[name]}]" if name in extras else f"./packages/{name}"
+            for name in names
+        )
+    )
     session.run("python", str(ROOT / "tools/check_provenance.py"), str(ROOT), *names)
 
 
@@ -93,7 +104,9 @@ def tests(session: nox.Session) -> None:
     """Run every package's tests against the three distributions installed from this repo."""
     session.install(*nox.project.dependency_groups(DEV, "test"))
     _install_from_repository(session, *DISTRIBUTIONS)
-    session.run("pytest", "-m", "not torch", *session.posargs, *TEST_PATHS)
+    session.run(
+        "pytest", "-m", "not torch and not slurm and not ray", *session.posargs, *TEST_PATHS
+    )
 
 
 @nox.session(python=OLDEST)
@@ -446,3 +459,49 @@ def bench(session: nox.Session) -> None:
     _install_from_repository(session, *DISTRIBUTIONS)
     for script in sorted((ROOT / "bench").glob("*_bench.py")):
         session.run("python", str(script), *session.posargs)
+
+
+SWEEP_TESTS = "packages/flows-workspace/tests/test_sweeps.py"
+
+
+@nox.session(python=NEWEST, default=False, tags=["optional"])
+def slurm(session: nox.Session) -> None:
+    """Run the slurm-marked sweep tests on a one-node SLURM cluster started on this machine.
+
+    Needs root: installs Debian's slurm-wlm and munge when missing, then starts munged,
+    slurmctld and slurmd with tools/slurm_cluster.py (files in the session's temporary
+    folder, no systemd) and always stops them at the end, also when a test fails.
+    """
+    _apt_install_missing(session, {"slurmctld": "slurm-wlm", "munged": "munge"})
+    session.install(*nox.project.dependency_groups(DEV, "test"))
+    _install_from_repository(session, *DISTRIBUTIONS, extras={"flows-workspace": "slurm"})
+    state = Path(session.create_tmp()).resolve() / "slurm-cluster"
+    shutil.rmtree(state, ignore_errors=True)
+    cluster = str(ROOT / "tools/slurm_cluster.py")
+    session.run("python", cluster, "start", str(state))
+    try:
+        env = {"SLURM_CONF": str(state / "slurm.conf")}
+        session.run("pytest", "-m", "slurm", *session.posargs, SWEEP_TESTS, env=env)
+    finally:
+        session.run("python", cluster, "stop", str(state))
+
+
+def _apt_install_missing(session: nox.Session, programs: dict[str, str]) -> None:
+    """apt-get install the Debian package of each program (name -> package) not found."""
+    search = os.pathsep.join(["/usr/sbin", "/usr/bin", "/sbin", os.environ.get("PATH", "")])
+    missing = sorted({pkg for name, pkg in programs.items() if not shutil.which(name, path=search)})
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        session.error(f"install {' '.join(missing)} first (apt-get install needs root)")
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-q", external=True, env=env)
+    session.run("apt-get", "install", "-y", "-q", *missing, external=True, env=env)
+
+
+@nox.session(python=NEWEST, default=False, tags=["optional"])
+def ray(session: nox.Session) -> None:
+    """Run the ray-marked sweep tests on a local Ray instance (flows-workspace[ray])."""
+    session.install(*nox.project.dependency_groups(DEV, "test"))
+    _install_from_repository(session, *DISTRIBUTIONS, extras={"flows-workspace": "ray"})
+    session.run("pytest", "-m", "ray", *session.posargs, SWEEP_TESTS)

@@ -85,7 +85,7 @@ def parse_run(
 
     arguments = list(sys.argv[1:] if args is None else args)
     source, rest = split_from_run(arguments, prog)
-    summary = _reflow(description or config_type.__doc__ or "")
+    summary = reflow(description or config_type.__doc__ or "")
     help_text = f"{summary}\n\n{FROM_RUN_HELP}".strip()
     if source is None:
         return ParsedRun(tyro.cli(config_type, args=rest, description=help_text, prog=prog))
@@ -102,7 +102,7 @@ def parse_run(
     return ParsedRun(config, config_file.parent.resolve())
 
 
-def _reflow(text: str) -> str:
+def reflow(text: str) -> str:
     """`text` with each paragraph on one line: tyro prints a docstring's line breaks as is."""
     import inspect
 
