@@ -9,19 +9,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path  # noqa: TC003 - tyro reads the annotations at run time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import tyro
+
+from flows_workspace.sweeps.resources import Resources, unset
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from flows_workspace.cli.main import Command
-
-
-def _unset(metavar: str) -> Any:
-    """An optional METAVAR whose help says what its absence means: no "(default: None)"."""
-    return tyro.conf.arg(metavar=metavar, help_behavior_hint="")
 
 
 @dataclass(frozen=True)
@@ -46,31 +43,17 @@ class Sweep:
         tyro.conf.arg(aliases=("-p",), metavar="KEY=VALUES"),
     ] = ()
     """A swept parameter: KEY=V1,V2 (a flag), KEY:A,B (a subcommand), KEY=RANGE(...)."""
-    file: Annotated[Path | None, _unset("FILE")] = None
+    file: Annotated[Path | None, unset("FILE")] = None
     """A sweep file (TOML): params, args, random, seed, launcher, [resources]."""
-    random: Annotated[int | None, _unset("N")] = None
+    random: Annotated[int | None, unset("N")] = None
     """Draw this many variations instead of running the grid."""
-    random_seed: Annotated[int | None, _unset("SEED")] = None
+    random_seed: Annotated[int | None, unset("SEED")] = None
     """Seed of the random draws (default: a fresh one, recorded)."""
-    launcher: Annotated[str | None, _unset("NAME")] = None
+    launcher: Annotated[str | None, unset("NAME")] = None
     """Where variations run: local (default), slurm or ray."""
-    jobs: Annotated[int | None, _unset("N")] = None
-    """Local launcher: variations at a time (default: the number of cores)."""
-    partition: Annotated[str | None, _unset("NAME")] = None
-    """SLURM partition."""
-    time_min: Annotated[int | None, _unset("MINUTES")] = None
-    """SLURM time limit of each variation, in minutes."""
-    cpus: Annotated[int | None, _unset("N")] = None
-    """CPUs per variation (SLURM, Ray)."""
-    gpus: Annotated[int | None, _unset("N")] = None
-    """GPUs per variation (SLURM, Ray)."""
-    mem_gb: Annotated[float | None, _unset("GB")] = None
-    """SLURM memory per variation, in GB."""
-    array_parallelism: Annotated[int | None, _unset("N")] = None
-    """SLURM: array tasks running at a time."""
-    address: Annotated[str | None, _unset("ADDRESS")] = None
-    """Ray: the cluster's address (default: a local Ray instance)."""
-    python: Annotated[str | None, _unset("PATH")] = None
+    resources: Annotated[Resources, tyro.conf.OmitArgPrefixes] = Resources()  # noqa: RUF009 - frozen
+    """Where and with what each variation runs."""
+    python: Annotated[str | None, unset("PATH")] = None
     """The interpreter running the variations (default: the one running flow)."""
     dry_run: tyro.conf.FlagCreatePairsOff[bool] = False
     """Check and print the variations; launch nothing."""
@@ -109,7 +92,7 @@ class SweepResume:
 
     sweep_id: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="ID")]
     """The sweep's id (or its start)."""
-    jobs: Annotated[int | None, _unset("N")] = None
+    jobs: Annotated[int | None, unset("N")] = None
     """Local launcher: variations at a time (default: as the sweep was launched)."""
     detach: tyro.conf.FlagCreatePairsOff[bool] = False
     """Return once everything is submitted."""

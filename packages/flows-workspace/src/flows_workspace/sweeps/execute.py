@@ -22,7 +22,7 @@ from flows_workspace.sweeps.environment import (
     SWEEP_ID_ENV,
     VARIATION_ENV,
 )
-from flows_workspace.sweeps.launchers import Resources, make_launcher
+from flows_workspace.sweeps.launchers import make_launcher
 from flows_workspace.sweeps.progress import Progress
 from flows_workspace.sweeps.record import (
     FAILED,
@@ -32,6 +32,7 @@ from flows_workspace.sweeps.record import (
     RUNNING,
     SweepRecord,
 )
+from flows_workspace.sweeps.resources import Resources
 from flows_workspace.sweeps.status import counts_text, last_output_line, refresh
 from flows_workspace.sweeps.task import Task
 

@@ -13,8 +13,9 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError, FlowsError
-from flows_workspace.sweeps.launchers import Resources, check_launcher
+from flows_workspace.sweeps.launchers import check_launcher
 from flows_workspace.sweeps.record import TO_RERUN, SweepRecord, Variation, find_sweep
+from flows_workspace.sweeps.resources import Resources
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -50,7 +51,7 @@ def _resources(command: Sweep, from_file: SweepFile | None) -> Resources:
         msg = f"unknown resource `{unknown[0]}` in the sweep file; known: {', '.join(names)}"
         raise BadInputError(msg)
     for name in names:
-        given = getattr(command, name)
+        given = getattr(command.resources, name)
         if given is not None:
             settings[name] = given
     try:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from flows_workspace._errors import BadInputError
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
+    from flows_workspace.sweeps.resources import Resources
     from flows_workspace.sweeps.task import Task
 
 LAUNCHERS = ("local", "slurm", "ray")
@@ -51,20 +51,6 @@ class Launcher(Protocol):
 
     def alive(self, job_ids: Sequence[str]) -> set[str]:
         """Which of `job_ids` are still queued or running."""
-
-
-@dataclass(frozen=True)
-class Resources:
-    """What each variation asks of the engine; None means the engine's default."""
-
-    jobs: int | None = None
-    partition: str | None = None
-    time_min: int | None = None
-    cpus: int | None = None
-    gpus: int | None = None
-    mem_gb: float | None = None
-    array_parallelism: int | None = None
-    address: str | None = None
 
 
 def check_launcher(name: str) -> None:

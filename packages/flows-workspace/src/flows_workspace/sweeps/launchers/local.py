@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     import subprocess
     from collections.abc import Sequence
 
-    from flows_workspace.sweeps.launchers import Events, Resources
+    from flows_workspace.sweeps.launchers import Events
+    from flows_workspace.sweeps.resources import Resources
     from flows_workspace.sweeps.task import Task
 
 

@@ -13,7 +13,8 @@ from flows_workspace.sweeps.task import run_task
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from flows_workspace.sweeps.launchers import Events, Resources
+    from flows_workspace.sweeps.launchers import Events
+    from flows_workspace.sweeps.resources import Resources
     from flows_workspace.sweeps.task import Task
 
 

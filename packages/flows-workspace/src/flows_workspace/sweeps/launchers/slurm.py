@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from flows_workspace.sweeps.launchers import Events, Resources
+    from flows_workspace.sweeps.launchers import Events
+    from flows_workspace.sweeps.resources import Resources
     from flows_workspace.sweeps.task import Task
 
 POLL_SECONDS = 1.0
