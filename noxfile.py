@@ -2,11 +2,13 @@
 
 The three distributions under packages/ are always installed from this repository's
 paths (or from wheels built from them), never from an index and never editable:
-what is tested is what ships.
+what is tested is what ships. The one exception is the `develop` session, which checks
+the contributors' environment (`uv sync`: the three packages editable) in a fresh clone.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -41,6 +43,9 @@ PYTHONS = nox.project.python_versions(
 )
 OLDEST, NEWEST = PYTHONS[0], PYTHONS[-1]
 QUICKSTART_INSTALL = " ".join(PACKAGE_PATHS)
+# The repository URL in the README's install commands; the install session points it at
+# a clone of HEAD.
+REPOSITORY_URL = "https://github.com/nishi951/pytorch-flows.git"
 
 
 def _make_pyenv_interpreters_reachable() -> None:
@@ -66,10 +71,31 @@ def _make_pyenv_interpreters_reachable() -> None:
 
 _make_pyenv_interpreters_reachable()
 
+# Sessions run as on users' machines, which do not set PYTHONDONTWRITEBYTECODE (this
+# one does): with it set, a file written only when bytecode is written goes unseen.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+# The root pyproject.toml makes packages/ a uv workspace whose sources turn a sibling
+# dependency into an editable install; nox installs what ships, as pip would.
+os.environ["UV_NO_SOURCES"] = "1"
+# What a user's shell has none of: nox's pointers to the session's environment and
+# interpreter, and the setting above.
+AS_A_USER: dict[str, str | None] = {"VIRTUAL_ENV": None, "UV_PYTHON": None, "UV_NO_SOURCES": None}
 
-def _install_from_repository(session: nox.Session, *names: str) -> None:
-    """Install our distributions `names` from their paths and prove where they came from."""
-    session.install(*(f"./packages/{name}" for name in names))
+
+def _install_from_repository(
+    session: nox.Session, *names: str, extras: dict[str, str] | None = None
+) -> None:
+    """Install our distributions `names` from their paths and prove where they came from.
+
+    `extras` maps a distribution to the extra to install with it (`{"flows-workspace": "ray"}`).
+    """
+    extras = extras or {}
+    session.install(
+        *(
+            f"./packages/{name}[{extras[name]}]" if name in extras else f"./packages/{name}"
+            for name in names
+        )
+    )
     session.run("python", str(ROOT / "tools/check_provenance.py"), str(ROOT), *names)
 
 
@@ -78,7 +104,9 @@ def tests(session: nox.Session) -> None:
     """Run every package's tests against the three distributions installed from this repo."""
     session.install(*nox.project.dependency_groups(DEV, "test"))
     _install_from_repository(session, *DISTRIBUTIONS)
-    session.run("pytest", "-m", "not torch", *session.posargs, *TEST_PATHS)
+    session.run(
+        "pytest", "-m", "not torch and not slurm and not ray", *session.posargs, *TEST_PATHS
+    )
 
 
 @nox.session(python=OLDEST)
@@ -245,20 +273,141 @@ def _without_pip(session: nox.Session, wheel_files: str, work: Path) -> None:
     script = f"""
 uv venv --quiet "{venv}" && . "{venv}/bin/activate"
 uv pip install --quiet --python "{venv}" {wheel_files}
-! python -c "import pip" 2>/dev/null
+if python -c "import pip" 2>/dev/null; then exit 1; fi
 mkdir ws && cd ws && flow init && flow create exp1 && python flows/exp1/run.py
 cd "{work}" && python -c "import flows; print(flows.PROJ_ROOT)"
 """
     with session.chdir(work):
         # nox points uv at the session's interpreter through UV_PYTHON; this journey
         # must use its own environment.
-        env = {"UV_PYTHON": None, "VIRTUAL_ENV": None}
         out = session.run(
-            "bash", "-euo", "pipefail", "-c", script, env=env, external=True, silent=True
+            "bash", "-euo", "pipefail", "-c", script, env=AS_A_USER, external=True, silent=True
         )
     print(out)
     if str(out).strip().splitlines()[-1] != str(work / "ws"):
         session.error("`import flows` did not find the workspace made in a uv environment")
+
+
+def _clone_head(session: nox.Session, target: Path) -> Path:
+    """Clone this checkout's HEAD commit to `target`: what the repository URL would serve."""
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    session.run("git", "clone", "--quiet", "--no-checkout", str(ROOT), str(target), external=True)
+    session.run("git", "-C", str(target), "checkout", "--quiet", "-B", "head", head, external=True)
+    return target
+
+
+def _readme_command_for(session: nox.Session, name: str, url: str) -> str:
+    """The README's command `name`, with the repository URL replaced by `url`."""
+    command = readme_command(name)
+    if REPOSITORY_URL not in command:
+        session.error(f"the README command `{name}` no longer uses {REPOSITORY_URL}")
+    return command.replace(REPOSITORY_URL, url)
+
+
+def _as_a_user(session: nox.Session, script: str, cwd: Path) -> None:
+    """Run the bash `script` in `cwd` with the environment of a user's shell."""
+    cwd.mkdir(parents=True)
+    with session.chdir(cwd):
+        session.run("bash", "-euo", "pipefail", "-c", script, env=AS_A_USER, external=True)
+
+
+def _check_recorded_run(session: nox.Session, workspace: Path) -> None:
+    """Fail unless `workspace` holds one finished run of exp1 in logs/exp1/<run-id>/."""
+    manifests = sorted((workspace / "logs" / "exp1").glob("*/manifest.json"))
+    statuses = [json.loads(m.read_text(encoding="utf-8"))["status"] for m in manifests]
+    if statuses != ["finished"]:
+        session.error(f"expected one finished run under {workspace}/logs/exp1, got {statuses}")
+    session.log(f"recorded run: {manifests[0].parent}")
+
+
+@nox.session(python=NEWEST)
+def install(session: nox.Session) -> None:
+    """Run each of the README's install commands, against a clone of HEAD, as a user would.
+
+    Each way starts in a fresh environment and runs the command as the README writes
+    it, with the repository URL pointing at the clone; then checks that our three
+    distributions were installed (not the index's unrelated `config-utils`); then
+    `flow init`, `flow create exp1` and a recorded run of it. Installing flows-workspace
+    alone with pip must fail rather than take that `config-utils`.
+    """
+    session.install("nox", "uv")  # nox: the wheels way runs `nox -s build` in its clone
+    work = Path(session.create_tmp()).resolve() / "install"
+    shutil.rmtree(work, ignore_errors=True)
+    origin = _clone_head(session, work / "origin")
+    url = origin.as_uri()
+    all_three = " ".join(DISTRIBUTIONS)
+    check = f'python "{ROOT / "tools/check_provenance.py"}" "{work}" {{names}} --source "{origin}"'
+    pip_venv = "python3 -m venv venv && . venv/bin/activate"
+    clone = f'git clone --quiet "{url}" flows-src && cd flows-src'
+    journey = "mkdir ws && cd ws && flow init && flow create exp1 && python flows/exp1/run.py"
+    ways = {
+        "install-clone": pip_venv,
+        "install-url": pip_venv,
+        "install-url-uv": 'uv venv --quiet -p "$(command -v python3)" venv && . venv/bin/activate',
+        "install-wheels": f"{pip_venv} && {clone}",
+    }
+    for way, setup in ways.items():
+        place = work / way
+        command = readme_command(way)
+        if way != "install-wheels":
+            command = _readme_command_for(session, way, url)
+        script = "\n".join(
+            [setup, command, f'cd "{place}"', check.format(names=all_three), journey]
+        )
+        _as_a_user(session, script, place)
+        _check_recorded_run(session, place / "ws")
+
+    place = work / "install-url-registry"
+    only_registry = [
+        pip_venv,
+        _readme_command_for(session, "install-url-registry", url),
+        check.format(names="config-utils"),
+        "python -c 'import config_utils.registry'",
+        "if python -c 'import flow_templates' 2>/dev/null; then exit 1; fi",
+    ]
+    _as_a_user(session, "\n".join(only_registry), place)
+
+    # The README says why this fails and what to do instead.
+    place = work / "install-workspace-alone"
+    alone = [
+        f"{pip_venv} && {clone}",
+        "if pip install ./packages/flows-workspace >alone.log 2>&1; then exit 1; fi",
+        "grep 'config-utils<0.2' alone.log",
+        "if pip show config-utils; then exit 1; fi",
+    ]
+    _as_a_user(session, "\n".join(alone), place)
+
+
+# Every one of the three packages in `uv sync`'s environment is an editable install of
+# the clone (run there by `uv run python -c`).
+_EDITABLE_CHECK = """
+import importlib.metadata as m, json, sys
+for name in sys.argv[1:]:
+    info = json.loads(m.distribution(name).read_text("direct_url.json") or "{}")
+    if not info.get("dir_info", {}).get("editable"):
+        sys.exit(f"{name} is not an editable install: {info}")
+    print(name, "editable from", info["url"])
+"""
+
+
+@nox.session(python=NEWEST)
+def develop(session: nox.Session) -> None:
+    """The README's development environment, in a fresh clone of HEAD: `uv sync`, editable."""
+    session.install("uv")
+    work = Path(session.create_tmp()).resolve() / "develop"
+    shutil.rmtree(work, ignore_errors=True)
+    clone = _clone_head(session, work / "clone")
+    script = [
+        readme_command("develop"),
+        f"uv run python -c '{_EDITABLE_CHECK}' {' '.join(DISTRIBUTIONS)}",
+        "uv run ruff --version && uv run mypy --version",
+    ]
+    with session.chdir(clone):
+        session.run(
+            "bash", "-euo", "pipefail", "-c", "\n".join(script), env=AS_A_USER, external=True
+        )
 
 
 @nox.session(python=NEWEST)
@@ -310,3 +459,49 @@ def bench(session: nox.Session) -> None:
     _install_from_repository(session, *DISTRIBUTIONS)
     for script in sorted((ROOT / "bench").glob("*_bench.py")):
         session.run("python", str(script), *session.posargs)
+
+
+SWEEP_TESTS = "packages/flows-workspace/tests/test_sweeps.py"
+
+
+@nox.session(python=NEWEST, default=False, tags=["optional"])
+def slurm(session: nox.Session) -> None:
+    """Run the slurm-marked sweep tests on a one-node SLURM cluster started on this machine.
+
+    Needs root: installs Debian's slurm-wlm and munge when missing, then starts munged,
+    slurmctld and slurmd with tools/slurm_cluster.py (files in the session's temporary
+    folder, no systemd) and always stops them at the end, also when a test fails.
+    """
+    _apt_install_missing(session, {"slurmctld": "slurm-wlm", "munged": "munge"})
+    session.install(*nox.project.dependency_groups(DEV, "test"))
+    _install_from_repository(session, *DISTRIBUTIONS, extras={"flows-workspace": "slurm"})
+    state = Path(session.create_tmp()).resolve() / "slurm-cluster"
+    shutil.rmtree(state, ignore_errors=True)
+    cluster = str(ROOT / "tools/slurm_cluster.py")
+    session.run("python", cluster, "start", str(state))
+    try:
+        env = {"SLURM_CONF": str(state / "slurm.conf")}
+        session.run("pytest", "-m", "slurm", *session.posargs, SWEEP_TESTS, env=env)
+    finally:
+        session.run("python", cluster, "stop", str(state))
+
+
+def _apt_install_missing(session: nox.Session, programs: dict[str, str]) -> None:
+    """apt-get install the Debian package of each program (name -> package) not found."""
+    search = os.pathsep.join(["/usr/sbin", "/usr/bin", "/sbin", os.environ.get("PATH", "")])
+    missing = sorted({pkg for name, pkg in programs.items() if not shutil.which(name, path=search)})
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        session.error(f"install {' '.join(missing)} first (apt-get install needs root)")
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-q", external=True, env=env)
+    session.run("apt-get", "install", "-y", "-q", *missing, external=True, env=env)
+
+
+@nox.session(python=NEWEST, default=False, tags=["optional"])
+def ray(session: nox.Session) -> None:
+    """Run the ray-marked sweep tests on a local Ray instance (flows-workspace[ray])."""
+    session.install(*nox.project.dependency_groups(DEV, "test"))
+    _install_from_repository(session, *DISTRIBUTIONS, extras={"flows-workspace": "ray"})
+    session.run("pytest", "-m", "ray", *session.posargs, SWEEP_TESTS)

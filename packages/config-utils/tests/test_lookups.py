@@ -113,3 +113,30 @@ def test_class_instead_of_name_is_explained(reg: Registry) -> None:
 
     with pytest.raises(RegistryError, match=r"registered name \(a `str`\), not .*`NamedConfig`"):
         reg.config_class(NamedConfig)  # type: ignore[arg-type]
+
+
+def test_get_and_in_find_registered_objects(reg: Registry) -> None:
+    """`registry.get(name)` returns the registered object; `in` says whether one is there."""
+
+    @reg.register
+    def scaled(x: float) -> float:
+        return 2 * x
+
+    assert reg.get("scaled") is scaled
+    assert "scaled" in reg
+    assert "scald" not in reg
+    assert 3 not in reg
+    with pytest.raises(UnknownNameError, match=r"^`scald` is not a registered name .* `scaled`"):
+        reg.get("scald")
+
+
+def test_seed_alias_is_the_same_lookup(reg: Registry) -> None:
+    """`registry._clsname2cls` (the seed's documented name) reads what `get` reads."""
+
+    @reg.register(name="other")
+    class Thing:
+        pass
+
+    assert reg._clsname2cls["other"] is reg.get("other") is Thing
+    assert dict(reg._clsname2cls) == {"other": Thing}
+    assert "other" in reg._clsname2cls

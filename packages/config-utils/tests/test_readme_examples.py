@@ -169,9 +169,11 @@ def test_missing_required_argument_gives_partial() -> None:
     assert opt.my_class.abc == 6.0
 
 
-def test_registry_maps_keep_the_original_meaning() -> None:
-    """The original four maps relate config names, target names and classes."""
-    assert registry._cfgname2cfg["LossConfig"] is LossConfig
-    assert registry._cfgname2clsname["LossConfig"] == "Loss"
-    assert registry._clsname2cfgname["LossModule2"] == "LossModule2Config"
+def test_public_lookups_relate_names_targets_and_configs() -> None:
+    """Names, targets and configs are found through the public lookups and the seed alias."""
+    assert registry.config_class("LossConfig") is LossConfig
+    assert registry.target_of(LossConfig) is Loss
+    assert registry.config_for(LossModule2) is LossModule2Config
+    assert registry.get("scaled_sum") is scaled_sum
+    assert "scaled_sum" in registry
     assert registry._clsname2cls["scaled_sum"] is scaled_sum

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 import textwrap
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -123,7 +125,7 @@ def test_decorator_forms(reg: Registry) -> None:
 
     built = reg.configure_submodules([aConfig(1), Settings(2), CConfig(3), DParams(4), EParams(5)])
     assert built == ["a1", "b2", "c3", "d4", "e5"]
-    assert reg._clsname2cls["d_renamed"] is d
+    assert reg.get("d_renamed") is d
     assert reg.config_for(d) is DParams
 
 
@@ -136,8 +138,10 @@ def test_register_with_name(reg: Registry) -> None:
     @reg.register
     def other() -> None: ...
 
-    assert reg._clsname2cls["renamed"] is thing
-    assert reg._clsname2cls["other"] is other
+    assert reg.get("renamed") is thing
+    assert reg.get("other") is other
+    assert "renamed" in reg
+    assert "thing" not in reg
 
 
 def test_registries_do_not_share_state() -> None:
@@ -148,8 +152,8 @@ def test_registries_do_not_share_state() -> None:
     class OnlyInFirst:
         pass
 
-    assert "OnlyInFirst" in first._clsname2cls
-    assert "OnlyInFirst" not in second._clsname2cls
+    assert "OnlyInFirst" in first
+    assert "OnlyInFirst" not in second
 
 
 def test_reregistering_same_definition_is_silent(reg: Registry) -> None:
@@ -170,7 +174,7 @@ def test_reregistering_same_definition_is_silent(reg: Registry) -> None:
     first = define()
     second = define()  # pytest turns any warning into an error
     assert first is not second
-    assert reg._clsname2cls["Cell"] is second
+    assert reg.get("Cell") is second
 
 
 def test_different_object_under_taken_name_warns(reg: Registry) -> None:
@@ -184,7 +188,7 @@ def test_different_object_under_taken_name_warns(reg: Registry) -> None:
         @reg.register(name="clash")
         def two() -> None: ...
 
-    assert reg._clsname2cls["clash"] is two
+    assert reg.get("clash") is two
 
 
 def test_strict_registry_raises_on_duplicate() -> None:
@@ -204,7 +208,7 @@ def test_strict_registry_raises_on_duplicate() -> None:
     assert "a strict registry refuses it" in message
     assert "replaces" not in message, "nothing was replaced"
 
-    assert strict._clsname2cls["clash"] is one
+    assert strict.get("clash") is one
 
 
 def test_config_field_not_accepted_fails_at_registration(reg: Registry) -> None:
@@ -267,7 +271,7 @@ def test_config_never_defined_is_explained(reg: Registry) -> None:
     @reg.register_with_config
     def lonely() -> None: ...
 
-    with pytest.raises(UnknownNameError, match=r"`lonelyConfig`, the config of `lonely`"):
+    with pytest.raises(UnknownNameError, match=r"`lonely` .* waits for its config `lonelyConfig`"):
         reg.config_class("lonelyConfig")
 
 
@@ -278,12 +282,12 @@ def test_target_whose_config_was_never_defined_says_so(reg: Registry) -> None:
     class Orphan:
         pass
 
-    with pytest.raises(UnknownNameError, match=r"^`OrphanConfig`, the config of `Orphan`"):
+    with pytest.raises(UnknownNameError, match=r"^`Orphan` .* waits for its config `OrphanConfig`"):
         reg.config_for(Orphan)
 
 
 def test_unknown_name_lists_registered_and_nearest(reg: Registry) -> None:
-    """A `_clsname2cls` miss raises a KeyError that lists names and the nearest match."""
+    """A `_clsname2cls` (seed alias) miss raises a KeyError listing names and the nearest."""
 
     @reg.register
     class Encoder:
@@ -320,7 +324,7 @@ def test_instantiate_false_keeps_the_config(reg: Registry) -> None:
     built = reg.configure_submodules(HolderConfig(InnerConfig(2)))
     assert type(built) is HolderConfig
     assert built.inner == 20
-    assert "Holder" in reg._no_instantiate
+    assert reg.target_of(HolderConfig) is Holder
 
 
 def test_partial_true_always_gives_partial(reg: Registry) -> None:
@@ -353,8 +357,9 @@ def test_threaded_registration_loses_nothing(reg: Registry) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(reg._cfgname2cfg) == 400
-    assert len(reg._clsname2cls) == 400
+    names = [f"Th{t}_{i}" for t in range(8) for i in range(50)]
+    assert all(name in reg for name in names)
+    assert all(reg.target_of(reg.config_class(f"{name}Config")) is reg.get(name) for name in names)
 
 
 def _write_module(folder: Path, name: str, source: str) -> None:
@@ -479,7 +484,7 @@ def test_entry_point_group_is_loaded_on_miss(plugin_folder: Path) -> None:
     import cu_test_holder2  # type: ignore[import-not-found]
 
     cu_test_holder2.REG = Registry(entry_point_group="cu_test.registry")
-    assert cu_test_holder2.REG._clsname2cls["PluginModel"].__module__ == "cu_test_plugin"
+    assert cu_test_holder2.REG.get("PluginModel").__module__ == "cu_test_plugin"
 
 
 def test_redefined_config_class_still_builds(reg: Registry) -> None:
@@ -522,7 +527,7 @@ def test_broken_entry_point_warns_and_is_skipped(plugin_folder: Path) -> None:
         pytest.warns(RegistryWarning, match=r"`bad = cu_test_broken` .* RuntimeError: boom") as w,
         pytest.raises(UnknownNameError, match=r"`Missing` is not a registered name"),
     ):
-        reg._clsname2cls["Missing"]
+        reg.get("Missing")
     assert w[0].filename == __file__, "the warning points at the failing lookup"
 
 
@@ -594,11 +599,78 @@ def test_strict_registry_refuses_a_second_claim_on_a_later_config() -> None:
     strict = Registry(strict=True)
 
     @strict.register_with_config("ClaimedConfig")
-    def first(x: int) -> None: ...
+    def first(x: int) -> str:
+        return "first"
 
     with pytest.raises(RegistryError, match=r"a strict registry refuses it"):
 
         @strict.register_with_config("ClaimedConfig")
-        def second(x: int) -> None: ...
+        def second(x: int) -> str:
+            return "second"
 
-    assert strict._cfgname2clsname["ClaimedConfig"] == "first"
+    @dataclass
+    class ClaimedConfig:
+        x: int
+
+    assert strict.configure_submodules(ClaimedConfig(1)) == "first"
+
+
+def test_misspelt_config_name_stops_the_next_build(reg: Registry) -> None:
+    """A target whose config was never defined (a typo) makes any build fail, naming all three."""
+
+    @dataclass
+    class FooConfg:  # the typo: the registry waits for FooConfig
+        a: int = 1
+
+    @reg.register_with_config
+    class Foo:
+        def __init__(self, a: int) -> None:
+            self.a = a
+
+    with pytest.raises(RegistryError) as caught:
+        reg.configure_submodules(FooConfg())
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "`Foo` (registered in " in message
+    assert "waits for its config `FooConfig`, which was never defined" in message
+    assert "(nearest defined: `FooConfg`" in message
+    with pytest.raises(RegistryError, match=r"waits for its config `FooConfig`"):
+        reg.configure_submodules({"anything": 1})
+
+
+def test_config_defined_after_the_failed_build_is_then_found(reg: Registry) -> None:
+    """Once the awaited config exists, the registry pairs it and builds again."""
+
+    @reg.register_with_config
+    class Bar:
+        def __init__(self, b: int) -> None:
+            self.b = b
+
+    with pytest.raises(RegistryError, match=r"`Bar` .* waits for its config `BarConfig`"):
+        reg.configure_submodules([])
+
+    @dataclass
+    class BarConfig:
+        b: int = 2
+
+    assert reg.configure_submodules([BarConfig()])[0].b == 2
+
+
+def test_registering_keeps_no_frame_alive(reg: Registry) -> None:
+    """A target waiting for its config does not keep the registering function's locals alive."""
+
+    class Payload:
+        pass
+
+    def register_and_return() -> weakref.ref[Payload]:
+        payload = Payload()
+
+        @reg.register_with_config
+        class Waiting:
+            pass
+
+        return weakref.ref(payload)
+
+    alive = register_and_return()
+    gc.collect()
+    assert alive() is None

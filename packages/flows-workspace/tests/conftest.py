@@ -86,8 +86,12 @@ class ScratchEnv:
     def run(
         self, *argv: str | Path, cwd: Path, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """Run this environment's python with `argv`, without stdin."""
-        return run([self.python, *argv], cwd=cwd, env=env)
+        """Run this environment's python with `argv`, without stdin, writing bytecode.
+
+        Bytecode writing is on, as on users' machines, whatever this machine sets.
+        """
+        bytecode_on: dict[str, str | None] = {"PYTHONDONTWRITEBYTECODE": None, **(env or {})}
+        return run([self.python, *argv], cwd=cwd, env=bytecode_on)
 
     def flow(
         self, *argv: str | Path, cwd: Path, env: dict[str, str] | None = None

@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, Literal, overload
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -88,6 +88,7 @@ def git(root: Path, *args: str, env: Mapping[str, str | None] | None = None) -> 
     return done.stdout.strip()
 
 
+@overload
 def start(
     argv: Sequence[str | os.PathLike[str]],
     *,
@@ -95,8 +96,35 @@ def start(
     env: Mapping[str, str | None] | None = None,
     stdout: int | IO[bytes] | None = subprocess.DEVNULL,
     stderr: int | IO[bytes] | None = subprocess.DEVNULL,
-) -> subprocess.Popen[bytes]:
-    """Start `argv` in the background; the caller waits for it or kills it."""
+    text: Literal[False] = False,
+) -> subprocess.Popen[bytes]: ...
+
+
+@overload
+def start(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str | None] | None = None,
+    stdout: int | IO[str] | None = subprocess.DEVNULL,
+    stderr: int | IO[str] | None = subprocess.DEVNULL,
+    text: Literal[True],
+) -> subprocess.Popen[str]: ...
+
+
+def start(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str | None] | None = None,
+    stdout: int | IO[Any] | None = subprocess.DEVNULL,
+    stderr: int | IO[Any] | None = subprocess.DEVNULL,
+    text: bool = False,
+) -> subprocess.Popen[bytes] | subprocess.Popen[str]:
+    """Start `argv` in the background; the caller waits for it or kills it.
+
+    Its pipes carry bytes, or text with `text=True`.
+    """
     return subprocess.Popen(
         [str(arg) for arg in argv],
         cwd=cwd,
@@ -104,5 +132,6 @@ def start(
         stdin=subprocess.DEVNULL,
         stdout=stdout,
         stderr=stderr,
+        text=text,
         preexec_fn=_default_sigint,
     )

@@ -83,6 +83,23 @@ def test_flow_uninstall_removes_every_file(scratch_env: ScratchEnv, tmp_path: Pa
     assert "nothing to remove" in again.stdout
 
 
+def test_install_leaves_no_unrecorded_file_with_bytecode_writing_on(
+    scratch_env: ScratchEnv, tmp_path: Path
+) -> None:
+    """With bytecode writing on, start-ups write nothing RECORD misses; uninstall leaves nothing."""
+    writes = scratch_env.run("-c", "import sys; print(sys.dont_write_bytecode)", cwd=tmp_path)
+    assert writes.stdout.strip() == "False", "the scratch environment must write bytecode"
+    root = tmp_path / "research"
+    assert scratch_env.flow("init", root, cwd=tmp_path).returncode == 0
+    for _ in range(2):  # the second start-up would find and keep a cache the first wrote
+        assert scratch_env.run("-c", IMPORT_ROOT, cwd=tmp_path).returncode == 0
+    record = (scratch_env.site / DIST_INFO / "RECORD").read_text(encoding="utf-8")
+    assert _installed_files(scratch_env) == {line.split(",")[0] for line in record.splitlines()}
+    assert scratch_env.flow("uninstall", cwd=tmp_path).returncode == 0
+    assert _installed_files(scratch_env) == set()
+    assert not list(scratch_env.site.rglob("*flows_workspace_flow_dir*"))
+
+
 def test_bare_flows_folder_in_the_current_folder_does_not_hide_the_workspace(
     scratch_env: ScratchEnv, tmp_path: Path
 ) -> None:

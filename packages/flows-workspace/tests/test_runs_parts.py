@@ -165,7 +165,7 @@ def test_import_flows_workspace_stays_light() -> None:
 
 def test_help_description_paragraphs_are_reflowed() -> None:
     """A run.py docstring's hard line breaks do not reach the help; paragraphs stay apart."""
-    from flows_workspace.runs.parse import _reflow
+    from flows_workspace.runs.parse import reflow
 
     docstring = "exp1: fits.\n\n    Fits a curve\n    by descent.\n\n    Second.\n    "
-    assert _reflow(docstring) == "exp1: fits.\n\nFits a curve by descent.\n\nSecond."
+    assert reflow(docstring) == "exp1: fits.\n\nFits a curve by descent.\n\nSecond."

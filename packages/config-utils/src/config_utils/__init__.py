@@ -10,12 +10,14 @@ from ._errors import UnknownNameError as UnknownNameError
 from ._registry import Registry as Registry
 from ._signature_config import config_from_signature as config_from_signature
 from ._typed import Configures as Configures
+from ._typed import ConfiguresPartial as ConfiguresPartial
 from ._typed import build as build
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Configures",
+    "ConfiguresPartial",
     "Registry",
     "RegistryError",
     "RegistryWarning",

@@ -19,15 +19,21 @@ def unknown_name_message(kind: str, name: str, known: Iterable[str], hint: str) 
         known: Every registered name of that kind.
         hint: What to do about it, appended as the last sentence.
     """
-    import difflib  # only errors pay for it
-
     names = sorted(known)
-    nearest = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    nearest = nearest_names(name, names)
     if not names:
         registered = f"no {kind} is registered"
     elif len(names) > _SHOWN:
         registered = f"registered: {', '.join(names[:_SHOWN])}, … ({len(names)} in all)"
     else:
         registered = f"registered: {', '.join(names)}"
-    did_you_mean = f" Did you mean {' or '.join(f'`{n}`' for n in nearest)}?" if nearest else ""
+    did_you_mean = f" Did you mean {nearest}?" if nearest else ""
     return f"`{name}` is not a registered {kind} ({registered}).{did_you_mean} {hint}"
+
+
+def nearest_names(name: str, known: Iterable[str]) -> str:
+    """The names in `known` closest to `name`, as "`A` or `B`" ("" when none is close)."""
+    import difflib  # only errors pay for it
+
+    nearest = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.5)
+    return " or ".join(f"`{n}`" for n in nearest)

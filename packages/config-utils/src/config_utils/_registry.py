@@ -6,47 +6,49 @@ import dataclasses
 import sys
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar, overload
 
 from ._binding import bind
 from ._build import Builder, NodeFailure, Recipe, find_cycle, path_of
 from ._errors import RegistryError, RegistryWarning, UnknownNameError, caller_stacklevel
 from ._imports import import_lazily, load_entry_points
-from ._names import unknown_name_message
+from ._names import nearest_names, unknown_name_message
+from ._records import Registration, defined_names, find_config_class
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
-    from types import FrameType
+    import functools
+    from collections.abc import Callable, Iterable, Iterator
+    from types import FrameType, ModuleType
 
-    from ._typed import Configures
+    from typing_extensions import Unpack
+
+    from ._typed import Configures, ConfiguresPartial
 
 _T = TypeVar("_T")
 _ROOT = "config"  # how the root of a config tree is named in error paths
 
 
-class _NameMap(dict[str, Any]):
-    """Registered name -> object; a miss imports what the registry may import, then retries."""
+class _TargetsView(Mapping[str, Any]):
+    """`registry._clsname2cls`: registered name -> object, read-only, as the seed documents it.
 
-    def __init__(self, on_miss: Callable[[str], Any] | None = None) -> None:
-        super().__init__()
-        self._on_miss = on_miss  # None in copies, which are plain mappings
+    A miss imports what the registry may import, then retries (see `Registry.get`).
+    """
 
-    def __missing__(self, key: str) -> Any:
-        if self._on_miss is None:
-            raise KeyError(key)
-        return self._on_miss(key)
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
 
+    def __getitem__(self, name: str) -> Any:
+        return self._registry.get(name)
 
-@dataclasses.dataclass
-class _Pending:
-    """A target whose config class was not defined yet when the target was registered."""
+    def __contains__(self, name: object) -> bool:
+        return name in self._registry
 
-    target: Callable[..., Any]
-    target_name: str
-    frame: FrameType | None  # a function or class body still being run; None at module level
-    namespace: dict[str, Any]  # the module globals of the registering code
-    instantiate: bool
-    partial: bool
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._registry._targets))
+
+    def __len__(self) -> int:
+        return len(self._registry._targets)
 
 
 def _same_definition(old: object, new: object) -> bool:
@@ -74,10 +76,33 @@ def _is_config_class(obj: object) -> bool:
     )
 
 
+class ConfigOptions(TypedDict, total=False):
+    """The options of `Registry.register_with_config` (documented there)."""
+
+    config: type | None
+    name: str | None
+    instantiate: bool
+    partial: bool
+
+
+class GeneratedConfigOptions(TypedDict, total=False):
+    """The options of `Registry.register_with_generated_config` (documented there)."""
+
+    config_name: str | None
+    name: str | None
+    instantiate: bool
+    partial: bool
+    exclude: Iterable[str]
+    only: Iterable[str] | None
+    defaults: Mapping[str, Any] | None
+    cli_name: str | None
+
+
 class Registry:
     """Pairs config dataclasses with the classes and functions they configure, and builds them.
 
     Every instance has its own state; `config_utils.registry.registry` is the default one.
+    `registry.get(name)` and `name in registry` look registered objects up by name.
 
     Args:
         strict: Raise `RegistryError` instead of warning when a different object is
@@ -98,26 +123,51 @@ class Registry:
         self.strict = strict
         self.entry_point_group = entry_point_group
         self._lock = threading.RLock()
-        # The four maps and the set keep the original registry's names and meaning.
-        self._clsname2cls: dict[str, Any] = _NameMap(self._missing_name)
-        self._cfgname2cfg: dict[str, type] = {}
-        self._cfgname2clsname: dict[str, str] = {}
-        self._clsname2cfgname: dict[str, str] = {}
-        self._no_instantiate: set[str] = set()
-        self._recipes: dict[type, Recipe] = {}
-        self._config_names: dict[type, str] = {}
-        self._options: dict[str, tuple[bool, bool]] = {}  # config name -> (instantiate, partial)
-        self._pending: dict[str, _Pending] = {}
+        # The registry's state: one record per registration, found by target name and by
+        # config name (the same record in both when it has a config).
+        self._targets: dict[str, Registration] = {}
+        self._configs: dict[str, Registration] = {}
+        # False while a registration may still wait for its config class: the next build
+        # looks for it first and refuses to build without it.
+        self._settled = True
         self._lazy_imports: list[str] = list(lazy_imports)
         self._imported: set[str] = set()
         self._entry_points_loaded = False
         self._builder = Builder(self._recipe_for)
+        #: The seed's documented name for the lookup: `registry._clsname2cls["Name"]`.
+        self._clsname2cls: Mapping[str, Any] = _TargetsView(self)
 
     def __repr__(self) -> str:
+        configs = sum(1 for record in self._configs.values() if record.config is not None)
         return (
-            f"Registry({len(self._clsname2cls)} names, {len(self._cfgname2cfg)} configs"
+            f"Registry({len(self._targets)} names, {configs} configs"
             f"{', strict' if self.strict else ''})"
         )
+
+    def __contains__(self, name: object) -> bool:
+        """Whether an object is registered under `name` (a miss imports lazily first)."""
+        if not isinstance(name, str):
+            return False
+        return name in self._targets or (self._import_on_miss() and name in self._targets)
+
+    def get(self, name: str) -> Any:
+        """The class or function registered under `name`.
+
+        A miss first imports the registry's lazy imports and entry points.
+
+        Raises:
+            UnknownNameError: Nothing is registered under `name`; the message lists what
+                is registered and the nearest names.
+        """
+        if not isinstance(name, str):
+            _refuse_argument(name, "`get()`", "a registered name (a `str`)")
+        record = self._targets.get(name)
+        if record is None and self._import_on_miss():
+            record = self._targets.get(name)
+        if record is None:
+            hint = "Register it with `@registry.register`, or import the module that does."
+            raise UnknownNameError(unknown_name_message("name", name, self._targets, hint))
+        return record.target
 
     # Registration -----------------------------------------------------------------------
 
@@ -133,19 +183,17 @@ class Registry:
         """
         if obj is None:
             return lambda target: self.register(target, name=name)
-        self._add_name(name or _name_of(obj), obj)
+        target_name = name or _name_of(obj)
+        with self._lock:
+            old = self._targets.get(target_name)
+            if old is not None and old.target is obj:
+                return obj  # e.g. `@register` stacked on `@register_with_config`
+            self._put_target(Registration(target_name, obj))
         return obj
 
     @overload
     def register_with_config(
-        self,
-        first: str,
-        /,
-        *,
-        config: type | None = None,
-        name: str | None = None,
-        instantiate: bool = True,
-        partial: bool = False,
+        self, first: str, /, **options: Unpack[ConfigOptions]
     ) -> Callable[[_T], _T]: ...
     @overload
     def register_with_config(
@@ -154,10 +202,7 @@ class Registry:
         /,
         *,
         config_name: str | type | None = None,
-        config: type | None = None,
-        name: str | None = None,
-        instantiate: bool = True,
-        partial: bool = False,
+        **options: Unpack[ConfigOptions],
     ) -> Callable[[_T], _T]: ...
     @overload
     def register_with_config(self, first: _T, /) -> _T: ...
@@ -178,7 +223,7 @@ class Registry:
         `@registry.register_with_config("SomeConfig")`, `config_name="SomeConfig"`, or the
         config class itself (positionally, or as `config=`) name it explicitly. The config
         class may be defined before or after the target, in the same module or the same
-        function body; it is looked up when first needed.
+        function body; it must exist by the time anything is built.
 
         Args:
             first: The target when used as a bare decorator; otherwise the config name
@@ -234,74 +279,68 @@ class Registry:
         config_name = config_name or f"{target_name}Config"
         if config is None:
             config = _find_class(config_name, frame)
+        record = Registration(
+            target_name, target, config_name, config, instantiate, partial,
+            home=frame.f_globals.get("__name__"),
+        )  # fmt: skip
+        if config is not None:
+            self._link(record)
+            return
         with self._lock:
-            if config is None:
-                self._check_pending_claim(config_name, target)
-                self._add_name(target_name, target)
-                in_body = frame.f_code.co_name != "<module>"
-                self._pending[config_name] = _Pending(
-                    target, target_name, frame if in_body else None,
-                    frame.f_globals, instantiate, partial,
-                )  # fmt: skip
-                self._cfgname2clsname[config_name] = target_name
-                self._clsname2cfgname[target_name] = config_name
-                return
-            self._link(config_name, config, target, target_name, instantiate, partial)
-
-    def _link(
-        self,
-        config_name: str,
-        config: type,
-        target: Callable[..., Any],
-        target_name: str,
-        instantiate: bool,
-        partial: bool,
-    ) -> None:
-        binding = bind(target, config, target_name)
-        with self._lock:
-            old_config = self._cfgname2cfg.get(config_name)
-            old_target = self._clsname2cls.get(self._cfgname2clsname.get(config_name, ""))
-            if old_config is not None and not (
-                _same_definition(old_config, config)
-                and (old_target is None or _same_definition(old_target, target))
+            previous = self._configs.get(config_name)
+            if (
+                previous is not None
+                and previous.waiting
+                and not _same_definition(previous.target, target)
             ):
                 self._report_duplicate(
-                    f"config `{config_name}`", f"{_describe(old_config)} -> {old_target!r}",
-                    f"{_describe(config)} -> {target!r}",
+                    f"config `{config_name}` (not defined yet)", _describe(previous.target),
+                    _describe(target),
                 )  # fmt: skip
-                self._clsname2cls[target_name] = target  # one warning per registration
+            self._put_target(record)
+            self._configs[config_name] = record
+            self._settled = False
+
+    def _link(self, record: Registration) -> None:
+        """Store `record` with its config class: check the pair, then make it buildable."""
+        config, config_name = record.config, record.config_name
+        if config is None or config_name is None:
+            msg = f"`{record.name}` has no config class to link"  # a bug in the registry
+            raise AssertionError(msg)
+        binding = bind(record.target, config, record.name)
+        record.recipe = Recipe(
+            record.target, record.name, binding.field_names,
+            record.partial or bool(binding.missing), record.instantiate,
+        )  # fmt: skip
+        with self._lock:
+            old = self._configs.get(config_name)
+            if (
+                old is not None
+                and old.config is not None
+                and not (
+                    _same_definition(old.config, config)
+                    and _same_definition(old.target, record.target)
+                )
+            ):
+                self._report_duplicate(
+                    f"config `{config_name}`", f"{_describe(old.config)} -> {old.target!r}",
+                    f"{_describe(config)} -> {record.target!r}",
+                )  # fmt: skip
+                self._targets[record.name] = record  # one warning per registration
             else:
-                self._add_name(target_name, target)
-            self._pending.pop(config_name, None)
-            self._cfgname2cfg[config_name] = config
-            self._cfgname2clsname[config_name] = target_name
-            self._clsname2cfgname[target_name] = config_name
-            self._no_instantiate.discard(target_name)
-            if not instantiate:
-                self._no_instantiate.add(target_name)
-            self._config_names[config] = config_name
-            self._options[config_name] = (instantiate, partial)
-            self._recipes[config] = Recipe(
-                target, target_name, binding.field_names,
-                partial or bool(binding.missing), instantiate,
-            )  # fmt: skip
+                self._put_target(record)
+            self._configs[config_name] = record
             self._builder.forget()
 
-    def _check_pending_claim(self, config_name: str, target: object) -> None:
-        """Warn (or raise) when a config not defined yet is claimed by a different target."""
-        previous = self._pending.get(config_name)
-        if previous is not None and not _same_definition(previous.target, target):
-            self._report_duplicate(
-                f"config `{config_name}` (not defined yet)", _describe(previous.target),
-                _describe(target),
-            )  # fmt: skip
-
-    def _add_name(self, name: str, obj: object) -> None:
+    def _put_target(self, record: Registration) -> None:
+        """Store `record` under its name, reporting a different object already there."""
         with self._lock:
-            old = dict.get(self._clsname2cls, name)
-            if old is not None and not _same_definition(old, obj):
-                self._report_duplicate(f"name `{name}`", _describe(old), _describe(obj))
-            self._clsname2cls[name] = obj
+            old = self._targets.get(record.name)
+            if old is not None and not _same_definition(old.target, record.target):
+                self._report_duplicate(
+                    f"name `{record.name}`", _describe(old.target), _describe(record.target)
+                )
+            self._targets[record.name] = record
             self._builder.forget()
 
     def _report_duplicate(self, what: str, old: str, new: str) -> None:
@@ -315,17 +354,12 @@ class Registry:
         warnings.warn(msg, RegistryWarning, stacklevel=caller_stacklevel())
 
     @overload
-    def register_with_generated_config(self, target: _T, /) -> _T: ...
+    def register_with_generated_config(
+        self, target: _T, /, **options: Unpack[GeneratedConfigOptions]
+    ) -> _T: ...
     @overload
     def register_with_generated_config(
-        self,
-        target: None = None,
-        /,
-        *,
-        config_name: str | None = None,
-        name: str | None = None,
-        instantiate: bool = True,
-        partial: bool = False,
+        self, target: None = None, /, **options: Unpack[GeneratedConfigOptions]
     ) -> Callable[[_T], _T]: ...
     def register_with_generated_config(
         self,
@@ -336,25 +370,105 @@ class Registry:
         name: str | None = None,
         instantiate: bool = True,
         partial: bool = False,
+        exclude: Iterable[str] = (),
+        only: Iterable[str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        cli_name: str | None = None,
     ) -> Any:
         """Register `target` with a config dataclass generated from its signature.
 
-        The config is named `config_name` (default `<name>Config`), lives in the target's
-        module (importable, picklable) and is returned by `config_for(target)`. See
-        `config_from_signature` for how fields are made.
+        Works for classes and functions you do not own: `exclude=("params",)` leaves out
+        what is supplied at build time, and the config then builds a `functools.partial`
+        awaiting it (`partial=True` forces one). The config is named `config_name`
+        (default `<name>Config`), lives in the target's module (importable, picklable) and
+        is returned by `config_for(target)`. See `config_from_signature` for how fields
+        are made, and which parameters are left out on their own.
+
+        Args:
+            target: The class or function (or nothing, to use this as a decorator factory).
+            config_name: The generated config's name.
+            name: The name to register the target under (default: its `__name__`).
+            instantiate: `False` keeps such configs as configs when a tree is built.
+            partial: Always build a `functools.partial` of the target.
+            exclude: Parameters to leave out (supplied when the partial is called).
+            only: Parameters to keep; every other one is left out.
+            defaults: New defaults for some parameters, by name.
+            cli_name: The subcommand name of this config on the command line, used by
+                `config_utils.cli.registered_subcommands` (default: the config's name).
+
+        Raises:
+            RegistryError: An argument names a parameter the target does not have, or a
+                parameter without a default cannot be given on the command line.
         """
         if target is None:
             return lambda obj: self.register_with_generated_config(
                 obj, config_name=config_name, name=name, instantiate=instantiate,
-                partial=partial,
+                partial=partial, exclude=exclude, only=only, defaults=defaults,
+                cli_name=cli_name,
             )  # fmt: skip
         from ._signature_config import config_from_signature
 
         target_name = name or _name_of(target)
-        config = config_from_signature(target, name=config_name or f"{target_name}Config")
-        self._add_name(target_name, target)
-        self._link(config.__name__, config, target, target_name, instantiate, partial)
+        config = config_from_signature(
+            target, name=config_name or f"{target_name}Config", exclude=exclude, only=only,
+            defaults=defaults,
+        )  # fmt: skip
+        self._link(
+            Registration(
+                target_name, target, config.__name__, config, instantiate, partial,
+                cli_name=cli_name, home=getattr(target, "__module__", None),
+            )
+        )  # fmt: skip
         return target
+
+    def register_family(
+        self,
+        base: type,
+        members: ModuleType | Iterable[type] | Mapping[type, Mapping[str, Any]],
+        *,
+        exclude: Iterable[str] = (),
+        only: Iterable[str] | None = None,
+        partial: bool = False,
+        defaults: Mapping[type, Mapping[str, Any]] | None = None,
+        names: Mapping[type, str] | None = None,
+    ) -> dict[str, type]:
+        """Register every subclass of `base` in `members` with a generated config, in one call.
+
+        ```python
+        registry.register_family(torch.optim.Optimizer, torch.optim, exclude=("params",))
+        registry.register_family(LRScheduler, {StepLR: {"step_size": 5}}, exclude=("optimizer",))
+        ```
+
+        Each member gets a config generated as by `register_with_generated_config` and a
+        command-line name (its class name in lower case, or `names[member]`), so a field
+        typed `config_utils.cli.PartialConfigOf[base]` offers `field:sgd` and so on.
+        Members of a module whose config cannot be generated (a parameter without a
+        default that the command line cannot give) are skipped with one
+        `RegistryWarning` naming each and why; a member listed explicitly must work.
+
+        Args:
+            base: The class every member subclasses.
+            members: A module (its public subclasses of `base`), a list of classes, or a
+                mapping of class -> new defaults for its parameters.
+            exclude: Parameters every member leaves out (supplied at build time).
+            only: Parameters every member keeps; the others are left out.
+            partial: Always build `functools.partial`s.
+            defaults: Class -> new defaults for its parameters (with a module or list).
+            names: Class -> its command-line name.
+
+        Returns:
+            Command-line name -> generated config class, for each registered member.
+
+        Raises:
+            RegistryError: No member subclasses `base`, two members share a command-line
+                name, or an argument names a parameter or class that is not there.
+        """
+        from ._family import register_family
+
+        return register_family(
+            self, base, members, exclude=exclude, only=only, partial=partial,
+            defaults=defaults, names=names,
+        )  # fmt: skip
 
     def add_lazy_import(self, module: str) -> None:
         """Import `module` the next time a name lookup misses (it registers what it defines)."""
@@ -370,15 +484,15 @@ class Registry:
         Raises:
             RegistryError: `config_type` is not a registered config.
         """
-        if not isinstance(config_type, type):
-            _refuse_argument(config_type, "`config_name()`", "a config class")
-        if self._recipe_for(config_type) is None:
-            msg = (
-                f"`{_describe(config_type)}` is not a registered config; pair it with its "
-                "target using `@registry.register_with_config`."
-            )
-            raise RegistryError(msg)
-        return self._config_names[config_type]
+        return self._registration(config_type, "config_name()").config_name or ""
+
+    def command_line_name(self, config_type: type) -> str:
+        """The subcommand name of the registered config `config_type` on the command line.
+
+        The `cli_name=` (or family name) it was registered with, else its registry name.
+        """
+        record = self._registration(config_type, "command_line_name()")
+        return record.cli_name or record.config_name or ""
 
     def config_class(self, name: str) -> type:
         """The registered config dataclass called `name`.
@@ -391,12 +505,13 @@ class Registry:
         """
         if not isinstance(name, str):
             _refuse_argument(name, "`config_class()`", "a config's registered name (a `str`)")
-        found = self._cfgname2cfg.get(name)
-        if found is None and (self._resolve(name) or self._import_on_miss()):
-            self._resolve(name)
-            found = self._cfgname2cfg.get(name)
-        if found is not None:
-            return found
+        record = self._configs.get(name)
+        if record is None or record.config is None:
+            if not self._resolve(name) and self._import_on_miss():
+                self._resolve(name)
+            record = self._configs.get(name)
+        if record is not None and record.config is not None:
+            return record.config
         raise UnknownNameError(self._unknown_config_message(name))
 
     def is_registered_config(self, config_type: type) -> bool:
@@ -414,10 +529,8 @@ class Registry:
 
     def target_of(self, config_type: type) -> Callable[..., Any]:
         """The class or function that the registered config `config_type` configures."""
-        if not isinstance(config_type, type):
-            _refuse_argument(config_type, "`target_of()`", "a config class")
-        self.config_name(config_type)  # raises with a helpful message when unknown
-        return self._recipes[config_type].target
+        target: Callable[..., Any] = self._registration(config_type, "target_of()").target
+        return target
 
     def config_for(self, target: object) -> type:
         """The config dataclass paired with the registered class or function `target`.
@@ -425,13 +538,12 @@ class Registry:
         Raises:
             RegistryError: `target` has no config in this registry.
         """
-        names = [name for name, obj in list(self._clsname2cls.items()) if obj is target]
+        records = [r for r in list(self._targets.values()) if r.target is target]
         never_defined: UnknownNameError | None = None
-        for name in names:
-            config_name = self._clsname2cfgname.get(name)
-            if config_name is not None:
+        for record in records:
+            if record.config_name is not None:
                 try:
-                    return self.config_class(config_name)
+                    return self.config_class(record.config_name)
                 except UnknownNameError as exc:  # says which config is missing, and where
                     never_defined = never_defined or exc
         if never_defined is not None:
@@ -443,31 +555,66 @@ class Registry:
         raise RegistryError(msg)
 
     def configs_for(self, base: type) -> list[type]:
-        """Every registered config whose target is the class `base` or a subclass of it."""
+        """Every registered config whose target makes `base` objects.
+
+        That is `base` itself, a subclass, or a function annotated to return one.
+        """
         if not isinstance(base, type):
             _refuse_argument(base, "`configs_for()`", "a target class")
         self._resolve_all()
         return [
-            config
-            for config, recipe in list(self._recipes.items())
-            if isinstance(recipe.target, type) and issubclass(recipe.target, base)
-            and self._cfgname2cfg.get(self._config_names[config]) is config
-        ]  # fmt: skip
+            record.config
+            for record in list(self._configs.values())
+            if record.config is not None and _produces(record.target, base)
+        ]
+
+    def _registration(self, config_type: type, where: str) -> Registration:
+        """The record of the registered config `config_type`, or a helpful error."""
+        if not isinstance(config_type, type):
+            _refuse_argument(config_type, f"`{where}`", "a config class")
+        record = self._record_for(config_type)
+        if record is None:
+            msg = (
+                f"`{_describe(config_type)}` is not a registered config; pair it with its "
+                "target using `@registry.register_with_config`."
+            )
+            raise RegistryError(msg)
+        return record
 
     def _recipe_for(self, config_type: type) -> Recipe | None:
-        recipe = self._recipes.get(config_type)
-        if recipe is None:
-            self._pair_late(config_type)
-            recipe = self._recipes.get(config_type)
-        if recipe is None and dataclasses.is_dataclass(config_type):
+        record = self._record_for(config_type)
+        return None if record is None else record.recipe
+
+    def _record_for(self, config_type: type) -> Registration | None:
+        record = self._find_record(config_type)
+        if record is None and dataclasses.is_dataclass(config_type):
             if self._import_on_miss():
                 # A config is often defined apart from its target (configs.py / models.py):
                 # without this, a build would hand back the config unbuilt, silently.
-                self._pair_late(config_type)
-                recipe = self._recipes.get(config_type)
-            if recipe is None:
+                record = self._find_record(config_type)
+            if record is None:
                 self._warn_if_subclass_of_config(config_type)
-        return recipe
+        return record
+
+    def _find_record(self, config_type: type) -> Registration | None:
+        """The record pairing `config_type`, pairing it now if it was defined late or re-run."""
+        record = self._configs.get(getattr(config_type, "__name__", ""))
+        if record is not None and record.config is config_type:
+            return record
+        if record is None:  # a config registered under a name other than its `__name__`
+            return next((r for r in list(self._configs.values()) if r.config is config_type), None)
+        if not dataclasses.is_dataclass(config_type):
+            return None
+        if record.config is None:
+            # Defined after its target (maybe in a function body): pair it now.
+            if config_type.__module__ in record.modules():
+                self._link(dataclasses.replace(record, config=config_type))
+        elif _same_definition(record.config, config_type):
+            # A re-run definition of a registered config (a notebook cell): without this,
+            # its instances would silently stay unbuilt.
+            self._link(dataclasses.replace(record, config=config_type))
+        found = self._configs.get(config_type.__name__)
+        return found if found is not None and found.config is config_type else None
 
     def _warn_if_subclass_of_config(self, config_type: type) -> None:
         """Warn that an unregistered subclass of a registered config will not be built.
@@ -475,60 +622,64 @@ class Registry:
         It looks like a config (a preset with other defaults, say), so keeping it unbuilt
         without a word would surface far from the cause.
         """
-        base = next((b for b in config_type.__mro__[1:] if b in self._recipes), None)
+        paired = {r.config: r for r in list(self._configs.values()) if r.config is not None}
+        base = next((paired[b] for b in config_type.__mro__[1:] if b in paired), None)
         if base is None:
             return
         msg = (
             f"`{_describe(config_type)}` subclasses the registered config "
-            f"`{self._config_names[base]}` but is not registered itself, so it is kept as "
-            f"it is, not built into `{self._recipes[base].target_name}`. Register it with "
+            f"`{base.config_name}` but is not registered itself, so it is kept as it is, not "
+            f"built into `{base.name}`. Register it with "
             f"`register_with_config(config={config_type.__name__})`."
         )
         warnings.warn(msg, RegistryWarning, stacklevel=caller_stacklevel())
 
-    def _pair_late(self, config_type: type) -> None:
-        """Pair a config defined after its target, or a re-run definition of a registered one."""
-        name = getattr(config_type, "__name__", None)
-        if name in self._pending:
-            self._resolve(name)
-        elif name in self._cfgname2cfg:
-            self._adopt_redefinition(name, config_type)
-
-    def _adopt_redefinition(self, config_name: str, config_type: type) -> None:
-        """Pair a re-run definition of a registered config (a notebook cell) with its target.
-
-        Without this, instances of the new class would silently stay unbuilt.
-        """
-        old = self._cfgname2cfg[config_name]
-        if old is config_type or not _same_definition(old, config_type):
-            return
-        if not (isinstance(config_type, type) and dataclasses.is_dataclass(config_type)):
-            return
-        target, target_name = self._recipes[old].target, self._recipes[old].target_name
-        instantiate, partial = self._options[config_name]
-        self._link(config_name, config_type, target, target_name, instantiate, partial)
-
     def _resolve(self, config_name: str) -> bool:
-        """Look again for the config class of a pending target; `True` if it was found."""
-        pending = self._pending.get(config_name)
-        if pending is None:
+        """Look again for the config class of a waiting target; `True` if it was found."""
+        record = self._configs.get(config_name)
+        if record is None or not record.waiting:
             return False
-        spaces = [pending.namespace, vars(sys.modules.get(pending.target.__module__, sys))]
-        if pending.frame is not None:
-            spaces.insert(0, dict(pending.frame.f_locals))
-        for space in spaces:
-            found = space.get(config_name)
-            if isinstance(found, type):
-                self._link(
-                    config_name, found, pending.target, pending.target_name,
-                    pending.instantiate, pending.partial,
-                )  # fmt: skip
-                return True
-        return False
+        found = find_config_class(config_name, record.modules())
+        if found is None:
+            return False
+        self._link(dataclasses.replace(record, config=found))
+        return True
 
     def _resolve_all(self) -> None:
-        for config_name in list(self._pending):
-            self._resolve(config_name)
+        for name in [n for n, r in list(self._configs.items()) if r.waiting]:
+            self._resolve(name)
+
+    def _settle(self) -> None:
+        """Before a build: find every config still awaited, or refuse to build.
+
+        A target whose config class was never defined (often a misspelt name) would
+        otherwise leave its configs unbuilt without a word.
+        """
+        self._resolve_all()
+        waiting = [r for r in list(self._configs.values()) if r.waiting]
+        if not waiting:
+            self._settled = True
+            return
+        record, more = waiting[0], len(waiting) - 1
+        others = f" ({more} more target(s) wait for theirs too)" if more else ""
+        msg = (
+            f"Nothing was built: {self._waiting_message(record)}{others}. Define the "
+            f"dataclass `{record.config_name}`, or pass `config_name=` / `config=` to "
+            "`register_with_config`."
+        )
+        raise RegistryError(msg)
+
+    def _waiting_message(self, record: Registration) -> str:
+        """Which target waits for which config, where, and the nearest defined names."""
+        candidates = defined_names(record.modules()) | {
+            name for name, r in self._configs.items() if r.config is not None
+        }
+        nearest = nearest_names(record.config_name or "", candidates)
+        near = f" (nearest defined: {nearest})" if nearest else " (no similar name is defined)"
+        return (
+            f"`{record.name}` (registered in `{record.home or record.target.__module__}`) "
+            f"waits for its config `{record.config_name}`, which was never defined{near}"
+        )
 
     def _import_on_miss(self) -> bool:
         """Import lazy modules and entry points not imported yet; `True` if any was."""
@@ -547,30 +698,27 @@ class Registry:
                 imported = load_entry_points(self.entry_point_group) or imported
         return imported
 
-    def _missing_name(self, name: str) -> Any:
-        if self._import_on_miss() and dict.__contains__(self._clsname2cls, name):
-            return dict.__getitem__(self._clsname2cls, name)
-        hint = "Register it with `@registry.register`, or import the module that does."
-        raise UnknownNameError(unknown_name_message("name", name, self._clsname2cls, hint))
-
     def _unknown_config_message(self, name: str) -> str:
-        pending = self._pending.get(name)
-        if pending is not None:
+        record = self._configs.get(name)
+        if record is not None and record.waiting:
             return (
-                f"`{name}`, the config of `{pending.target_name}` "
-                f"(registered in `{pending.target.__module__}`), was never defined: define "
-                f"a dataclass `{name}` next to `{pending.target_name}`, or pass "
-                "`config_name=` / `config=` to `register_with_config`."
+                f"{self._waiting_message(record)}: define a dataclass `{name}` next to "
+                f"`{record.name}`, or pass `config_name=` / `config=` to `register_with_config`."
             )
         hint = (
             "Register its target with `@registry.register_with_config`, or import the "
             "module that does (or list it in `Registry(lazy_imports=...)`)."
         )
-        known = [*self._cfgname2cfg, *self._pending]
-        return unknown_name_message("config", name, known, hint)
+        return unknown_name_message("config", name, self._configs, hint)
 
     # Building ---------------------------------------------------------------------------
 
+    @overload
+    def configure_submodules(self, struct: ConfiguresPartial[_T]) -> functools.partial[_T]: ...
+    @overload
+    def configure_submodules(self, struct: Configures[_T]) -> _T: ...
+    @overload
+    def configure_submodules(self, struct: Any) -> Any: ...
     def configure_submodules(self, struct: Any) -> Any:
         """Build every registered config in the tree `struct` into its target.
 
@@ -580,11 +728,17 @@ class Registry:
         with the config's fields (sub-configs built first), a function's return value, or
         a `functools.partial` when the config leaves required parameters out.
 
+        A field typed `Configures[X]` (or `ConfiguresPartial[X]`) tells a type checker
+        what building it gives: `X` (or a `functools.partial` of `X`).
+
         Raises:
             RegistryError: A target raised (the message names the node's path, e.g.
-                `config.loss.modules[1]`, and the original exception is the cause), or the
-                tree contains a cycle.
+                `config.loss.modules[1]`, and the original exception is the cause), the
+                tree contains a cycle, or a registered target still waits for a config
+                class that was never defined (a misspelt name, often).
         """
+        if not self._settled:
+            self._settle()
         try:
             return self._builder.walk(struct)
         except NodeFailure as failure:
@@ -660,6 +814,19 @@ def _name_of(obj: object) -> str:
         msg = f"`{obj!r}` has no `__name__`; register it with an explicit `name=`."
         raise RegistryError(msg)
     return name
+
+
+def _produces(target: object, base: type) -> bool:
+    """Whether `target` makes `base` objects: a subclass, or a function annotated to return one."""
+    if isinstance(target, type):
+        return issubclass(target, base)
+    try:
+        import typing
+
+        returned = typing.get_type_hints(target).get("return")
+    except Exception:  # unresolvable annotations: nothing is known about what it returns
+        return False
+    return isinstance(returned, type) and issubclass(returned, base)
 
 
 def _find_class(name: str, frame: FrameType) -> type | None:

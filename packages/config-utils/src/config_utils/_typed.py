@@ -48,3 +48,16 @@ def build(config: Configures[_Target_co], *, registry: Registry | None = None) -
 
         return default.build(config)
     return registry.build(config)
+
+
+class ConfiguresPartial(Generic[_Target_co]):
+    """Base class of a config dataclass that builds a `functools.partial` of its target.
+
+    For targets that need arguments only known at build time (an optimizer's
+    parameters): `registry.configure_submodules(config)` is then typed as
+    `functools.partial[Target]`, and calling it gives the target. Like `Configures`, it
+    adds nothing at run time; a field typed `ConfiguresPartial[Optimizer]` is how
+    `config_utils.cli.PartialConfigOf[Optimizer]` looks to a type checker.
+    """
+
+    __slots__ = ()

@@ -6,25 +6,23 @@ This module imports neither tyro nor anything heavy.
 
 from __future__ import annotations
 
-from ._errors import RegistryError as RegistryError
-from ._errors import RegistryWarning as RegistryWarning
-from ._errors import UnknownNameError as UnknownNameError
-from ._registry import Registry as Registry
-from ._signature_config import config_from_signature as config_from_signature
-from ._typed import Configures as Configures
-from ._typed import build as build
+import config_utils as _package
+
+from . import (  # noqa: F401 - re-exported through `__all__` below
+    Configures,
+    ConfiguresPartial,
+    Registry,
+    RegistryError,
+    RegistryWarning,
+    UnknownNameError,
+    __version__,
+    build,
+    config_from_signature,
+)
 
 #: The default registry. Distributions may announce modules that register into it in the
 #: entry-point group `config_utils.registry`; a name lookup that misses imports them.
 registry = Registry(entry_point_group="config_utils.registry")
 
-__all__ = [
-    "Configures",
-    "Registry",
-    "RegistryError",
-    "RegistryWarning",
-    "UnknownNameError",
-    "build",
-    "config_from_signature",
-    "registry",
-]
+__all__ = ["registry"]
+__all__ += _package.__all__  # the package's public names, importable from here too

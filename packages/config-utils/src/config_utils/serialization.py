@@ -30,7 +30,9 @@ import weakref
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin
 
+from ._cli_types import describe
 from ._errors import RegistryError, UnknownNameError
+from ._typed import Configures, ConfiguresPartial
 
 if TYPE_CHECKING:
     from ._registry import Registry
@@ -186,8 +188,17 @@ def _strip(declared: Any) -> Any:
 
 
 def _is_open(declared: Any) -> bool:
-    """Whether `declared` says nothing about the value (`Any`, `object`, a type variable)."""
-    return declared is Any or declared is object or isinstance(declared, TypeVar)
+    """Whether `declared` leaves the value's class open.
+
+    `Any`, `object`, a type variable, or "any registered config" (`Configures[X]`, which
+    `config_utils.cli.ConfigOf[X]` is to a type checker).
+    """
+    return (
+        declared is Any
+        or declared is object
+        or isinstance(declared, TypeVar)
+        or get_origin(declared) in (Configures, ConfiguresPartial)
+    )
 
 
 def _union_members(declared: Any) -> tuple[Any, ...] | None:
@@ -221,22 +232,7 @@ def _init_fields(cls: type) -> list[dataclasses.Field[Any]]:
 
 def _type_name(declared: Any) -> str:
     """A short spelling of a type for messages: `LinearConfig | ConvConfig`, `list[int]`."""
-    declared = _strip(declared)
-    members = _union_members(declared)
-    if members is not None:
-        return " | ".join(_type_name(member) for member in members)
-    if declared is _NONE_TYPE:
-        return "None"
-    args = get_args(declared)
-    origin = get_origin(declared)
-    if origin is Literal:
-        return f"Literal[{', '.join(repr(arg) for arg in args)}]"
-    if origin is not None and args:
-        inner = ", ".join("..." if arg is Ellipsis else _type_name(arg) for arg in args)
-        return f"{getattr(origin, '__name__', origin)}[{inner}]"
-    if isinstance(declared, type):
-        return declared.__qualname__
-    return str(declared).replace("typing.", "")
+    return describe(declared)
 
 
 def _dataclass_candidates(declared: Any) -> list[type] | None:

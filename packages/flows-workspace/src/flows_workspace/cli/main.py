@@ -35,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         return _help_for_no_command()
+    if args[0] == "sweep":  # its own parser: unknown arguments pass through to the experiment
+        from flows_workspace.sweeps.commands import parse_sweep
+
+        return _run(lambda: parse_sweep(args[1:]))
     if args[0] == "create" and any(t == "--name" or t.startswith("--name=") for t in args[1:]):
         return _run(_refuse_name_option)
     return _run(_tyro_parser(args))
@@ -67,8 +71,9 @@ def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
 
     from flows_workspace.cli.run_commands import RUN_COMMANDS
     from flows_workspace.cli.workspace_commands import WORKSPACE_COMMANDS
+    from flows_workspace.sweeps.commands import SWEEP_COMMANDS
 
-    commands: dict[str, type] = {**WORKSPACE_COMMANDS, **RUN_COMMANDS}
+    commands: dict[str, type] = {**WORKSPACE_COMMANDS, **RUN_COMMANDS, **SWEEP_COMMANDS}
     # One dataclass holding the subcommand, with its help given explicitly, instead of
     # `tyro.extras.subcommand_cli_from_dict` or a bare Union: both make tyro look for
     # help in the source of a generic wrapper and of `typing` itself, which made

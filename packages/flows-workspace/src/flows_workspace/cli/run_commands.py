@@ -31,6 +31,8 @@ class Runs:
     """Only this experiment's runs."""
     json: tyro.conf.FlagCreatePairsOff[bool] = False
     """Print a JSON list (one object per run, with its config) instead of a table."""
+    sweep: Annotated[str | None, tyro.conf.arg(metavar="ID", help_behavior_hint="")] = None
+    """Only the runs of sweep ID (its id or the id's start; `flow sweep status` lists them)."""
 
     def run(self) -> None:
         """Print the runs, oldest first."""
@@ -44,6 +46,10 @@ class Runs:
         if self.experiment is not None:
             _check_experiment(workspace, self.experiment)
         runs = find_runs(workspace.logs_root, self.experiment)
+        if self.sweep is not None:
+            from flows_workspace.sweeps.status import only_sweep
+
+            runs = only_sweep(runs, workspace.logs_root, self.sweep)
         if self.json:
             print(json_text([run_summary(run) for run in runs]))
             return

@@ -84,6 +84,18 @@ class GitSummary:
     credentials (`.env*`, `*.pem`, `*.key`, `id_*`, `.netrc`)."""
 
 
+@dataclass(frozen=True)
+class SweepOrigin:
+    """The sweep variation a run is (launched by `flow sweep`)."""
+
+    id: str | None
+    variation: int | None
+    snapshot: str
+    """The code snapshot folder whose script ran."""
+    snapshot_of: str | None
+    """The experiment folder the snapshot copies."""
+
+
 @dataclass
 class RunManifest:
     """What ran, where, when, on which code, and how it ended."""
@@ -105,6 +117,8 @@ class RunManifest:
     pid: int | None = None
     from_run: str | None = None
     """The folder of the run this one started from (`--from-run`)."""
+    sweep: SweepOrigin | None = None
+    """The sweep and variation that launched this run, if any."""
     config_type: str | None = None
     default_config: Any = None
     """The config type's defaults as plain data (None when it has none)."""
@@ -152,6 +166,7 @@ class RunManifest:
             manifest.error = _nested(RunError, data.get("error"))
             manifest.python = _nested(PythonFacts, data.get("python"))
             manifest.git = _nested(GitSummary, data.get("git"))
+            manifest.sweep = _nested(SweepOrigin, data.get("sweep"))
         except TypeError as error:
             msg = f"`{where}` is not a run manifest: {error}"
             raise UnreadableManifestError(msg) from error

@@ -86,7 +86,7 @@ def parse_run(
 
     arguments = list(sys.argv[1:] if args is None else args)
     source, rest = split_from_run(arguments, prog)
-    summary = _reflow(description or config_type.__doc__ or "")
+    summary = reflow(description or config_type.__doc__ or "")
     help_text = f"{summary}\n\n{FROM_RUN_HELP}".strip()
     if source is None:
         with _quiet_when_reader_goes_away():
@@ -123,7 +123,7 @@ def _quiet_when_reader_goes_away() -> Iterator[None]:
         raise SystemExit(reader_went_away()) from None
 
 
-def _reflow(text: str) -> str:
+def reflow(text: str) -> str:
     """`text` with each paragraph on one line: tyro prints a docstring's line breaks as is."""
     import inspect
 

@@ -103,11 +103,14 @@ def record_run(
         from_run = config.from_run if from_run is None else from_run
         config = config.config
     from flows_workspace.runs.git_state import in_git_repository
+    from flows_workspace.sweeps.environment import experiment_folder
 
     started = datetime.now(timezone.utc)
     script_path = Path(script).resolve()
-    experiment = script_path.parent.name
-    workspace = _workspace_or_exit(script_path)
+    # A sweep's variation runs a snapshot of the experiment but records into the original's.
+    experiment_dir = experiment_folder(script_path)
+    experiment = experiment_dir.name
+    workspace = _workspace_or_exit(experiment_dir / script_path.name)
     _warn_about_foreign_package(workspace)
     if not in_git_repository(script_path.parent):
         tell(
@@ -248,6 +251,7 @@ def _first_manifest(
 ) -> RunManifest:
     from flows_workspace.runs.defaults import defaults_of, type_defaults
     from flows_workspace.runs.environment import host_name, recorded_environment
+    from flows_workspace.sweeps.environment import sweep_entry
 
     config_type = type(config)
     return RunManifest(
@@ -264,6 +268,7 @@ def _first_manifest(
         type_defaults=type_defaults(json.loads(config_text), registry),
         hostname=host_name(),
         environment=recorded_environment(),
+        sweep=sweep_entry(script),
     )
 
 

@@ -220,7 +220,12 @@ def _write_install(site: Path, workspace: Workspace) -> None:
             folder=workspace.settings.flows_dir,
             dist=DIST_NAME,
         ).encode(),
-        PTH_NAME: f"import {FINDER_MODULE}; {FINDER_MODULE}.install()\n".encode(),
+        # The finder is imported at every start-up with bytecode writing off (then
+        # restored), so no `__pycache__/` file that RECORD does not list ever appears.
+        PTH_NAME: (
+            "import sys; _write = sys.dont_write_bytecode; sys.dont_write_bytecode = True; "
+            f"import {FINDER_MODULE}; sys.dont_write_bytecode = _write; {FINDER_MODULE}.install()\n"
+        ).encode(),
     }
     record_lines = [f"{name},{_hash(data)},{len(data)}\n" for name, data in files.items()]
     record_lines.append(f"{DIST_INFO}/RECORD,,\n")
