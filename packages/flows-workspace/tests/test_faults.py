@@ -84,7 +84,19 @@ def workspace_copy(
     return root, run_id
 
 
-READERS = ["list", "runs", "show", "diff", "templates", "create", "init", "run", "from-run"]
+READERS = [
+    "list",
+    "runs",
+    "show",
+    "diff",
+    "templates",
+    "create",
+    "init",
+    "sweep",
+    "sweep-status",
+    "run",
+    "from-run",
+]
 
 
 def _read_command(reader: str, root: Path, run_id: str) -> list[str | Path]:
@@ -98,6 +110,8 @@ def _read_command(reader: str, root: Path, run_id: str) -> list[str | Path]:
         "templates": [*FLOW, "templates"],
         "create": [*FLOW, "create", "new"],
         "init": [*FLOW, "init", "--no-install"],
+        "sweep": [*FLOW, "sweep", "e", "-p", "steps=1,2", "--dry-run"],
+        "sweep-status": [*FLOW, "sweep", "status"],
         "run": [sys.executable, script],
         "from-run": [sys.executable, script, "--from-run", run_id],
     }
