@@ -73,6 +73,10 @@ class Template:
     variable_descriptions: Mapping[str, str] = field(default_factory=dict)
     """What each declared variable means (may be empty)."""
 
+    def origin(self) -> TemplateOrigin:
+        """The template's name and where it comes from, as experiment records hold them."""
+        return TemplateOrigin(name=self.name, source=self.source, version=self.version)
+
 
 def read_template(
     root: Traversable | Path, *, name: str, source: str, version: str | None

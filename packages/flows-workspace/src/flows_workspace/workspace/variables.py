@@ -18,6 +18,9 @@ from flows_workspace._errors import BadInputError
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from flows_workspace.workspace.experiments import VariableValue
+    from flows_workspace.workspace.template_metadata import Template
+
 OVERRIDABLE_BUILTINS = ("author", "date")
 
 
@@ -84,3 +87,25 @@ def git_author(start: Path | None = None) -> str:
     from flows_workspace._git import git_setting
 
     return (git_setting(start or Path.cwd(), "user.name") or "").strip()
+
+
+def rerender_variables(
+    template: Template,
+    recorded: Mapping[str, VariableValue],
+    *,
+    experiment_name: str,
+    flows_package: str,
+) -> dict[str, VariableValue]:
+    """The variables to render `template` again for an existing experiment (`flow update`).
+
+    The recorded values (the date and author of creation included) win; variables the
+    template declares since take their defaults; the name and flows package are the
+    experiment's as it is now.
+    """
+    return {
+        **template.variables,
+        **recorded,
+        "experiment_name": experiment_name,
+        "name": experiment_name,
+        "flows_package": flows_package,
+    }
