@@ -187,10 +187,10 @@ def test_dry_run_prints_the_diff_and_changes_nothing(upgraded: Upgraded) -> None
 
 
 def _fork_pair(workspace: Path) -> tuple[Path, Path]:
-    """`parent` from the minimal template and its fork `child`."""
-    assert run_flow("create", "parent", "--template", "minimal", cwd=workspace).returncode == 0
-    assert run_flow("create", "child", "--from", "parent", cwd=workspace).returncode == 0
-    return workspace / "flows/parent", workspace / "flows/child"
+    """`exp1` from the minimal template and its fork `exp2`."""
+    assert run_flow("create", "exp1", "--template", "minimal", cwd=workspace).returncode == 0
+    assert run_flow("create", "exp2", "--from", "exp1", cwd=workspace).returncode == 0
+    return workspace / "flows/exp1", workspace / "flows/exp2"
 
 
 @pytest.mark.slow
@@ -198,19 +198,19 @@ def test_fork_update_merges_parent_changes_and_keeps_its_name(workspace: Path) -
     """The parent's later change and new file reach the fork; its edit and name stay."""
     parent, child = _fork_pair(workspace)
     _edit(parent / "run.py", "repeat: int = 1", "repeat: int = 3")
-    (parent / "helpers.py").write_text('"""Helpers of parent."""\n', encoding="utf-8")
+    (parent / "helpers.py").write_text('"""Helpers of exp1."""\n', encoding="utf-8")
     _edit(
         child / "run.py",
         "        print(config.message)\n",
-        "        print(config.message)\n        print('child edit')\n",
+        "        print(config.message)\n        print('fork edit')\n",
     )
-    done = run_flow("update", "child", cwd=workspace)
+    done = run_flow("update", "exp2", cwd=workspace)
     assert done.returncode == 0, done.stderr
     run_py = (child / "run.py").read_text(encoding="utf-8")
     assert "repeat: int = 3" in run_py
-    assert "print('child edit')" in run_py
-    assert "parent" not in run_py
-    assert (child / "helpers.py").read_text(encoding="utf-8") == '"""Helpers of child."""\n'
+    assert "print('fork edit')" in run_py
+    assert "exp1" not in run_py
+    assert (child / "helpers.py").read_text(encoding="utf-8") == '"""Helpers of exp2."""\n'
 
 
 @pytest.mark.slow
@@ -220,16 +220,16 @@ def test_fork_conflict_and_dry_run(workspace: Path) -> None:
     _edit(parent / "run.py", "repeat: int = 1", "repeat: int = 3")
     _edit(child / "run.py", "repeat: int = 1", "repeat: int = 2")
     before = tree(child)
-    dry = run_flow("update", "child", "--dry-run", cwd=workspace)
+    dry = run_flow("update", "exp2", "--dry-run", cwd=workspace)
     assert dry.returncode == 0, dry.stderr
     assert "would be CONFLICT run.py" in " ".join(dry.stdout.split())
     assert tree(child) == before
-    done = run_flow("update", "child", cwd=workspace)
+    done = run_flow("update", "exp2", cwd=workspace)
     assert done.returncode == 1
-    assert "`child/run.py`" in done.stderr
+    assert "`exp2/run.py`" in done.stderr
     text = (child / "run.py").read_text(encoding="utf-8")
     ours, theirs = "    repeat: int = 2\n", "    repeat: int = 3\n"
-    assert f"<<<<<<< child (yours)\n{ours}=======\n{theirs}>>>>>>> parent parent" in text
+    assert f"<<<<<<< exp2 (yours)\n{ours}=======\n{theirs}>>>>>>> parent exp1" in text
 
 
 def test_update_needs_names_or_all(workspace: Path) -> None:

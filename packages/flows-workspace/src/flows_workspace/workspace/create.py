@@ -107,7 +107,7 @@ def create_from_template(
     variables = template_variables(
         experiment_name=name,
         flows_package=(workspace.settings.flows_dir if workspace else parent_dir.name),
-        declared=template.variables,
+        declared=template.variable_specs,
         overrides=overrides,
         template_name=template.name,
     )

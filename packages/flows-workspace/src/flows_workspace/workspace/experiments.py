@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows_workspace._files import toml_text, write_atomically
 from flows_workspace._names import name_problem
-from flows_workspace.workspace.template_metadata import TemplateOrigin
+from flows_workspace.workspace.template_metadata import TemplateOrigin, VariableValue
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 
 RECORD_NAME = ".flow-experiment.toml"
 """The file in each experiment recording its origin."""
-
-VariableValue = str | int | float | bool
-"""A template variable's value as recorded (a TOML scalar)."""
 
 
 @dataclass(frozen=True)
