@@ -58,6 +58,11 @@ class NewTemplates:
         tyro.conf.arg(name="from", metavar="TEMPLATE", help_behavior_hint="(default: default)"),
     ] = None
     """The installed template to start from."""
+    name: Annotated[
+        Optional[str],
+        tyro.conf.arg(metavar="NAME", help_behavior_hint="(default: TEMPLATE's name)"),
+    ] = None
+    """The name the copied template gets in the new distribution."""
     directory: Annotated[Path, tyro.conf.arg(metavar="DIR")] = Path(".")
     """Folder to create DIST_NAME/ in."""
 
@@ -66,7 +71,10 @@ class NewTemplates:
         from flows_workspace.workspace.scaffold import scaffold_distribution
 
         target = scaffold_distribution(
-            self.dist_name, template_name=self.from_ or "default", parent=self.directory
+            self.dist_name,
+            template_name=self.from_ or "default",
+            new_name=self.name,
+            parent=self.directory,
         )
         # `pip install NAME` would ask the package index: a local folder needs a path.
         where = target.as_posix() if target.is_absolute() else f"./{target.as_posix()}"

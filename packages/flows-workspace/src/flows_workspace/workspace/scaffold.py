@@ -9,6 +9,7 @@ It is built in a hidden staging folder and renamed into place, so it appears who
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -37,8 +38,12 @@ _DIST_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 """A valid distribution name (PEP 508)."""
 
 
-def scaffold_distribution(dist_name: str, *, template_name: str, parent: Path) -> Path:
+def scaffold_distribution(
+    dist_name: str, *, template_name: str, parent: Path, new_name: str | None = None
+) -> Path:
     """Write the distribution `dist_name` into `parent/dist_name`, from template `template_name`.
+
+    The copied template is named `new_name` (default: `template_name`).
 
     Raises:
         BadInputError: a bad distribution name, an existing target, a missing parent
@@ -62,7 +67,11 @@ def scaffold_distribution(dist_name: str, *, template_name: str, parent: Path) -
     if not parent.is_dir():
         msg = f"folder `{parent}` does not exist; create it first or pass another `--directory`"
         raise BadInputError(msg)
+    if new_name is not None and (not new_name.isidentifier() or new_name == "workspace"):
+        msg = f"template name `{new_name}` must be a Python identifier other than `workspace`"
+        raise BadInputError(msg)
     template = find_experiment_template(template_name, find_workspace_or_none(parent))
+    template = dataclasses.replace(template, name=new_name or template.name)
     templates = [template, workspace_template()]
     prefix = ".flow-templates-new."
     sweep_stale_staging(parent, prefix)
@@ -137,8 +146,7 @@ def _readme(dist_name: str, package: str, templates: list[Template]) -> str:
         f"""\
         # {dist_name}
 
-        Experiment templates for flows, made with
-        `flow templates new {dist_name} --from {experiment.name}`.
+        Experiment templates for flows, made with `flow templates new {dist_name}`.
 
         ```
         pip install ./{dist_name}        # or: uv pip install ./{dist_name}
