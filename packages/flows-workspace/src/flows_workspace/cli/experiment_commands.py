@@ -39,4 +39,23 @@ class Update:
         run_update([str(name) for name in self.experiments], all_=self.all_, dry_run=self.dry_run)
 
 
-EXPERIMENT_COMMANDS: dict[str, type] = {"update": Update}
+@dataclass(frozen=True)
+class Move:
+    """Rename experiment OLD to NEW, with its logs, its record and the text that names it.
+
+    Refused while a run of OLD is running. Run manifests keep the name they were run under.
+    """
+
+    old: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="OLD")]
+    """The experiment to rename."""
+    new: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="NEW")]
+    """Its new name: a Python identifier."""
+
+    def run(self) -> None:
+        """Rename it and say what moved."""
+        from flows_workspace.workspace.move import run_move
+
+        run_move(self.old, self.new)
+
+
+EXPERIMENT_COMMANDS: dict[str, type] = {"update": Update, "mv": Move}
