@@ -105,18 +105,36 @@ class Show:
 
 @dataclass(frozen=True)
 class Diff:
-    """Show the config values that differ between two runs."""
+    """Show the config values that differ between two runs.
+
+    `flow diff EXPERIMENT --template` (or `--parent`) shows instead the code
+    differences of an experiment from its template as installed now (or its parent).
+    """
 
     run_a: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN_A")]
-    """The first run (folder, id, id start or EXPERIMENT/RUN_ID)."""
-    run_b: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN_B")]
+    """The first run (folder, id, id start or EXPERIMENT/RUN_ID), or an EXPERIMENT."""
+    run_b: Annotated[
+        str | None,
+        tyro.conf.Positional,
+        tyro.conf.arg(metavar="[RUN_B]", help_behavior_hint="(absent with --template/--parent)"),
+    ] = None
     """The second run (same forms)."""
     json: tyro.conf.FlagCreatePairsOff[bool] = False
     """Print a JSON object: key -> [value in RUN_A, value in RUN_B] (null when absent)."""
+    template: tyro.conf.FlagCreatePairsOff[bool] = False
+    """Diff EXPERIMENT's code from its template as installed now."""
+    parent: tyro.conf.FlagCreatePairsOff[bool] = False
+    """Diff EXPERIMENT's code from its parent as it is now (a fork)."""
 
     def run(self) -> None:
         """Print one line per differing config value."""
         import json
+
+        if self.template or self.parent or self.run_b is None:
+            from flows_workspace.workspace.code_diff import run_code_diff
+
+            run_code_diff(self.run_a, template=self.template, parent=self.parent, other=self.run_b)
+            return
 
         from flows_workspace.cli.run_views import diff_rows
         from flows_workspace.cli.table import print_table

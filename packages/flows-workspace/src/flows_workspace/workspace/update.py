@@ -73,7 +73,7 @@ def run_update(names: Sequence[str], *, all_: bool, dry_run: bool) -> None:
                 continue
             plans.append(plan_update(workspace, experiment.path))
     else:
-        plans = [plan_update(workspace, _experiment_path(workspace, name)) for name in names]
+        plans = [plan_update(workspace, experiment_path(workspace, name)) for name in names]
     conflicts: list[str] = []
     for plan in plans:
         if dry_run:
@@ -91,7 +91,8 @@ def run_update(names: Sequence[str], *, all_: bool, dry_run: bool) -> None:
         raise FlowsError(msg)
 
 
-def _experiment_path(workspace: Workspace, name: str) -> Path:
+def experiment_path(workspace: Workspace, name: str) -> Path:
+    """The folder of experiment `name` (raises `BadInputError` listing them when missing)."""
     path = workspace.flows_root / name
     if not path.is_dir():
         known = ", ".join(f"`{e.name}`" for e in list_experiments(workspace.flows_root))
@@ -203,11 +204,12 @@ def report_lines(plan: UpdatePlan, *, dry_run: bool = False) -> list[str]:
         lines.append(f"  {'would be ' if dry_run else ''}{action:<8} {change.path}{note}")
         if dry_run and change.action != "kept" and not change.beside:
             new = None if change.action == "deleted" else change.data
-            lines += _diff(f"{name}/{change.path}", plan.ours.get(change.path), new)
+            lines += unified_diff(f"{name}/{change.path}", plan.ours.get(change.path), new)
     return lines
 
 
-def _diff(label: str, old: bytes | None, new: bytes | None) -> list[str]:
+def unified_diff(label: str, old: bytes | None, new: bytes | None) -> list[str]:
+    """`old` -> `new` as unified diff lines of file `label` (one line for binary files)."""
     if b"\0" in (old or b"")[:8000] or b"\0" in (new or b"")[:8000]:
         return [f"Binary files a/{label} and b/{label} differ"]
     before = (old or b"").decode("utf-8", "replace").splitlines(keepends=True)
