@@ -7,6 +7,7 @@ the other into a real virtual environment; every `flow` runs as a real process.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import textwrap
 from dataclasses import dataclass
@@ -238,3 +239,48 @@ def test_update_needs_names_or_all(workspace: Path) -> None:
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1
     assert "--all" in done.stderr
+
+
+def _forget_base(experiment: Path, **changes: str) -> None:
+    """Make `experiment` look made before `.flow-base/` existed (no base, no hash)."""
+    shutil.rmtree(experiment / BASE_FOLDER)
+    record = ExperimentRecord.read(experiment)
+    assert record is not None
+    template = record.template
+    assert template is not None
+    template = dataclasses.replace(template, **changes)
+    dataclasses.replace(record, base_hash=None, template=template).write(experiment)
+
+
+def test_experiment_without_base_gets_it_rendered_again(workspace: Path) -> None:
+    """Made before the base was kept: the same template version recreates it, edits stay."""
+    assert run_flow("create", "exp1", "--template", "minimal", cwd=workspace).returncode == 0
+    exp = workspace / "flows/exp1"
+    created = read_files(exp)
+    _forget_base(exp)
+    _edit(exp / "run.py", "repeat: int = 1", "repeat: int = 5")
+    done = run_flow("update", "exp1", cwd=workspace)
+    assert done.returncode == 0, done.stderr
+    assert "(merge base recorded)" in done.stdout
+    assert read_files(exp / BASE_FOLDER) == created
+    assert "repeat: int = 5" in (exp / "run.py").read_text(encoding="utf-8")
+    record = ExperimentRecord.read(exp)
+    assert record is not None
+    assert record.base_hash is not None
+
+
+def test_experiment_without_base_from_another_version_is_refused(workspace: Path) -> None:
+    """No base and another template version installed: named one line; `--all` skips it."""
+    assert run_flow("create", "exp1", "--template", "minimal", cwd=workspace).returncode == 0
+    exp = workspace / "flows/exp1"
+    _forget_base(exp, version="0.0.1")
+    before = tree(exp)
+    done = run_flow("update", "exp1", cwd=workspace)
+    assert done.returncode == 1
+    assert "has no merge base" in done.stderr
+    assert "install that version" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    everything = run_flow("update", "--all", cwd=workspace)
+    assert everything.returncode == 0, everything.stderr
+    assert "flow: note: skipped `exp1`" in everything.stderr
+    assert tree(exp) == before

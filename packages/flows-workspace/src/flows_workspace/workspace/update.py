@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -49,7 +50,9 @@ class UpdatePlan:
     upstream: Upstream
     merge: MergeResult
     base_moves: bool
-    """Whether the upstream files differ from the base (else there is nothing to record)."""
+    """Whether the base must be written: upstream differs from it, or it was recreated."""
+    recreated: bool = False
+    """Whether the base was rendered again (an experiment made before `.flow-base/`)."""
 
 
 def run_update(names: Sequence[str], *, all_: bool, dry_run: bool) -> None:
@@ -68,10 +71,10 @@ def run_update(names: Sequence[str], *, all_: bool, dry_run: bool) -> None:
     plans = []
     if all_:
         for experiment in list_experiments(workspace.flows_root):
-            if experiment.record is None or experiment.record.base_hash is None:
-                print(f"{experiment.name}: skipped, no merge base (made by hand or before)")
-                continue
-            plans.append(plan_update(workspace, experiment.path))
+            try:
+                plans.append(plan_update(workspace, experiment.path))
+            except FlowsError as error:  # one experiment that cannot update stops no other
+                print(f"flow: note: skipped `{experiment.name}`: {error}", file=sys.stderr)
     else:
         plans = [plan_update(workspace, experiment_path(workspace, name)) for name in names]
     conflicts: list[str] = []
@@ -114,16 +117,47 @@ def plan_update(workspace: Workspace, path: Path) -> UpdatePlan:
             "nothing to update from"
         )
         raise FlowsError(msg)
-    base = load_base(path, record.base_hash)
     upstream = (
         parent_upstream(path, record)
         if record.parent is not None
         else template_upstream(workspace, path, record)
     )
+    recreated = record.base_hash is None and record.parent is None
+    base = (
+        _recreated_base(path, record, upstream) if recreated else load_base(path, record.base_hash)
+    )
     ours = read_files(path)
     labels = Labels(ours=f"{path.name} (yours)", base="as created", theirs=upstream.label)
     merge = merge_trees(base, ours, upstream.files, labels)
-    return UpdatePlan(path, ours, upstream, merge, base_moves=upstream.files != base)
+    return UpdatePlan(
+        path,
+        ours,
+        upstream,
+        merge,
+        base_moves=recreated or upstream.files != base,
+        recreated=recreated,
+    )
+
+
+def _recreated_base(path: Path, record: ExperimentRecord, upstream: Upstream) -> Files:
+    """The files as created, for an experiment made before `.flow-base/` was kept.
+
+    The same version of the same template, rendered with the recorded variables, gives
+    the files exactly as `flow create` made them.
+
+    Raises:
+        FlowsError: another version (or a workspace-local template) is installed now.
+    """
+    then, now = record.template, upstream.record.template
+    if then is not None and then == now and then.version is not None:
+        return upstream.files
+    made = f"{then.name} {then.source} {then.version or ''}".rstrip() if then else "its template"
+    msg = (
+        f"experiment `{path.name}` has no merge base (`.flow-base/`, kept since this "
+        f"version of flows) and was made from {made}, which is no longer installed; "
+        f"install that version, run `flow update {path.name}` to record the base, then upgrade"
+    )
+    raise FlowsError(msg)
 
 
 def template_upstream(workspace: Workspace, path: Path, record: ExperimentRecord) -> Upstream:
@@ -196,8 +230,11 @@ def report_lines(plan: UpdatePlan, *, dry_run: bool = False) -> list[str]:
     """What the update did (or, dry, would do): a line per file, with a diff when dry."""
     name = plan.path.name
     if not plan.merge.changes:
-        return [f"{name}: up to date with {plan.upstream.label}"]
+        recorded = " (merge base recorded)" if plan.recreated and not dry_run else ""
+        return [f"{name}: up to date with {plan.upstream.label}{recorded}"]
     lines = [f"{name}: {'would update' if dry_run else 'updated'} from {plan.upstream.label}"]
+    if plan.recreated:
+        lines.append(f"  (merge base rendered again from {plan.upstream.label})")
     for change in plan.merge.changes:
         action = "CONFLICT" if change.action == "conflict" else change.action
         note = f" ({change.note})" if change.note else ""
