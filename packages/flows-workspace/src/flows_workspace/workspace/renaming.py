@@ -76,7 +76,13 @@ def rename_in_python(source: str, old: str, new: str) -> str:
         end = line_starts[token.end[0] - 1] + token.end[1]
         if start < done:
             continue
-        pieces += [source[done:start], _rename_in_literal(source[start:end], old, new)]
+        text = source[start:end]
+        renamed = (
+            _rename_in_literal(text, old, new)
+            if token.type == tokenize.STRING
+            else rename_words(text, old, new)
+        )
+        pieces += [source[done:start], renamed]
         done = end
     pieces.append(source[done:])
     return "".join(pieces)
