@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flows_workspace.workspace.renaming import rename_in_file, rename_in_python
 from flows_workspace.workspace.three_way import THEIRS_SUFFIX, Labels, merge_trees
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 LABELS = Labels(ours="exp (yours)", base="as created", theirs="template t 2")
 
@@ -62,3 +64,31 @@ def test_markdown_rename_and_other_files_untouched() -> None:
     )
     assert rename_in_file("data.csv", b"exp1\n", "exp1", "e") == b"exp1\n"
     assert rename_in_file("x.md", b"exp1 \xff\n", "exp1", "e") == b"exp1 \xff\n"
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    lines=st.lists(st.text(alphabet="abc xyz", min_size=1, max_size=8), min_size=8, max_size=20),
+    data=st.data(),
+)
+def test_edits_apart_from_each_other_both_survive(lines: list[str], data: st.DataObject) -> None:
+    """Our edit and theirs, at least three lines apart, both land in the clean merge."""
+    ours_at = data.draw(st.integers(0, len(lines) - 1))
+    theirs_at = data.draw(
+        st.integers(0, len(lines) - 1).filter(lambda index: abs(index - ours_at) >= 3)
+    )
+    base = [f"{index} {line}\n" for index, line in enumerate(lines)]
+    ours, theirs = list(base), list(base)
+    ours[ours_at] = "OURS\n"
+    theirs[theirs_at] = "THEIRS\n"
+    result = merge_trees(
+        {"f": "".join(base).encode()},
+        {"f": "".join(ours).encode()},
+        {"f": "".join(theirs).encode()},
+        LABELS,
+    )
+    (change,) = result.changes
+    assert change.action == "merged"
+    expected = list(base)
+    expected[ours_at], expected[theirs_at] = "OURS\n", "THEIRS\n"
+    assert change.data == "".join(expected).encode()

@@ -284,3 +284,15 @@ def test_experiment_without_base_from_another_version_is_refused(workspace: Path
     assert everything.returncode == 0, everything.stderr
     assert "flow: note: skipped `exp1`" in everything.stderr
     assert tree(exp) == before
+
+
+def test_new_upstream_file_never_replaces_a_symlink(workspace: Path) -> None:
+    """A parent's new file where the fork has a symbolic link goes beside the link."""
+    parent, child = _fork_pair(workspace)
+    (child / "data.txt").symlink_to(workspace / "flows.toml")
+    (parent / "data.txt").write_text("new\n", encoding="utf-8")
+    done = run_flow("update", "exp2", cwd=workspace)
+    assert done.returncode == 1
+    assert "`exp2/data.txt`" in done.stderr
+    assert (child / "data.txt").is_symlink()
+    assert (child / "data.txt.flow-theirs").read_text(encoding="utf-8") == "new\n"

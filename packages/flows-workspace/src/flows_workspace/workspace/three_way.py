@@ -45,11 +45,8 @@ class FileChange:
     """The path's new bytes (None: delete it, or leave it as it is for `kept`); for a
     binary conflict, the other side's bytes, written beside the path."""
     note: str = ""
-
-    @property
-    def beside(self) -> bool:
-        """Whether `data` goes beside the path (binary conflict) instead of into it."""
-        return self.action == "conflict" and self.note.startswith("binary")
+    beside: bool = False
+    """Whether `data` goes beside the path (as `PATH.flow-theirs`) instead of into it."""
 
 
 @dataclass
@@ -103,12 +100,8 @@ def _merge_path(
         return FileChange(path, "kept", None, f"changed here but removed by {labels.theirs}")
     assert ours is not None  # ours is None only with base None, and then ours == base
     if _is_binary(ours) or _is_binary(theirs) or (base is not None and _is_binary(base)):
-        return FileChange(
-            path,
-            "conflict",
-            theirs,
-            f"binary; {labels.theirs}'s version is in {path}{THEIRS_SUFFIX}",
-        )
+        note = f"binary; {labels.theirs}'s version is in {path}{THEIRS_SUFFIX}"
+        return FileChange(path, "conflict", theirs, note, beside=True)
     merged, clean = merge_file(base or b"", ours, theirs, labels)
     return FileChange(path, "merged" if clean else "conflict", merged)
 

@@ -22,7 +22,13 @@ from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace._files import write_atomically
 from flows_workspace.workspace.experiments import ExperimentRecord, list_experiments
 from flows_workspace.workspace.merge_base import Files, load_base, read_files, store_base
-from flows_workspace.workspace.three_way import THEIRS_SUFFIX, Labels, MergeResult, merge_trees
+from flows_workspace.workspace.three_way import (
+    THEIRS_SUFFIX,
+    FileChange,
+    Labels,
+    MergeResult,
+    merge_trees,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -129,6 +135,7 @@ def plan_update(workspace: Workspace, path: Path) -> UpdatePlan:
     ours = read_files(path)
     labels = Labels(ours=f"{path.name} (yours)", base="as created", theirs=upstream.label)
     merge = merge_trees(base, ours, upstream.files, labels)
+    merge.changes = [_never_over_unread(path, change) for change in merge.changes]
     return UpdatePlan(
         path,
         ours,
@@ -137,6 +144,19 @@ def plan_update(workspace: Workspace, path: Path) -> UpdatePlan:
         base_moves=recreated or upstream.files != base,
         recreated=recreated,
     )
+
+
+def _never_over_unread(path: Path, change: FileChange) -> FileChange:
+    """`change`, or beside its path when it adds a file where something unread is.
+
+    The merge reads no symbolic links; a new upstream file where the experiment has one
+    goes beside it, as a conflict, so nothing of the experiment is overwritten.
+    """
+    target = path.joinpath(*change.path.split("/"))
+    if change.action == "added" and (target.exists() or target.is_symlink()):
+        note = f"something unmerged is there; the new file is {change.path}{THEIRS_SUFFIX}"
+        return dataclasses.replace(change, action="conflict", note=note, beside=True)
+    return change
 
 
 def _recreated_base(path: Path, record: ExperimentRecord, upstream: Upstream) -> Files:
