@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from flows_workspace.workspace.filters import py_docstring
 from flows_workspace.workspace.render import render_template
 from flows_workspace.workspace.templates import find_experiment_template
 from flows_workspace.workspace.variables import template_variables
@@ -169,3 +170,13 @@ def test_templates_show_prints_the_variables(
     assert rows["fast"] == ["bool", "false"]
     assert flow("templates", "show", "default") == 0
     assert "seed         int   0" in capsys.readouterr().out
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.text(), before=st.sampled_from(["", "x: "]), after=st.sampled_from(["", "\n\nx"]))
+def test_docstring_filter_round_trips_anywhere_in_a_docstring(
+    value: str, before: str, after: str
+) -> None:
+    """`pydoc` text read back by Python is the value, whatever surrounds it in the docstring."""
+    source = f'"""{before}{py_docstring(value)}{after}"""'
+    assert ast.literal_eval(source) == before + value + after

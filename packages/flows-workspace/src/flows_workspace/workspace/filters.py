@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 
-_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\r": "\\r", "\t": "\\t"}
+_SHORT_ESCAPES = {"\\": "\\\\", "\r": "\\r", "\t": "\\t"}
 
 
 def py_literal(value: object) -> str:
@@ -31,14 +31,19 @@ def py_literal(value: object) -> str:
 def py_docstring(value: object) -> str:
     """`str(value)` escaped to sit inside a `\"\"\"...\"\"\"` docstring and read back verbatim.
 
-    Backslashes and quotes are escaped, so the value can neither end the docstring nor
-    form an escape; newlines stay (a docstring may have several lines); other
-    characters that are not printable (carriage returns, NUL, ...) become escapes,
-    since Python would change or refuse them in source.
+    Backslashes are escaped, and so is a quote followed by another or ending the value,
+    so the value can neither end the docstring nor form an escape (a lone quote stays
+    readable); newlines stay (a docstring may have several lines); other characters
+    that are not printable (carriage returns, NUL, ...) become escapes, since Python
+    would change or refuse them in source.
     """
+    text = str(value)
     out = []
-    for char in str(value):
-        if char in _SHORT_ESCAPES:
+    for index, char in enumerate(text):
+        if char == '"':
+            closing = index + 1 == len(text) or text[index + 1] == '"'
+            out.append('\\"' if closing else char)
+        elif char in _SHORT_ESCAPES:
             out.append(_SHORT_ESCAPES[char])
         elif char == "\n" or char.isprintable():
             out.append(char)
