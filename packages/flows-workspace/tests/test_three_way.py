@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+from flows_workspace.workspace.merge_base import SIZE_CAP, read_files
 from flows_workspace.workspace.renaming import rename_in_file, rename_in_python
 from flows_workspace.workspace.three_way import THEIRS_SUFFIX, Labels, merge_trees
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 LABELS = Labels(ours="exp (yours)", base="as created", theirs="template t 2")
 
@@ -92,3 +101,14 @@ def test_edits_apart_from_each_other_both_survive(lines: list[str], data: st.Dat
     expected = list(base)
     expected[ours_at], expected[theirs_at] = "OURS\n", "THEIRS\n"
     assert change.data == "".join(expected).encode()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs are POSIX")
+def test_special_and_large_files_are_not_code(tmp_path: Path) -> None:
+    """A FIFO, a symbolic link and a file over the size cap are not read as code."""
+    (tmp_path / "run.py").write_text("x = 1\n")
+    (tmp_path / "link.py").symlink_to(tmp_path / "run.py")
+    os.mkfifo(tmp_path / "pipe")
+    with (tmp_path / "weights.bin").open("wb") as stream:
+        stream.truncate(SIZE_CAP + 1)
+    assert read_files(tmp_path) == {"run.py": b"x = 1\n"}

@@ -30,6 +30,9 @@ BASE_FOLDER = ".flow-base"
 NOT_CODE = (*CACHE_PATTERNS, RECORD_NAME, BASE_FOLDER)
 """Names that are never part of an experiment's code: caches, its record, its base."""
 
+SIZE_CAP = 10_000_000
+"""Files larger than this (bytes) are data, not code: never kept in a base nor merged."""
+
 Files = dict[str, bytes]
 """A tree of files in memory: relative POSIX path -> bytes."""
 
@@ -37,7 +40,9 @@ Files = dict[str, bytes]
 def read_files(folder: Path) -> Files:
     """Every regular file under `folder` (caches, the record and the base left out).
 
-    Symbolic links are neither followed nor read: they are not code a template makes.
+    Symbolic links, FIFOs and other special files are neither followed nor read, nor
+    are files over `SIZE_CAP` (a checkpoint or data set kept beside the code): they are
+    not code a template makes, and `flow update` leaves them alone.
     """
     return {relative: path.read_bytes() for relative, path in _walk(folder, "")}
 
@@ -49,7 +54,7 @@ def _walk(folder: Path, prefix: str) -> Iterator[tuple[str, Path]]:
         relative = f"{prefix}{child.name}"
         if child.is_dir():
             yield from _walk(child, f"{relative}/")
-        elif child.is_file():
+        elif child.is_file() and child.stat().st_size <= SIZE_CAP:
             yield relative, child
 
 
