@@ -205,9 +205,11 @@ def test_fork_update_merges_parent_changes_and_keeps_its_name(workspace: Path) -
         "        print(config.message)\n",
         "        print(config.message)\n        print('fork edit')\n",
     )
-    done = run_flow("update", "exp2", cwd=workspace)
+    done = run_flow("update", "exp2", "exp2", cwd=workspace)  # named twice: merged once
     assert done.returncode == 0, done.stderr
+    assert done.stdout.count("exp2: updated from parent exp1") == 1
     run_py = (child / "run.py").read_text(encoding="utf-8")
+    assert run_py.count("print('fork edit')") == 1
     assert "repeat: int = 3" in run_py
     assert "print('fork edit')" in run_py
     assert "exp1" not in run_py

@@ -82,7 +82,9 @@ def run_update(names: Sequence[str], *, all_: bool, dry_run: bool) -> None:
             except FlowsError as error:  # one experiment that cannot update stops no other
                 print(f"flow: note: skipped `{experiment.name}`: {error}", file=sys.stderr)
     else:
-        plans = [plan_update(workspace, experiment_path(workspace, name)) for name in names]
+        # Each experiment once: a second plan of it would be stale after the first is applied.
+        unique = dict.fromkeys(names)
+        plans = [plan_update(workspace, experiment_path(workspace, name)) for name in unique]
     conflicts: list[str] = []
     for plan in plans:
         if dry_run:
