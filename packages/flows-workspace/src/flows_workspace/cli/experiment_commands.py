@@ -18,6 +18,7 @@ class Update:
     A three-way merge per file (`git merge-file`): base = the experiment as created,
     theirs = its template as installed now (or its parent as it is now, for a fork),
     yours = the experiment. Overlapping changes get conflict markers and exit status 1.
+    The base is kept in the experiment's hidden `.flow-base/` folder: commit it.
     """
 
     # A bare `tuple` (tyro reads its items as str), as for `flow create --var`.

@@ -82,7 +82,7 @@ class ExperimentRecord:
             if self.base_updated is not None:
                 base["updated"] = self.base_updated.isoformat(timespec="seconds")
             data["base"] = base
-        header = "Written by `flow create`: where this experiment came from."
+        header = "Written by `flow create` (and `flow update`, `flow mv`): where this came from."
         write_atomically(folder / RECORD_NAME, toml_text(data, header))
 
     def renamed(self, name: str) -> ExperimentRecord:
