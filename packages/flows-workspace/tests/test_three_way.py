@@ -105,10 +105,13 @@ def test_edits_apart_from_each_other_both_survive(lines: list[str], data: st.Dat
 
 @pytest.mark.skipif(sys.platform == "win32", reason="FIFOs are POSIX")
 def test_special_and_large_files_are_not_code(tmp_path: Path) -> None:
-    """A FIFO, a symbolic link and a file over the size cap are not read as code."""
+    """A FIFO, a symlink, a file over the size cap and merge leftovers are not code."""
     (tmp_path / "run.py").write_text("x = 1\n")
     (tmp_path / "link.py").symlink_to(tmp_path / "run.py")
     os.mkfifo(tmp_path / "pipe")
     with (tmp_path / "weights.bin").open("wb") as stream:
         stream.truncate(SIZE_CAP + 1)
+    (tmp_path / f"w.bin{THEIRS_SUFFIX}").write_bytes(b"\0")
+    (tmp_path / ".flow-base.new.123").mkdir()
+    (tmp_path / ".flow-base.new.123/run.py").write_text("half\n")
     assert read_files(tmp_path) == {"run.py": b"x = 1\n"}

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from flows_workspace._errors import FlowsError
 from flows_workspace.workspace.experiments import RECORD_NAME
 from flows_workspace.workspace.render import CACHE_PATTERNS
+from flows_workspace.workspace.three_way import THEIRS_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -27,8 +28,15 @@ if TYPE_CHECKING:
 
 BASE_FOLDER = ".flow-base"
 """The hidden folder inside an experiment holding its merge base."""
-NOT_CODE = (*CACHE_PATTERNS, RECORD_NAME, BASE_FOLDER)
-"""Names that are never part of an experiment's code: caches, its record, its base."""
+NOT_CODE = (
+    *CACHE_PATTERNS,
+    RECORD_NAME,
+    BASE_FOLDER,
+    f"{BASE_FOLDER}.*",  # a base being swapped in when the process was killed
+    f"*{THEIRS_SUFFIX}",  # the other side of a binary conflict, left for you to resolve
+)
+"""Names that are never part of an experiment's code: caches, its record, its base,
+merge leftovers."""
 
 SIZE_CAP = 10_000_000
 """Files larger than this (bytes) are data, not code: never kept in a base nor merged."""
