@@ -20,12 +20,10 @@ from flows_workspace._errors import BadInputError
 from flows_workspace._names import check_experiment_name, name_problem
 from flows_workspace._process import process_alive
 from flows_workspace.workspace.experiments import (
-    RECORD_NAME,
     ExperimentRecord,
     list_experiments,
 )
-from flows_workspace.workspace.merge_base import BASE_FOLDER, read_files, store_base
-from flows_workspace.workspace.render import CACHE_PATTERNS
+from flows_workspace.workspace.merge_base import NOT_CODE, read_files, store_base
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -33,8 +31,8 @@ if TYPE_CHECKING:
     from flows_workspace.workspace.settings import Workspace
 
 STAGING_PREFIX = ".flow-create."
-FORK_SKIPPED = (*CACHE_PATTERNS, RECORD_NAME, BASE_FOLDER)
-"""Caches a fork never copies; the parent's record and merge base are replaced by its own."""
+FORK_SKIPPED = NOT_CODE
+"""Caches and merge leftovers a fork never copies; its record and base are its own."""
 
 
 def run_create(
