@@ -60,10 +60,10 @@ def test_notebook_copied_by_hand_reads_its_own_folder(workspace: Path, flow: Flo
 
 def test_fork_record_holds_parent_commit_and_patch(workspace: Path, flow: Flow) -> None:
     """A fork records the commit the parent was at and its uncommitted changes."""
-    assert flow("create", "exp1", "--template", "minimal") == 0
     _git(workspace, "init", "--quiet")
     _git(workspace, "add", "--all")
     _git(workspace, "commit", "--quiet", "-m", "start")
+    assert flow("create", "exp1", "--template", "minimal") == 0  # not committed yet
     head = _git(workspace, "rev-parse", "HEAD")
     run_py = workspace / "flows/exp1/run.py"
     run_py.write_text(run_py.read_text(encoding="utf-8") + "# tuned\n", encoding="utf-8")
@@ -75,3 +75,4 @@ def test_fork_record_holds_parent_commit_and_patch(workspace: Path, flow: Flow) 
     assert record.parent_patch is not None
     assert "+# tuned" in record.parent_patch
     assert "flows/exp1/run.py" in record.parent_patch
+    assert ".flow-base" not in record.parent_patch  # its code, not its merge base

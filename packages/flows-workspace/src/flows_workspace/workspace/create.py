@@ -23,7 +23,7 @@ from flows_workspace.workspace.experiments import (
     ExperimentRecord,
     list_experiments,
 )
-from flows_workspace.workspace.merge_base import NOT_CODE, read_files, store_base
+from flows_workspace.workspace.merge_base import BASE_FOLDER, NOT_CODE, read_files, store_base
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -146,7 +146,7 @@ def fork_experiment(source: Path, name: str, *, parent_dir: Path) -> Path:
     from flows_workspace.runs.git_state import folder_changes
 
     parent_record = ExperimentRecord.read(source)
-    commit, patch = folder_changes(source)
+    commit, patch = folder_changes(source, exclude=(BASE_FOLDER,))
     record = ExperimentRecord(
         name=name,
         created=_now(),

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING
 from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace._files import write_atomically
 from flows_workspace.workspace.experiments import ExperimentRecord, list_experiments
-from flows_workspace.workspace.merge_base import Files, load_base, read_files, store_base
+from flows_workspace.workspace.merge_base import (
+    BASE_FOLDER,
+    Files,
+    load_base,
+    read_files,
+    store_base,
+)
 from flows_workspace.workspace.three_way import (
     THEIRS_SUFFIX,
     FileChange,
@@ -224,7 +230,7 @@ def parent_upstream(path: Path, record: ExperimentRecord) -> Upstream:
         )
         raise FlowsError(msg)
     files = rename_in_files(read_files(parent), record.parent, path.name)
-    commit, patch = folder_changes(parent)
+    commit, patch = folder_changes(parent, exclude=(BASE_FOLDER,))
     new_record = dataclasses.replace(record, parent_commit=commit, parent_patch=patch or None)
     return Upstream(files, new_record, f"parent {record.parent}")
 
