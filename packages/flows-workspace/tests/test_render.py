@@ -13,7 +13,8 @@ import nbformat
 import pytest
 from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace.workspace.render import render_template
-from flows_workspace.workspace.templates import Template, read_template, workspace_template
+from flows_workspace.workspace.template_metadata import Template, read_template
+from flows_workspace.workspace.templates import workspace_template
 from subprocesses import run_python
 
 if TYPE_CHECKING:
