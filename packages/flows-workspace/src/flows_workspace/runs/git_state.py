@@ -104,6 +104,17 @@ def git_state(folder: Path, *, exclude: Path | None = None) -> GitState | None:
     return GitState(GitSummary(str(root), commit, bool(entries), untracked, left_out), patch)
 
 
+def folder_changes(folder: Path, *, exclude: tuple[str, ...] = ()) -> tuple[str | None, str]:
+    """`HEAD`'s hash and the uncommitted changes under `folder` alone (untracked included).
+
+    Both are empty (None, "") outside a git repository; the patch is empty when the
+    folder has no changes. `exclude` names sub-folders of `folder` left out.
+    """
+    commit = current_commit(folder)
+    pathspec = [".", *(f":(literal,exclude){name}" for name in exclude)]
+    return commit, _patch(folder, commit, pathspec, untracked=True)
+
+
 def _patch(folder: Path, commit: str | None, pathspec: list[str], *, untracked: bool) -> str:
     """The diff from `commit` to the working tree, untracked files included.
 

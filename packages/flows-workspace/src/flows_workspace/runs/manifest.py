@@ -58,8 +58,11 @@ class PythonFacts:
     """The interpreter a run used."""
 
     version: str
+    """As `platform.python_version()` gives it, e.g. `3.12.1`."""
     implementation: str
+    """`CPython`, `PyPy`, ..."""
     executable: str
+    """The interpreter's full path (`sys.executable`)."""
 
 
 @dataclass(frozen=True)
