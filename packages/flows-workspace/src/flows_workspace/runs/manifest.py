@@ -55,14 +55,11 @@ class RunError:
 
 @dataclass(frozen=True)
 class PythonFacts:
-    """The interpreter a run used."""
+    """The interpreter a run used: as `platform` names it, and its full path."""
 
     version: str
-    """As `platform.python_version()` gives it, e.g. `3.12.1`."""
     implementation: str
-    """`CPython`, `PyPy`, ..."""
     executable: str
-    """The interpreter's full path (`sys.executable`)."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace._files import write_atomically
@@ -42,15 +42,14 @@ if TYPE_CHECKING:
     from flows_workspace.workspace.settings import Workspace
 
 
-@dataclass(frozen=True)
-class Upstream:
+class Upstream(NamedTuple):
     """What an experiment follows, as it is now: its files and the record naming them."""
 
+    label: str
+    """How messages and conflict markers name it."""
     files: Files
     record: ExperimentRecord
     """The experiment's record once these files are its base."""
-    label: str
-    """How messages and conflict markers name it."""
 
 
 @dataclass(frozen=True)
@@ -213,7 +212,7 @@ def template_upstream(workspace: Workspace, path: Path, record: ExperimentRecord
     origin = template.origin()
     new_record = dataclasses.replace(record, template=origin, variables=variables)
     version = f" {origin.version}" if origin.version else ""
-    return Upstream(files, new_record, f"template {origin.name} ({origin.source}{version})")
+    return Upstream(f"template {origin.name} ({origin.source}{version})", files, new_record)
 
 
 def parent_upstream(path: Path, record: ExperimentRecord) -> Upstream:
@@ -232,7 +231,7 @@ def parent_upstream(path: Path, record: ExperimentRecord) -> Upstream:
     files = rename_in_files(read_files(parent), record.parent, path.name)
     commit, patch = folder_changes(parent, exclude=(BASE_FOLDER,))
     new_record = dataclasses.replace(record, parent_commit=commit, parent_patch=patch or None)
-    return Upstream(files, new_record, f"parent {record.parent}")
+    return Upstream(f"parent {record.parent}", files, new_record)
 
 
 def apply_update(plan: UpdatePlan) -> None:
