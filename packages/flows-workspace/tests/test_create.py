@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from flows_workspace.workspace.create import STAGING_PREFIX
 from flows_workspace.workspace.experiments import RECORD_NAME, ExperimentRecord, list_experiments
+from flows_workspace.workspace.merge_base import BASE_FOLDER
 from subprocesses import start
 
 if TYPE_CHECKING:
@@ -114,8 +115,11 @@ def test_fork_copies_state_skips_caches_and_records_parent(
     (parent / "stale.pyc").write_bytes(b"pyc")
     assert flow("create", "exp2", "--from", "exp1") == 0
     child = workspace / "flows/exp2"
-    copied = {k: v for k, v in tree(child).items() if k != RECORD_NAME}
+    copied = {
+        k: v for k, v in tree(child).items() if k != RECORD_NAME and k.split("/")[0] != BASE_FOLDER
+    }
     assert copied == {"run.py": b"print('hi')\n", "viz": None, "viz/plot.py": b"\x00binary"}
+    assert tree(child / BASE_FOLDER) == copied  # the merge base: the fork as created
     record = ExperimentRecord.read(child)
     assert record is not None
     assert record.parent == "exp1"

@@ -285,7 +285,10 @@ def test_run_commands_help_shows_optional_experiment_and_defaults_once(
     assert "usage: flow runs [-h] [EXPERIMENT] [--json]" in out
     assert out.count("(default: all experiments)") == 1
     assert "(default: None)" not in out
-    for command, usage in (("show", "RUN [--json]"), ("diff", "RUN_A RUN_B [--json]")):
+    for command, usage in (
+        ("show", "RUN [--json]"),
+        ("diff", "RUN_A [RUN_B] [--json] [--template] [--parent]"),
+    ):
         with pytest.raises(SystemExit):
             flow_main([command, "--help"])
         assert f"usage: flow {command} [-h] {usage}" in capsys.readouterr().out

@@ -160,3 +160,51 @@ def test_lab_templates_replace_flow_templates(tmp_path: Path, wheels: list[Path]
     assert "`default`" in refused.stderr
     assert "`minimal`" in refused.stderr  # named as the missing template
     assert not (root / "flows/exp2").exists()
+
+
+@pytest.mark.slow
+def test_scaffolded_distribution_installs_lists_renders_and_outlives_flow_templates(
+    tmp_path: Path, wheels: list[Path]
+) -> None:
+    """`flow templates new` output installs with uv and pip and works without flow-templates."""
+    uv_env = tmp_path / "uv-env"
+    _run("uv", "venv", "--quiet", "-p", sys.executable, uv_env, cwd=tmp_path)
+    uv_python = _bin(uv_env, "python")
+    _run("uv", "pip", "install", "--quiet", "-p", uv_python, *wheels, "pytest", cwd=tmp_path)
+    flow = _bin(uv_env, "flow")
+    made = _run(
+        flow,
+        "templates",
+        "new",
+        "lab-templates",
+        "--from",
+        "minimal",
+        "--name",
+        "labexp",
+        cwd=tmp_path,
+    )
+    assert "pip install ./lab-templates" in made.stdout
+    lab = tmp_path / "lab-templates"
+    _run("uv", "pip", "install", "--quiet", "-p", uv_python, lab, cwd=tmp_path)
+    listing = _run(flow, "templates", cwd=tmp_path).stdout
+    labexp = next(line for line in listing.splitlines() if line.startswith("labexp "))
+    assert labexp.split()[1:3] == ["lab-templates", "0.1.0"]
+    root = tmp_path / "research"
+    _run(flow, "init", root, "--no-install", cwd=tmp_path)
+    _run(flow, "create", "exp1", "--template", "labexp", cwd=root)
+    assert _run(uv_python, root / "flows/exp1/run.py", cwd=root).stdout == "hello from exp1\n"
+    _run(uv_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", lab / "tests", cwd=lab)
+
+    pip_env = tmp_path / "pip-env"
+    _run("uv", "venv", "--quiet", "--seed", "-p", sys.executable, pip_env, cwd=tmp_path)
+    pip_python = _bin(pip_env, "python")
+    _run(pip_python, "-m", "pip", "install", "--quiet", *wheels, lab, cwd=tmp_path)
+    _run(pip_python, "-m", "pip", "uninstall", "--yes", "--quiet", "flow-templates", cwd=tmp_path)
+    pip_flow = _bin(pip_env, "flow")
+    listing = _run(pip_flow, "templates", cwd=tmp_path).stdout
+    assert "flow-templates" not in listing
+    assert "labexp" in listing
+    other = tmp_path / "other"
+    _run(pip_flow, "init", other, "--no-install", cwd=tmp_path)
+    _run(pip_flow, "create", "exp2", "--template", "labexp", cwd=other)
+    assert _run(pip_python, other / "flows/exp2/run.py", cwd=other).stdout == "hello from exp2\n"

@@ -123,7 +123,8 @@ def test_installed_templates_come_from_entry_points_with_versions() -> None:
 def test_shipped_metadata_declares_variables_with_descriptions() -> None:
     """`default` declares `description` and `seed` with defaults and descriptions."""
     template = find_experiment_template("default", None)
-    assert template.variables == {"description": "A new experiment.", "seed": "0"}
+    assert template.variables == {"description": "A new experiment.", "seed": 0}
+    assert template.variable_specs["seed"].type == "int"
     assert set(template.variable_descriptions) == {"description", "seed"}
     assert all(template.variable_descriptions.values())
 
@@ -236,8 +237,17 @@ def test_broken_template_elsewhere_does_not_stop_finding_another(site: SitePacka
         ("description = 3", "`description` must be a string"),
         ("kind = 'notebook'", r"`kind` must be one of experiment, workspace, not `notebook`"),
         ("variables = 3", "`variables` must be a table"),
-        ("[variables]\nlr = 0.1", r"variable `lr` needs a string default"),
-        ("[variables.lr]\ndescription = 'x'", r"variable `lr` needs a string default"),
+        ("[variables]\nlr = [0.1]", r"variable `lr` needs a default"),
+        ("[variables.lr]\ndescription = 'x'", r"variable `lr` needs a default"),
+        ("[variables.lr]\ntype = 'complex'\ndefault = 1", r"`type` must be one of str, int"),
+        ("[variables.lr]\ntype = 'int'\ndefault = 'a'", r"variable `lr`: its default `'a'` is not"),
+        ("[variables.lr]\ntype = 'float'\ndefault = nan", r"default `nan` is not a float"),
+        ("[variables.o]\ntype = 'choice'\ndefault = 'a'", r"a `choice` needs `choices`"),
+        (
+            "[variables.o]\ntype = 'choice'\nchoices = ['a']\ndefault = 'b'",
+            r"default `b` is not one of its choices",
+        ),
+        ("[variables.o]\nchoices = ['a']\ndefault = 'a'", r'`choices` needs `type = "choice"`'),
         ("[variables.lr]\ndefault = '1'\nhelp = 'x'", r"variable `lr` has a bad key `help`"),
         ("[variables]\n'not-ok' = '1'", r"`not-ok` must be a Python identifier"),
     ],
@@ -256,7 +266,7 @@ def test_bad_metadata_is_reported_with_the_file(
 
 
 def test_metadata_forms_of_variables(tmp_path: Path) -> None:
-    """Variables may be `NAME = "default"` or a table with `default` and `description`."""
+    """Variables may be `NAME = default` (typed by the default) or a table with a type."""
     folder = tmp_path / "t"
     folder.mkdir()
     (folder / "template.toml").write_text(
@@ -265,16 +275,45 @@ def test_metadata_forms_of_variables(tmp_path: Path) -> None:
             description = "d"
             [variables]
             short = "1"
+            steps = 10
+            lr = 0.5
+            fast = true
             [variables.long]
             default = "2"
             description = "the long one"
+            [variables.scale]
+            type = "float"
+            default = 1
+            [variables.opt]
+            type = "choice"
+            choices = ["sgd", "adam"]
+            default = "adam"
             """
         ),
         encoding="utf-8",
     )
     template = read_template(folder, name="t", source="workspace", version=None)
-    assert template.variables == {"short": "1", "long": "2"}
-    assert template.variable_descriptions == {"short": "", "long": "the long one"}
+    assert template.variables == {
+        "short": "1",
+        "steps": 10,
+        "lr": 0.5,
+        "fast": True,
+        "long": "2",
+        "scale": 1,
+        "opt": "adam",
+    }
+    types = {key: spec.type for key, spec in template.variable_specs.items()}
+    assert types == {
+        "short": "str",
+        "steps": "int",
+        "lr": "float",
+        "fast": "bool",
+        "long": "str",
+        "scale": "float",
+        "opt": "choice",
+    }
+    assert template.variable_specs["opt"].choices == ("sgd", "adam")
+    assert template.variable_descriptions["long"] == "the long one"
     assert template.kind == "experiment"
 
 

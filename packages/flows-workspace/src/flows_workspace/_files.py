@@ -103,16 +103,16 @@ SMALL_FILE_LIMIT = 1_000_000
 """Settings and records are a few lines; a file larger than this (bytes) is not one."""
 
 
-def read_small_text(path: Path) -> str:
+def read_small_text(path: Path, limit: int = SMALL_FILE_LIMIT) -> str:
     """The UTF-8 text of a settings or record file, refusing one too large to be one.
 
     Raises:
         OSError: the file cannot be read.
-        ValueError: not UTF-8, or larger than `SMALL_FILE_LIMIT` (a stray data file).
+        ValueError: not UTF-8, or larger than `limit` bytes (a stray data file).
     """
     with path.open("rb") as stream:
-        data = stream.read(SMALL_FILE_LIMIT + 1)
-    if len(data) > SMALL_FILE_LIMIT:
-        msg = f"it is larger than {SMALL_FILE_LIMIT // 1_000_000} MB, too large to be one"
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        msg = f"it is larger than {limit // 1_000_000} MB, too large to be one"
         raise ValueError(msg)
     return data.decode("utf-8")

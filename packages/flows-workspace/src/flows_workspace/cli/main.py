@@ -69,11 +69,17 @@ def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
 
     import tyro
 
+    from flows_workspace.cli.experiment_commands import EXPERIMENT_COMMANDS
     from flows_workspace.cli.run_commands import RUN_COMMANDS
     from flows_workspace.cli.workspace_commands import WORKSPACE_COMMANDS
     from flows_workspace.sweeps.commands import SWEEP_COMMANDS
 
-    commands: dict[str, type] = {**WORKSPACE_COMMANDS, **RUN_COMMANDS, **SWEEP_COMMANDS}
+    commands: dict[str, type] = {
+        **WORKSPACE_COMMANDS,
+        **EXPERIMENT_COMMANDS,
+        **RUN_COMMANDS,
+        **SWEEP_COMMANDS,
+    }
     # One dataclass holding the subcommand, with its help given explicitly, instead of
     # `tyro.extras.subcommand_cli_from_dict` or a bare Union: both make tyro look for
     # help in the source of a generic wrapper and of `typing` itself, which made

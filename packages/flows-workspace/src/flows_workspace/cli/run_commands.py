@@ -7,12 +7,17 @@ no database. Implementations are imported inside `run()` to keep `flow --help` l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import tyro
 
 if TYPE_CHECKING:
     from flows_workspace.workspace.settings import Workspace
+
+
+def _optional(metavar: str, hint: str) -> Any:
+    """An optional positional shown as `[METAVAR]`, `hint` replacing tyro's "(default: None)"."""
+    return tyro.conf.arg(metavar=f"[{metavar}]", help_behavior_hint=hint)
 
 
 @dataclass(frozen=True)
@@ -23,10 +28,7 @@ class Runs:
     """
 
     experiment: Annotated[
-        str | None,
-        tyro.conf.Positional,
-        # Brackets: optional; the hint replaces tyro's "(default: None)".
-        tyro.conf.arg(metavar="[EXPERIMENT]", help_behavior_hint="(default: all experiments)"),
+        str | None, tyro.conf.Positional, _optional("EXPERIMENT", "(default: all experiments)")
     ] = None
     """Only this experiment's runs."""
     json: tyro.conf.FlagCreatePairsOff[bool] = False
@@ -115,17 +117,33 @@ class Show:
 
 @dataclass(frozen=True)
 class Diff:
-    """Show the config values that differ between two runs."""
+    """Show the config values that differ between two runs.
+
+    `flow diff EXPERIMENT --template` (or `--parent`) shows instead the code
+    differences of an experiment from its template as installed now (or its parent).
+    """
 
     run_a: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN_A")]
-    """The first run (folder, id, id start or EXPERIMENT/RUN_ID)."""
-    run_b: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN_B")]
+    """The first run (folder, id, id start or EXPERIMENT/RUN_ID), or an EXPERIMENT."""
+    run_b: Annotated[
+        str | None, tyro.conf.Positional, _optional("RUN_B", "(absent with --template/--parent)")
+    ] = None
     """The second run (same forms)."""
     json: tyro.conf.FlagCreatePairsOff[bool] = False
     """Print a JSON object: key -> [value in RUN_A, value in RUN_B] (null when absent)."""
+    template: tyro.conf.FlagCreatePairsOff[bool] = False
+    """Diff EXPERIMENT's code from its template as installed now."""
+    parent: tyro.conf.FlagCreatePairsOff[bool] = False
+    """Diff EXPERIMENT's code from its parent as it is now (a fork)."""
 
     def run(self) -> None:
         """Print one line per differing config value."""
+        if self.template or self.parent or self.run_b is None:
+            from flows_workspace.workspace.code_diff import run_code_diff
+
+            run_code_diff(self.run_a, template=self.template, parent=self.parent, other=self.run_b)
+            return
+
         from flows_workspace.cli.json_output import json_text
         from flows_workspace.cli.run_views import diff_rows
         from flows_workspace.cli.table import print_table

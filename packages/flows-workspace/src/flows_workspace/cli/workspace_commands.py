@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, Union
 
 import tyro
+
+# tyro reads the annotations at run time, so these are needed outside TYPE_CHECKING.
+from flows_workspace.cli.template_commands import NewTemplates, ShowTemplate  # noqa: TC001
 
 if TYPE_CHECKING:
     from flows_workspace.workspace.experiments import Experiment
@@ -126,10 +129,32 @@ def _origin(experiment: Experiment) -> str:
 
 @dataclass(frozen=True)
 class Templates:
-    """List the experiment templates: name, distribution, version, which one wins, description."""
+    """List the experiment templates: name, distribution, version, which one wins, description.
+
+    `flow templates show NAME` prints one template's variables; `flow templates new
+    DIST_NAME` scaffolds a lab's own templates distribution.
+    """
+
+    action: Annotated[
+        Union[  # noqa: UP007 - see Optional above
+            Annotated[
+                ShowTemplate,
+                tyro.conf.subcommand("show", description="Show one template and its variables."),
+            ],
+            Annotated[
+                NewTemplates,
+                tyro.conf.subcommand("new", description="Scaffold a lab's templates distribution."),
+            ],
+            Annotated[None, tyro.conf.subcommand("list", description="List them (the default).")],
+        ],
+        tyro.conf.arg(name=""),
+    ] = None
 
     def run(self) -> None:
         """Print one line per template candidate, in precedence order; exit 1 if any is broken."""
+        if self.action is not None:
+            self.action.run()
+            return
         from flows_workspace._errors import FlowsError
         from flows_workspace.cli.table import print_table
         from flows_workspace.workspace.settings import find_workspace_or_none

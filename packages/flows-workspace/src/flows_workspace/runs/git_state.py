@@ -190,6 +190,22 @@ def _refresh_copied_index(folder: Path, index: Path) -> None:
         run_git(folder, "update-index", "-q", "--refresh", env={"GIT_OPTIONAL_LOCKS": "1"})
 
 
+def folder_changes(folder: Path, *, exclude: tuple[str, ...] = ()) -> tuple[str | None, str]:
+    """`HEAD`'s hash and the uncommitted changes under `folder` alone (untracked included).
+
+    Both are empty (None, "") outside a git repository; the patch is empty when the
+    folder has no changes. `exclude` names sub-folders of `folder` left out.
+    """
+    commit = current_commit(folder)
+    where = run_git(folder, "rev-parse", "--git-path", "index")
+    if where is None or where.returncode != 0:
+        return commit, ""
+    pathspec = [".", *(f":(literal,exclude){name}" for name in exclude)]
+    index = folder / where.stdout.strip()  # relative to `folder` unless absolute
+    patch = _patch(folder, commit, pathspec, index=index, untracked=True)
+    return commit, patch.decode("utf-8", errors="replace")  # kept in a TOML record: text
+
+
 def _patch(
     folder: Path, commit: str | None, pathspec: list[str], *, index: Path, untracked: bool
 ) -> bytes:

@@ -56,7 +56,7 @@ class RunError:
 
 @dataclass(frozen=True)
 class PythonFacts:
-    """The interpreter a run used."""
+    """The interpreter a run used: as `platform` names it, and its full path."""
 
     version: str
     implementation: str

@@ -9,6 +9,7 @@ once its process is gone.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from datetime import datetime, timezone
@@ -23,18 +24,16 @@ from flows_workspace.workspace.experiments import (
     ExperimentRecord,
     list_experiments,
 )
-from flows_workspace.workspace.render import CACHE_PATTERNS
-from flows_workspace.workspace.template_metadata import TemplateOrigin
+from flows_workspace.workspace.merge_base import BASE_FOLDER, NOT_CODE, read_files, store_base
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from flows_workspace.workspace.settings import Workspace
-    from flows_workspace.workspace.template_metadata import Template
 
 STAGING_PREFIX = ".flow-create."
-FORK_SKIPPED = (*CACHE_PATTERNS, RECORD_NAME)
-"""Caches a fork never copies; the parent's record is replaced by the fork's own."""
+FORK_SKIPPED = NOT_CODE
+"""Caches and merge leftovers a fork never copies; its record and base are its own."""
 
 
 def run_create(
@@ -133,14 +132,14 @@ def create_from_template(
     variables = template_variables(
         experiment_name=name,
         flows_package=(workspace.settings.flows_dir if workspace else parent_dir.name),
-        declared=template.variables,
+        declared=template.variable_specs,
         overrides=overrides,
         template_name=template.name,
     )
     record = ExperimentRecord(
         name=name,
         created=_now(),
-        template=_origin(template),
+        template=template.origin(),
         variables=variables,
     )
 
@@ -171,21 +170,32 @@ def fork_experiment(source: Path, name: str, *, parent_dir: Path) -> Path:
     if source in target.parents:
         msg = f"cannot fork `{source}` into a folder inside itself (`{target}`)"
         raise BadInputError(msg)
+    from flows_workspace.runs.git_state import folder_changes
+
     parent_record = ExperimentRecord.read(source)
+    commit, patch = folder_changes(source, exclude=(BASE_FOLDER,))
     record = ExperimentRecord(
         name=name,
         created=_now(),
         template=parent_record.template if parent_record else None,
         parent=source.name,
+        parent_commit=commit,
+        parent_patch=patch or None,
     )
 
     left_out: list[str] = []
 
     def build(staging: Path) -> None:
         from flows_workspace.workspace.fork_copy import copy_experiment
+        from flows_workspace.workspace.renaming import rename_in_files
 
         summary = copy_experiment(source, staging, FORK_SKIPPED).summary()
         left_out.extend([] if summary is None else [summary])
+        # The fork names itself, not its parent, wherever the name is text.
+        original = read_files(staging)
+        for relative, data in rename_in_files(original, source.name, name).items():
+            if data != original[relative]:
+                staging.joinpath(*relative.split("/")).write_bytes(data)
 
     _build_atomically(target, build, record)
     for summary in left_out:
@@ -225,13 +235,17 @@ def _missing_parent_message(parent_dir: Path) -> str:
 def _build_atomically(
     target: Path, build: Callable[[Path], None], record: ExperimentRecord
 ) -> None:
-    """Build into a staging folder beside `target`, record it, then rename it into place."""
+    """Build into a staging folder beside `target`, record it, then rename it into place.
+
+    The files as built become the experiment's merge base (`merge_base`).
+    """
     sweep_stale_staging(target.parent)
     staging = target.parent / f"{STAGING_PREFIX}{os.getpid()}.{target.name}"
     staging.mkdir()
     try:
         build(staging)
-        record.write(staging)
+        base_hash = store_base(staging, read_files(staging))
+        dataclasses.replace(record, base_hash=base_hash).write(staging)
         appeared = f"experiment `{target.name}` appeared at `{target}` while it was being created"
         if target.exists():
             raise BadInputError(appeared)
@@ -252,10 +266,6 @@ def sweep_stale_staging(folder: Path, prefix: str = STAGING_PREFIX) -> None:
         pid_text = staging.name[len(prefix) :].split(".", 1)[0]
         if pid_text.isdigit() and not process_alive(int(pid_text)):
             shutil.rmtree(staging, ignore_errors=True)
-
-
-def _origin(template: Template) -> TemplateOrigin:
-    return TemplateOrigin(name=template.name, source=template.source, version=template.version)
 
 
 def _now() -> datetime:

@@ -1,20 +1,22 @@
 """The experiments of a workspace and the record of where each one came from.
 
 `flow create` writes `.flow-experiment.toml` into every experiment it makes: the
-template (name, distribution, version) and variables, or the parent experiment, and
-the creation time. `flow list` reads it back.
+template (name, distribution, version) and variables, or the parent experiment (with
+its git commit and uncommitted changes at fork time), the creation time and the hash
+of the merge base kept in `.flow-base/` (see `merge_base`). `flow list` reads it back;
+`flow update` and `flow mv` rewrite it.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from flows_workspace._files import read_small_text, toml_text, write_atomically
 from flows_workspace._names import name_problem
-from flows_workspace.workspace.template_metadata import TemplateOrigin
+from flows_workspace.workspace.template_metadata import TemplateOrigin, VariableValue
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,8 +38,16 @@ class ExperimentRecord:
     name: str
     created: datetime
     template: TemplateOrigin | None = None
-    variables: Mapping[str, str] = field(default_factory=dict)
+    variables: Mapping[str, VariableValue] = field(default_factory=dict)
     parent: str | None = None
+    parent_commit: str | None = None
+    """The workspace's git commit when the fork was made (None outside git)."""
+    parent_patch: str | None = None
+    """The parent's uncommitted changes at fork time, as a binary diff from that commit."""
+    base_hash: str | None = None
+    """Content hash of the merge base in `.flow-base/` (None: made before there was one)."""
+    base_updated: datetime | None = None
+    """When `flow update` last moved the base (None: never, it is as created)."""
 
     def origin(self) -> str:
         """One phrase saying where the experiment came from."""
@@ -56,6 +66,10 @@ class ExperimentRecord:
         }
         if self.parent is not None:
             data["parent"] = self.parent
+        if self.parent_commit is not None:
+            data["parent_commit"] = self.parent_commit
+        if self.parent_patch:
+            data["parent_patch"] = self.parent_patch
         if self.template is not None:
             template = {"name": self.template.name, "source": self.template.source}
             if self.template.version is not None:
@@ -63,8 +77,21 @@ class ExperimentRecord:
             data["template"] = template
         if self.variables:
             data["variables"] = dict(sorted(self.variables.items()))
-        header = "Written by `flow create`: where this experiment came from."
+        if self.base_hash is not None:
+            base: dict[str, str] = {"hash": self.base_hash}
+            if self.base_updated is not None:
+                base["updated"] = self.base_updated.isoformat(timespec="seconds")
+            data["base"] = base
+        header = "Written by `flow create` (and `flow update`, `flow mv`): where this came from."
         write_atomically(folder / RECORD_NAME, toml_text(data, header))
+
+    def renamed(self, name: str) -> ExperimentRecord:
+        """This record for the experiment renamed to `name` (`flow mv`)."""
+        variables = dict(self.variables)
+        for key in ("experiment_name", "name"):
+            if key in variables:
+                variables[key] = name
+        return replace(self, name=name, variables=variables)
 
     @classmethod
     def read(cls, folder: Path) -> ExperimentRecord | None:
@@ -84,7 +111,7 @@ class ExperimentRecord:
         """
         path = folder / RECORD_NAME
         try:
-            text = read_small_text(path)
+            text = read_small_text(path, RECORD_SIZE_LIMIT)
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as error:
@@ -93,6 +120,7 @@ class ExperimentRecord:
         try:
             data: dict[str, Any] = tomllib.loads(text)
             template = data.get("template")
+            base = data.get("base", {})
             return cls(
                 name=str(data["name"]),
                 created=datetime.fromisoformat(str(data["created"])),
@@ -103,8 +131,14 @@ class ExperimentRecord:
                     source=str(template["source"]),
                     version=None if template.get("version") is None else str(template["version"]),
                 ),
-                variables={str(k): str(v) for k, v in data.get("variables", {}).items()},
-                parent=None if data.get("parent") is None else str(data["parent"]),
+                variables={str(k): _scalar(v) for k, v in data.get("variables", {}).items()},
+                parent=_optional_text(data.get("parent")),
+                parent_commit=_optional_text(data.get("parent_commit")),
+                parent_patch=_optional_text(data.get("parent_patch")),
+                base_hash=_optional_text(base.get("hash")),
+                base_updated=None
+                if base.get("updated") is None
+                else datetime.fromisoformat(str(base["updated"])),
             )
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
             if isinstance(error, KeyError):
@@ -117,8 +151,21 @@ class ExperimentRecord:
             raise UnreadableRecordError(msg) from error
 
 
+RECORD_SIZE_LIMIT = 50_000_000
+"""A record holds a fork's parent patch, so it may be large, but not this large."""
+
+
 class UnreadableRecordError(ValueError):
     """A `.flow-experiment.toml` that is there but cannot be read as a record."""
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _scalar(value: object) -> VariableValue:
+    """A recorded variable's value: kept when it is a TOML scalar, else its text."""
+    return value if isinstance(value, (str, int, float, bool)) else str(value)
 
 
 @dataclass(frozen=True)

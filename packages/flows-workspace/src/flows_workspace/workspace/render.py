@@ -104,11 +104,15 @@ def _walk(
 def _environment() -> jinja2.Environment:
     import jinja2
 
-    return jinja2.Environment(
+    from flows_workspace.workspace.filters import FILTERS
+
+    environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
     )
+    environment.filters.update(FILTERS)
+    return environment
 
 
 def _render_one(

@@ -1,8 +1,20 @@
 """The metadata of a template folder (`template.toml`) and `Template`, its one model.
 
 `template.toml` holds `description` (string), `kind` (`"experiment"`, the default, or
-`"workspace"`) and a `[variables]` table whose entries are `NAME = "default"` or
-`[variables.NAME]` with `default` and `description` strings.
+`"workspace"`) and a `[variables]` table. Each variable is either `NAME = DEFAULT` (its
+type is the default's: a string, integer, float or boolean) or a table:
+
+```toml
+[variables.seed]
+type = "int"            # str (the default), int, float, bool or choice
+default = 0
+description = "Default random seed of run.py"
+
+[variables.optimizer]
+type = "choice"
+choices = ["sgd", "adam"]
+default = "sgd"
+```
 """
 
 from __future__ import annotations
@@ -34,6 +46,11 @@ ENTRY_POINT_GROUP = "flows.templates"
 """The entry-point group a templates distribution announces its templates in."""
 
 Kind = Literal["experiment", "workspace"]
+VariableType = Literal["str", "int", "float", "bool", "choice"]
+VARIABLE_TYPES: tuple[VariableType, ...] = ("str", "int", "float", "bool", "choice")
+VARIABLE_KEYS = ("type", "default", "description", "choices")
+VariableValue = str | int | float | bool
+"""A template variable's value (a TOML scalar)."""
 
 
 @dataclass(frozen=True)
@@ -49,10 +66,13 @@ class TemplateOrigin:
 
 @dataclass(frozen=True)
 class VariableSpec:
-    """A variable a template declares: its default and what it means."""
+    """A variable a template declares: its type, default and what it means."""
 
-    default: str
+    default: VariableValue
     description: str = ""
+    type: VariableType = "str"
+    choices: tuple[str, ...] = ()
+    """The allowed values of a `choice` variable."""
 
 
 @dataclass(frozen=True)
@@ -67,11 +87,17 @@ class Template:
     version: str | None
     """The providing distribution's version (None for workspace-local templates)."""
     description: str
-    variables: Mapping[str, str]
+    variables: Mapping[str, VariableValue]
     """Declared variables and their defaults."""
     kind: Kind = "experiment"
     variable_descriptions: Mapping[str, str] = field(default_factory=dict)
     """What each declared variable means (may be empty)."""
+    variable_specs: Mapping[str, VariableSpec] = field(default_factory=dict)
+    """Each declared variable's type, default, description and choices."""
+
+    def origin(self) -> TemplateOrigin:
+        """The template's name and where it comes from, as experiment records hold them."""
+        return TemplateOrigin(name=self.name, source=self.source, version=self.version)
 
 
 def read_template(
@@ -129,11 +155,12 @@ def _template_from_metadata(
         variables={key: spec.default for key, spec in specs.items()},
         kind=kind,
         variable_descriptions={key: spec.description for key, spec in specs.items()},
+        variable_specs=specs,
     )
 
 
 def _variable_specs(raw: object, where: str) -> dict[str, VariableSpec]:
-    """Parse `[variables]`: `NAME = "default"` or `[variables.NAME]` with default/description."""
+    """Parse `[variables]`: `NAME = DEFAULT` or `[variables.NAME]` tables."""
     if not isinstance(raw, dict):
         msg = f"{where}: `variables` must be a table of variable names"
         raise FlowsError(msg)
@@ -142,20 +169,53 @@ def _variable_specs(raw: object, where: str) -> dict[str, VariableSpec]:
         if not key.isidentifier():
             msg = f"{where}: variable name `{key}` must be a Python identifier"
             raise FlowsError(msg)
-        if isinstance(value, str):
-            specs[key] = VariableSpec(default=value)
-            continue
-        if not isinstance(value, dict) or not isinstance(value.get("default"), str):
-            msg = (
-                f"{where}: variable `{key}` needs a string default: "
-                f'`{key} = "..."` or `[variables.{key}]` with `default = "..."`'
-            )
-            raise FlowsError(msg)
-        extra = sorted(set(value) - {"default", "description"})
-        description = value.get("description", "")
-        if extra or not isinstance(description, str):
-            bad = extra[0] if extra else "description"
-            msg = f"{where}: variable `{key}` has a bad key `{bad}` (keys: default, description)"
-            raise FlowsError(msg)
-        specs[key] = VariableSpec(default=value["default"], description=description)
+        specs[key] = _variable_spec(key, value, f"{where}: variable `{key}`")
     return specs
+
+
+def _variable_spec(key: str, value: object, where: str) -> VariableSpec:
+    if isinstance(value, (str, int, float)):  # bool is an int
+        return VariableSpec(default=value, type=_type_of(value))
+    if not isinstance(value, dict) or "default" not in value:
+        msg = (
+            f'{where} needs a default: `{key} = "..."` or `[variables.{key}]` with `default = ...`'
+        )
+        raise FlowsError(msg)
+    extra = sorted(set(value) - set(VARIABLE_KEYS))
+    description = value.get("description", "")
+    if extra or not isinstance(description, str):
+        bad = extra[0] if extra else "description"
+        msg = f"{where} has a bad key `{bad}` (keys: {', '.join(VARIABLE_KEYS)})"
+        raise FlowsError(msg)
+    default = value["default"]
+    kind = value.get("type", _type_of(default))
+    if kind not in VARIABLE_TYPES:
+        msg = f"{where}: `type` must be one of {', '.join(VARIABLE_TYPES)}, not `{kind}`"
+        raise FlowsError(msg)
+    choices = value.get("choices", [])
+    if kind == "choice" and not (
+        isinstance(choices, list) and choices and all(isinstance(c, str) for c in choices)
+    ):
+        msg = f"{where}: a `choice` needs `choices`, a list of strings"
+        raise FlowsError(msg)
+    if kind != "choice" and "choices" in value:
+        msg = f'{where}: `choices` needs `type = "choice"`'
+        raise FlowsError(msg)
+    if kind == "float" and isinstance(default, int) and not isinstance(default, bool):
+        default = float(default)  # `default = 1` for a float variable means 1.0
+    spec = VariableSpec(default, description, kind, tuple(choices))
+    from flows_workspace.workspace.variable_types import default_problem
+
+    problem = default_problem(spec)
+    if problem is not None:
+        msg = f"{where}: its default {problem}"
+        raise FlowsError(msg)
+    return spec
+
+
+def _type_of(value: object) -> VariableType:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    return "float" if isinstance(value, float) else "str"
