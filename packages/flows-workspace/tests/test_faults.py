@@ -94,9 +94,14 @@ READERS = [
     "init",
     "sweep",
     "sweep-status",
+    "update",
+    "mv",
+    "diff-template",
+    "templates-show",
     "run",
     "from-run",
 ]
+RECORD_READERS = ["list", "update", "mv", "diff-template"]
 
 
 def _read_command(reader: str, root: Path, run_id: str) -> list[str | Path]:
@@ -112,6 +117,10 @@ def _read_command(reader: str, root: Path, run_id: str) -> list[str | Path]:
         "init": [*FLOW, "init", "--no-install"],
         "sweep": [*FLOW, "sweep", "e", "-p", "steps=1,2", "--dry-run"],
         "sweep-status": [*FLOW, "sweep", "status"],
+        "update": [*FLOW, "update", "e", "--dry-run"],
+        "mv": [*FLOW, "mv", "e", "renamed"],
+        "diff-template": [*FLOW, "diff", "e", "--template"],
+        "templates-show": [*FLOW, "templates", "show", "default"],
         "run": [sys.executable, script],
         "from-run": [sys.executable, script, "--from-run", run_id],
     }
@@ -141,17 +150,24 @@ def test_corrupt_settings_file(
     TRIED.append(f"settings:{corruption}:{reader}")
 
 
+@pytest.mark.parametrize("reader", RECORD_READERS)
 @pytest.mark.parametrize("corruption", sorted(CORRUPT_RECORDS))
-def test_corrupt_experiment_record(workspace_copy: tuple[Path, str], corruption: str) -> None:
-    """A corrupt .flow-experiment.toml: `flow list` lists it BROKEN, says why, exits 1."""
+def test_corrupt_experiment_record(
+    workspace_copy: tuple[Path, str], corruption: str, reader: str
+) -> None:
+    """A corrupt .flow-experiment.toml: every command reading it says why in one line.
+
+    `flow list` still lists the others, the broken one as BROKEN.
+    """
     root, run_id = workspace_copy
     (root / "flows" / "e" / ".flow-experiment.toml").write_bytes(CORRUPT_RECORDS[corruption])
     before = tree(root)
-    done = run(_read_command("list", root, run_id), cwd=root)
+    done = run(_read_command(reader, root, run_id), cwd=root)
     _assert_one_line_failure(done, ".flow-experiment.toml")
-    assert "BROKEN" in done.stdout
+    if reader == "list":
+        assert "BROKEN" in done.stdout
     assert tree(root) == before
-    TRIED.append(f"record:{corruption}:list")
+    TRIED.append(f"record:{corruption}:{reader}")
 
 
 # Read-only folders and full disks, as an unprivileged user --------------------------------

@@ -117,7 +117,7 @@ class ListExperiments:
             from flows_workspace._errors import FlowsError
 
             more = f" (and {len(broken) - 1} more, marked BROKEN)" if len(broken) > 1 else ""
-            msg = f"{broken[0].problem}{more}; fix or delete the file"
+            msg = f"{broken[0].problem}{more}"
             raise FlowsError(msg)
 
 

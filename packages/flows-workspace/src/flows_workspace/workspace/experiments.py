@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from flows_workspace._errors import FlowsError
 from flows_workspace._files import read_small_text, toml_text, write_atomically
 from flows_workspace._names import name_problem
 from flows_workspace.workspace.template_metadata import TemplateOrigin, VariableValue
@@ -115,7 +116,7 @@ class ExperimentRecord:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as error:
-            msg = f"cannot read `{path}`: {error}"
+            msg = f"cannot read `{path}`: {error}; fix or delete it"
             raise UnreadableRecordError(msg) from error
         try:
             data: dict[str, Any] = tomllib.loads(text)
@@ -147,7 +148,7 @@ class ExperimentRecord:
                 reason = "nested too deeply"
             else:
                 reason = str(error) or type(error).__name__
-            msg = f"`{path}` is not an experiment record: {reason}"
+            msg = f"`{path}` is not an experiment record: {reason}; fix or delete it"
             raise UnreadableRecordError(msg) from error
 
 
@@ -155,8 +156,12 @@ RECORD_SIZE_LIMIT = 50_000_000
 """A record holds a fork's parent patch, so it may be large, but not this large."""
 
 
-class UnreadableRecordError(ValueError):
-    """A `.flow-experiment.toml` that is there but cannot be read as a record."""
+class UnreadableRecordError(FlowsError, ValueError):
+    """A `.flow-experiment.toml` that is there but cannot be read as a record.
+
+    Commands that need the record (`flow update`, `flow mv`, `flow diff --template`) stop
+    with its one line; `flow list` lists the experiment as BROKEN.
+    """
 
 
 def _optional_text(value: object) -> str | None:
