@@ -8,7 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from flows_workspace.runs.git_state import LISTED_PATHS_CAP, git_state, parse_status
+from flows_workspace.runs.git_state import (
+    LISTED_PATHS_CAP,
+    folder_changes,
+    git_state,
+    parse_status,
+)
 from subprocesses import git, run_python
 
 SECRETS = {
@@ -263,3 +268,14 @@ def test_workspace_gitignore_covers_secret_files(tmp_path: Path) -> None:
     for root in (made, fallback):
         git(root, "init", "-q")
         assert _ignored(root, [*secrets, *code]) == secrets, root
+
+
+def test_a_folders_changes_for_a_fork_record_leave_secrets_out(repo: Path) -> None:
+    """The parent patch a fork records holds the folder's code changes, never secret files."""
+    folder = repo / "exp"
+    _write(folder, {**SECRETS, "run.py": b"print('parent')\n"})
+    commit, patch = folder_changes(folder)
+    assert commit is not None
+    assert "print('parent')" in patch
+    for secret in ("WANDB_API_KEY", "hunter2", "PRIVATE KEY", "TOKEN=1", "secret"):
+        assert secret not in patch, secret

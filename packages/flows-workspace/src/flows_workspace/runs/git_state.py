@@ -200,7 +200,12 @@ def folder_changes(folder: Path, *, exclude: tuple[str, ...] = ()) -> tuple[str 
     where = run_git(folder, "rev-parse", "--git-path", "index")
     if where is None or where.returncode != 0:
         return commit, ""
-    pathspec = [".", *(f":(literal,exclude){name}" for name in exclude)]
+    pathspec = [
+        ".",
+        *(f":(literal,exclude){name}" for name in exclude),
+        # Kept in a record that is often committed: never a credential file's content.
+        *(f":(glob,exclude)**/{pattern}" for pattern in SECRET_PATTERNS),
+    ]
     index = folder / where.stdout.strip()  # relative to `folder` unless absolute
     patch = _patch(folder, commit, pathspec, index=index, untracked=True)
     return commit, patch.decode("utf-8", errors="replace")  # kept in a TOML record: text
