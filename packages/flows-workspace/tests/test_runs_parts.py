@@ -25,8 +25,10 @@ def test_run_ids_sort_by_start_time_and_differ_within_a_microsecond() -> None:
     start = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
     ids = [new_run_id(start + timedelta(microseconds=step)) for step in (0, 1, 999_999, 10**7)]
     assert ids == sorted(ids)
+    # 24 random bits: 200 ids of one instant collide about once in 800 tries, which the
+    # run folder's exclusive mkdir absorbs; what matters is that they are not all alike.
     same = {new_run_id(start) for _ in range(200)}
-    assert len(same) == 200
+    assert len(same) >= 195
     assert all(RUN_ID_PATTERN.match(run_id) for run_id in same)
     assert ids[0].startswith("20260102-030405-000006-")
 
