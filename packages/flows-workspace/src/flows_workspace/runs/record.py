@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsFloat
 
 from flows_workspace._errors import tell
 from flows_workspace._files import write_atomically
@@ -34,12 +34,14 @@ from flows_workspace.runs.manifest import (
     RunError,
     RunManifest,
 )
+from flows_workspace.runs.metrics import MetricsWriter
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from config_utils import Registry
 
+    from flows_workspace.runs.metrics import LogFunction, MetricSummary
     from flows_workspace.workspace.settings import Workspace
 
 _BACKGROUND_JOIN_SECONDS = 60.0
@@ -60,6 +62,25 @@ class Run:
     """The experiment's name (its folder under the flows folder)."""
     workspace: Workspace = field(repr=False)
     """The workspace the run belongs to."""
+    metrics: MetricsWriter = field(repr=False, compare=False)
+    """Where `log` and `summary` write (`metrics.jsonl` in the run folder)."""
+
+    @property
+    def log(self) -> LogFunction:
+        """`run.log(step=..., **scalars)`: record numbers by name at `step`, from a hot loop.
+
+        Values are queued and written to `metrics.jsonl` by a helper thread at least
+        once a second and when the run ends; the manifest then holds each metric's
+        last, smallest and largest value with their steps. A numpy or torch scalar is
+        converted with `float()` at the call (for a tensor on a GPU, that waits for it).
+        A value that is not a number, or a step that is not an integer, raises
+        `TypeError` (the run goes on).
+        """
+        return self.metrics.add
+
+    def summary(self, /, **values: SupportsFloat) -> None:
+        """Record final numbers (a test accuracy, a best score), shown beside the metrics."""
+        self.metrics.add_final(**values)
 
 
 @contextlib.contextmanager
@@ -115,7 +136,7 @@ def record_run(
         )
     config_text = dumps(config, registry=registry)  # before the folder: a bad config leaves none
     run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
-    run = Run(run_dir, run_id, experiment, workspace)
+    run = Run(run_dir, run_id, experiment, workspace, MetricsWriter(run_dir))
     write_atomically(run_dir / CONFIG_NAME, config_text)
     manifest = _first_manifest(run, config, config_text, script_path, started, registry)
     manifest.from_run = None if from_run is None else str(Path(from_run).resolve())
@@ -147,7 +168,7 @@ def record_run(
             # Python prints the traceback after the tee is gone: keep a copy in the log.
             with (run_dir / STDERR_NAME).open("a", encoding="utf-8") as log:
                 log.write(error_text)
-        record.finish(outcome)
+        record.finish(outcome, *run.metrics.close())
 
 
 def _workspace_or_exit(script: Path) -> Workspace:
@@ -248,10 +269,14 @@ class _Record:
             self.manifest.details_recorded = True
             self.manifest.write(self.run_dir)
 
-    def finish(self, outcome: _Outcome) -> None:
+    def finish(
+        self, outcome: _Outcome, metrics: dict[str, MetricSummary], final: dict[str, float]
+    ) -> None:
         ended = datetime.now(timezone.utc)
         with self.lock:
             manifest = self.manifest
+            manifest.metrics = metrics
+            manifest.summary = final
             manifest.status = outcome.status
             manifest.error = outcome.error
             manifest.interrupted_by = outcome.interrupted_by
