@@ -104,6 +104,8 @@ class RunManifest:
     """The config type's defaults as plain data (None when it has none)."""
     type_defaults: dict[str, Any] = field(default_factory=dict)
     """Defaults of each config type the config names, by registry name."""
+    cli_names: dict[str, str] = field(default_factory=dict)
+    """The command line's name of each config type in `type_defaults` (`SgdConfig` -> `sgd`)."""
     hostname: str | None = None
     environment: dict[str, str] = field(default_factory=dict)
     details_recorded: bool = False
@@ -160,12 +162,15 @@ class RunManifest:
 
     def write(self, run_dir: Path) -> None:
         """Write the manifest to `run_dir`, replacing the previous one whole."""
+        write_atomically(run_dir / MANIFEST_NAME, self.to_json() + "\n")
+
+    def to_json(self) -> str:
+        """The manifest as strict JSON text, as written to `manifest.json`."""
         data = dataclasses.asdict(self)
         # Strict JSON: non-finite metric values are written as text (`"NaN"`).
         data["metrics"] = {name: summary.to_data() for name, summary in self.metrics.items()}
         data["summary"] = {name: json_number(value) for name, value in self.summary.items()}
-        text = json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
-        write_atomically(run_dir / MANIFEST_NAME, text + "\n")
+        return json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
 
     @property
     def started_at(self) -> datetime | None:

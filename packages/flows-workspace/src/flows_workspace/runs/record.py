@@ -209,10 +209,12 @@ def _first_manifest(
     started: datetime,
     registry: Registry | None,
 ) -> RunManifest:
-    from flows_workspace.runs.defaults import defaults_of, type_defaults
+    from flows_workspace.runs.cli_names import cli_names
+    from flows_workspace.runs.defaults import defaults_of, type_defaults, type_names
     from flows_workspace.runs.environment import host_name, recorded_environment
 
     config_type = type(config)
+    config_data = json.loads(config_text)
     return RunManifest(
         run_id=run.id,
         experiment=run.experiment,
@@ -224,7 +226,8 @@ def _first_manifest(
         pid=os.getpid(),
         config_type=f"{config_type.__module__}.{config_type.__qualname__}",
         default_config=defaults_of(config_type, registry),
-        type_defaults=type_defaults(json.loads(config_text), registry),
+        type_defaults=type_defaults(config_data, registry),
+        cli_names=cli_names(type_names(config_data), registry),
         hostname=host_name(),
         environment=recorded_environment(),
     )
