@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from flows_workspace.runs.metrics import METRICS_NAME, MetricsFile, MetricsWriter, MetricValueError
-from subprocesses import run_python, start
+from subprocesses import run_flow, run_python, start
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -256,3 +256,8 @@ def test_killed_run_keeps_metrics_up_to_the_last_second(ws: Path) -> None:
     assert history.steps == list(range(len(history.steps)))
     assert history.steps[-1] >= before[-1]
     assert manifest_of(run_dir)["status"] == "running"
+    listed = run_flow("runs", "--json", cwd=ws)
+    [item] = json.loads(listed.stdout)
+    assert item["status"] == "died"
+    assert item["metrics"]["loss"]["count"] == len(history.steps)
+    assert item["metrics"]["loss"]["last_step"] == history.steps[-1]

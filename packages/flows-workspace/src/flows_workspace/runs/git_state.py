@@ -120,7 +120,9 @@ def _patch(folder: Path, commit: str | None, pathspec: list[str], *, untracked: 
     with tempfile.TemporaryDirectory(prefix="flows-git-") as scratch:
         index = Path(scratch) / "index"
         if real_index.is_file():  # a copy keeps the stat cache: only changed files are read
-            shutil.copyfile(real_index, index)
+            # copy2 keeps the index file's time too: git re-reads the files changed in the
+            # same second as the index was written ("racily clean") only when it can tell.
+            shutil.copy2(real_index, index)
         env = {"GIT_INDEX_FILE": str(index)}
         # --update adds changes to tracked files only; --all adds untracked files too.
         mode = "--all" if untracked else "--update"
