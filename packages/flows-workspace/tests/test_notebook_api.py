@@ -78,7 +78,11 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_records_hold_config_values_metrics_and_final_numbers(ws: Path) -> None:
     """Each record has its config values (types by name), metric summaries and summary."""
     runs = load_runs("opt")
-    assert [run.config_values()["optimizer"].value for run in runs] == ["sgd-config", "sgd-config", "adam-config"]
+    assert [run.config_values()["optimizer"].value for run in runs] == [
+        "sgd-config",
+        "sgd-config",
+        "adam-config",
+    ]
     assert runs[2].config_values()["optimizer.beta"].value == 0.9
     assert runs[0].metrics["loss"].min == pytest.approx(0.35)
     assert runs[0].metrics["loss"].min_step == 3
