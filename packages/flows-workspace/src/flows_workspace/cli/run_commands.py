@@ -48,6 +48,8 @@ class Runs:
     """Print a JSON list (one object per run, with its config and metrics)."""
     csv: tyro.conf.FlagCreatePairsOff[bool] = False
     """Print CSV: one row per run, the table's columns with full-precision values."""
+    reindex: tyro.conf.FlagCreatePairsOff[bool] = False
+    """Build the index of runs (logs/.flows-index.sqlite3) again from the run folders."""
 
     def run(self) -> None:
         """Print the runs, oldest first (or as sorted)."""
@@ -55,21 +57,25 @@ class Runs:
 
         from flows_workspace.cli.run_table import chosen_columns, print_runs_table, write_csv
         from flows_workspace.cli.run_views import broken_summary, run_summary
-        from flows_workspace.runs.index import scan_runs
+        from flows_workspace.runs.index import RecordedRun
         from flows_workspace.runs.query import select
         from flows_workspace.runs.records import RunRecord
+        from flows_workspace.runs.summary_index import RunIndex
         from flows_workspace.workspace.settings import find_workspace
 
         workspace = find_workspace()
         if self.experiment is not None:
             _check_experiment(workspace, self.experiment)
-        found, broken = scan_runs(workspace.logs_root, self.experiment)
-        records = select([RunRecord.of(run) for run in found], self.where, self.sort)
+        index = RunIndex(workspace.logs_root)
+        if self.reindex:
+            index.rebuild()
+        rows, broken = index.rows(self.experiment)
+        records = select(rows, self.where, self.sort)
         if self.where:
             broken = []  # their values are unknown, so no condition holds for them
         columns = chosen_columns(records, self.columns)
         if self.json:
-            listed = [run_summary(record) for record in records]
+            listed = [run_summary(RunRecord.of(RecordedRun.read(row.dir))) for row in records]
             listed += [broken_summary(run) for run in broken]
             print(json.dumps(listed, indent=2, ensure_ascii=False, allow_nan=False))
             return
@@ -203,6 +209,7 @@ class Tag:
         """Add (or remove) the tags and say which changed."""
         from flows_workspace.runs.index import find_run
         from flows_workspace.runs.notes import RunNotes, check_tag
+        from flows_workspace.runs.summary_index import RunIndex
         from flows_workspace.workspace.settings import find_workspace
 
         names = [check_tag(name) for name in self.names]
@@ -210,6 +217,7 @@ class Tag:
         notes = RunNotes.read(run.dir)
         changed = notes.remove_tags(names) if self.remove else notes.add_tags(names)
         notes.write(run.dir)
+        RunIndex(run.dir.parent.parent).update(run.dir)
         verb = "removed from" if self.remove else "added to"
         listed = " ".join(changed) or "(none)"
         print(f"{listed} {verb} {run.experiment}/{run.id}; tags now: {' '.join(notes.tags) or '-'}")
@@ -229,6 +237,7 @@ class Note:
         from flows_workspace._errors import BadInputError
         from flows_workspace.runs.index import find_run
         from flows_workspace.runs.notes import RunNotes
+        from flows_workspace.runs.summary_index import RunIndex
         from flows_workspace.workspace.settings import find_workspace
 
         if not self.text.strip():
@@ -238,6 +247,7 @@ class Note:
         notes = RunNotes.read(run.dir)
         notes.add_note(self.text)
         notes.write(run.dir)
+        RunIndex(run.dir.parent.parent).update(run.dir)
         print(f"noted on {run.experiment}/{run.id} ({len(notes.notes)} notes)")
 
 

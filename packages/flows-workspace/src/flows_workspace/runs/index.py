@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +164,11 @@ def find_run(logs_root: Path, reference: str) -> RecordedRun:
     if experiment_name is not None and not (logs_root / experiment_name).is_dir():
         msg = f"no experiment `{experiment_name}` has runs in `{logs_root}` (in `{reference}`)"
         raise BadInputError(msg)
+    if RUN_ID_PATTERN.match(name):  # a whole id: look for its folder, list nothing
+        experiments = [experiment_name] if experiment_name else _experiment_names(logs_root)
+        exact = [logs_root / e / name for e in experiments if (logs_root / e / name).is_dir()]
+        if len(exact) == 1:
+            return _readable(exact[0], reference)
     folders = run_folders(logs_root, experiment_name)
     last = _LAST.match(name)
     if last is not None:
@@ -223,8 +229,14 @@ def config_problem(run_dir: Path) -> str | None:
     return None
 
 
+def _experiment_names(logs_root: Path) -> list[str]:
+    return [p.name for p in _subfolders(logs_root) if not p.name.startswith(".")]
+
+
 def _subfolders(folder: Path) -> list[Path]:
+    """The folders in `folder` (the directory entries' types: no `stat` per entry)."""
     try:
-        return [entry for entry in folder.iterdir() if entry.is_dir()]
+        with os.scandir(folder) as entries:
+            return [folder / entry.name for entry in entries if entry.is_dir()]
     except OSError:
         return []

@@ -5,27 +5,29 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flows_workspace._errors import BadInputError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from flows_workspace.runs.records import RunRecord
+    from flows_workspace.runs.records import RunColumns
+
+    RunColumnsT = TypeVar("RunColumnsT", bound=RunColumns)
 
 _CONDITION = re.compile(r"^\s*([^<>=!~\s]+)\s*(<=|>=|!=|==|=|<|>|~)\s*(.*?)\s*$")
 _TAG_KEYS = ("tag", "tags")
 OPERATORS = "=, !=, <, <=, >, >=, ~ (contains)"
 
 
-def known_columns(records: Sequence[RunRecord]) -> dict[str, None]:
+def known_columns(records: Sequence[RunColumns]) -> dict[str, None]:
     """Every column some record has, in a stable order (run facts first)."""
     from flows_workspace.runs.records import RUN_FACTS
 
     known: dict[str, None] = dict.fromkeys(RUN_FACTS)
     for record in records:
-        known.update(dict.fromkeys(record.columns()))
+        known.update(dict.fromkeys(record.column_names()))
     return known
 
 
@@ -66,15 +68,15 @@ class Condition:
         key, op, operand = match.groups()
         return cls(key, "=" if op == "==" else op, operand, text)
 
-    def holds(self, record: RunRecord) -> bool:
+    def holds(self, record: RunColumns) -> bool:
         """Whether `record` satisfies the condition (a run without the key does not).
 
         Raises:
             BadInputError: the value is not a number where the column holds numbers.
         """
         if self.key in _TAG_KEYS and self.op in ("=", "!="):
-            return (self.operand in record.notes.tags) == (self.op == "=")
-        value = record.columns().get(self.key)
+            return (self.operand in record.tags) == (self.op == "=")
+        value = record.get(self.key)
         if value is None:
             return False
         if isinstance(value, bool):
@@ -116,11 +118,11 @@ def _compare(value: Any, op: str, operand: Any) -> bool:
     return comparisons[op](value, operand)
 
 
-def sort_key(column: str) -> Callable[[RunRecord], tuple[int, Any]]:
+def sort_key(column: str) -> Callable[[RunColumns], tuple[int, Any]]:
     """A key ordering runs by `column`; runs without a value (or NaN) go last."""
 
-    def key(record: RunRecord) -> tuple[int, Any]:
-        value = record.columns().get(column)
+    def key(record: RunColumns) -> tuple[int, Any]:
+        value = record.get(column)
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return (2, 0)
         if isinstance(value, (int, float)):
@@ -130,14 +132,16 @@ def sort_key(column: str) -> Callable[[RunRecord], tuple[int, Any]]:
     return key
 
 
-def select(records: Sequence[RunRecord], where: Sequence[str], sort: str | None) -> list[RunRecord]:
+def select(
+    records: Sequence[RunColumnsT], where: Sequence[str], sort: str | None
+) -> list[RunColumnsT]:
     """The records satisfying every condition, ordered by `sort` (`-KEY`: descending).
 
     Raises:
         BadInputError: a malformed condition, or an unknown column.
     """
     conditions = [Condition.parse(text) for text in where]
-    known = known_columns(records) if records else {}
+    known = known_columns(records) if records and (conditions or sort) else {}
     if records:
         for condition in conditions:
             check_column(condition.key, known, f"`--where {condition.text}`")

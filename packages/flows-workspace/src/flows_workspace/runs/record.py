@@ -271,6 +271,7 @@ class _Record:
             self.manifest.distributions = distributions
             self.manifest.details_recorded = True
             self.manifest.write(self.run_dir)
+        _update_index(self.run_dir)
 
     def finish(
         self, outcome: _Outcome, metrics: dict[str, MetricSummary], final: dict[str, float]
@@ -287,6 +288,14 @@ class _Record:
             started = datetime.fromisoformat(manifest.started)
             manifest.duration_seconds = round((ended - started).total_seconds(), 6)
             manifest.write(self.run_dir)
+        _update_index(self.run_dir)
+
+
+def _update_index(run_dir: Path) -> None:
+    """Renew the run's row in the workspace's index of runs (a cache: failures are ignored)."""
+    from flows_workspace.runs.summary_index import RunIndex
+
+    RunIndex(run_dir.parent.parent).update(run_dir)
 
 
 def _outcome_of(error: BaseException) -> _Outcome:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from config_utils.serialization import TYPE_KEY
 
@@ -89,6 +89,42 @@ def config_values(data: Any, cli_names: dict[str, str], prefix: str = "") -> dic
     return found
 
 
+class RunColumns(Protocol):
+    """What tables and queries need of a run: a `RunRecord`, or its row in the index."""
+
+    @property
+    def name(self) -> str:
+        """`EXPERIMENT/ID`."""
+
+    @property
+    def id(self) -> str:
+        """The run id."""
+
+    @property
+    def metric_names(self) -> list[str]:
+        """The metrics the run logged."""
+
+    @property
+    def summary_names(self) -> list[str]:
+        """The final numbers the run gave."""
+
+    @property
+    def tags(self) -> list[str]:
+        """The run's tags."""
+
+    def columns(self) -> dict[str, Any]:
+        """Every column by name."""
+
+    def get(self, column: str) -> Any:
+        """The value of one column, None when the run has none."""
+
+    def column_names(self) -> list[str]:
+        """Every column the run has."""
+
+    def tokens(self) -> dict[str, str]:
+        """Each config value as command-line argument(s), by dotted path."""
+
+
 @dataclass
 class RunRecord:
     """One recorded run, read from its folder: facts, config values, metrics, tags."""
@@ -153,9 +189,36 @@ class RunRecord:
         """Config values by dotted path (see the module's description)."""
         return config_values(self.config, self.run.manifest.cli_names)
 
+    def tokens(self) -> dict[str, str]:
+        """Each config value as command-line argument(s), by dotted path."""
+        return {key: value.token(key) for key, value in self.config_values().items()}
+
+    @property
+    def metric_names(self) -> list[str]:
+        """The metrics the run logged."""
+        return list(self.metrics)
+
+    @property
+    def summary_names(self) -> list[str]:
+        """The final numbers the run gave."""
+        return list(self.summary)
+
+    @property
+    def tags(self) -> list[str]:
+        """The run's tags."""
+        return self.notes.tags
+
     def history(self) -> MetricHistory:
         """Every value the run logged (`.to_pandas()`: one row per `run.log` call)."""
         return MetricHistory(self.name, MetricsFile.read(self.dir))
+
+    def get(self, column: str) -> Any:
+        """The value of one column, None when the run has none."""
+        return self.columns().get(column)
+
+    def column_names(self) -> list[str]:
+        """Every column the run has."""
+        return list(self.columns())
 
     def columns(self) -> dict[str, Any]:
         """Every column of this run by name (see the module's description)."""
