@@ -65,10 +65,11 @@ def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
 
     import tyro
 
+    from flows_workspace.cli.result_commands import RESULT_COMMANDS
     from flows_workspace.cli.run_commands import RUN_COMMANDS
     from flows_workspace.cli.workspace_commands import WORKSPACE_COMMANDS
 
-    commands: dict[str, type] = {**WORKSPACE_COMMANDS, **RUN_COMMANDS}
+    commands: dict[str, type] = {**WORKSPACE_COMMANDS, **RUN_COMMANDS, **RESULT_COMMANDS}
     # One dataclass holding the subcommand, with its help given explicitly, instead of
     # `tyro.extras.subcommand_cli_from_dict` or a bare Union: both make tyro look for
     # help in the source of a generic wrapper and of `typing` itself, which made
