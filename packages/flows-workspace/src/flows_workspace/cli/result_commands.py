@@ -1,4 +1,4 @@
-"""`flow plot`: curves of a metric over runs (results to look at rather than list)."""
+"""`flow plot` and `flow report`: results to look at rather than list."""
 
 from __future__ import annotations
 
@@ -64,4 +64,36 @@ class Plot:
         print(f"{self.output}: {self.metric} of {drawn} runs")
 
 
-RESULT_COMMANDS: dict[str, type] = {"plot": Plot}
+@dataclass(frozen=True)
+class Report:
+    """Write one self-contained HTML report of runs, their configs and curves (needs plotly).
+
+    A sortable, filterable runs table, each run's config and manifest, and interactive
+    curves of every metric; the file works offline (library and data are inside it).
+    """
+
+    targets: Annotated[
+        tuple[str, ...], tyro.conf.Positional, tyro.conf.arg(metavar="EXPERIMENT|RUN...")
+    ]
+    """Experiments (all their runs) and runs (ids, `last`, `last~N`, tags)."""
+    output: Annotated[Path, tyro.conf.arg(aliases=("-o",))] = Path("report.html")
+    """The file to write."""
+    title: str | None = None
+    """The page's title (default: what was named)."""
+
+    def run(self) -> None:
+        """Write the report and say where."""
+        from flows_workspace._errors import BadInputError
+        from flows_workspace.runs.report import write_report
+        from flows_workspace.workspace.settings import find_workspace
+
+        if self.output.suffix.lower() not in (".html", ".htm"):
+            msg = f"`{self.output}` is not an HTML file name; give one ending in .html"
+            raise BadInputError(msg)
+        records = chosen_records(find_workspace(), self.targets)
+        title = self.title or f"flows report: {' '.join(self.targets)}"
+        size = write_report(records, self.output, title)
+        print(f"{self.output}: {len(records)} runs, {size / 1e6:.1f} MB")
+
+
+RESULT_COMMANDS: dict[str, type] = {"plot": Plot, "report": Report}
