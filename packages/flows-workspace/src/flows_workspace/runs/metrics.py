@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
 
+    from flows_workspace.runs.tensorboard import TensorBoardEvents
+
 METRICS_NAME = "metrics.jsonl"
 FLUSH_SECONDS = 0.5
 """How often the helper thread writes what was logged (the promise is once a second)."""
@@ -294,8 +296,9 @@ class MetricsWriter:
     writes the queue every `FLUSH_SECONDS`; `close` writes the rest.
     """
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, tensorboard: TensorBoardEvents | None = None) -> None:
         self.path = run_dir / METRICS_NAME
+        self._tensorboard = tensorboard
         # Three queues rather than one of tuples: no tuple to allocate (and for the
         # garbage collector to track) per call. `append` and `popleft` are atomic, so the
         # hot path takes no lock; `add` appends the values last, so the helper thread,
@@ -313,6 +316,10 @@ class MetricsWriter:
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._flush_often, name="flows-metrics", daemon=True)
         self._started = False
+
+    def tensorboard_to(self, events: TensorBoardEvents) -> None:
+        """Also write every value to `events` (before the first `add`)."""
+        self._tensorboard = events
 
     def add(self, /, step: int, **values: SupportsFloat) -> None:
         """Queue one record: `run.log` (one call frame, as it is the hot path).
@@ -373,6 +380,21 @@ class MetricsWriter:
             }
             summarize(steps, columns, self._summaries)
             self._write(MetricsFile.chunk_line(steps, times_ns, columns))
+            if self._tensorboard is not None:
+                self._to_tensorboard(lambda board: board.add(steps, times_ns, columns))
+
+    def _to_tensorboard(self, write: Callable[[TensorBoardEvents], None]) -> None:
+        """Write to the event file; on failure say so once and stop (metrics.jsonl goes on)."""
+        board = self._tensorboard
+        if board is None:
+            return
+        try:
+            write(board)
+        except Exception as error:  # tensorboardX's own failure must not stop the metrics
+            self._tensorboard = None
+            from flows_workspace._errors import tell
+
+            tell("warning", f"TensorBoard events are no longer written: {error!r}")
 
     def _write(self, line: str) -> None:
         with self._write_lock, self.path.open("a", encoding="utf-8") as stream:
@@ -385,6 +407,7 @@ class MetricsWriter:
         if self._started:
             self._thread.join()
         self.flush()
+        self._to_tensorboard(lambda board: board.close(self._summaries, self._final))
         return self._summaries, self._final
 
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from config_utils import Registry
 
     from flows_workspace.runs.metrics import LogFunction, MetricSummary
+    from flows_workspace.runs.tensorboard import TensorBoardEvents
     from flows_workspace.workspace.settings import Workspace
 
 _BACKGROUND_JOIN_SECONDS = 60.0
@@ -91,6 +92,7 @@ def record_run(
     registry: Registry | None = None,
     capture_output: bool = True,
     from_run: str | os.PathLike[str] | None = None,
+    tensorboard: bool | None = None,
 ) -> Iterator[Run]:
     """Record one run of the experiment whose `run.py` is `script`.
 
@@ -108,6 +110,9 @@ def record_run(
         capture_output: Copy stdout and stderr into the run folder.
         from_run: The folder of the run this one started from (when `config` is not
             a `ParsedRun`, which carries it).
+        tensorboard: Also write `run.log`'s values as TensorBoard events in the run
+            folder (needs the `tensorboard` extra); default: the workspace's
+            `tensorboard` setting.
 
     Raises:
         SystemExit: no `flows.toml` above `script` (status 2, after one line on stderr;
@@ -128,6 +133,9 @@ def record_run(
     script_path = Path(script).resolve()
     experiment = script_path.parent.name
     workspace = _workspace_or_exit(script_path)
+    with_tensorboard = workspace.settings.tensorboard if tensorboard is None else tensorboard
+    if with_tensorboard:
+        _check_tensorboard()
     if not in_git_repository(script_path.parent):
         tell(
             "note",
@@ -139,6 +147,8 @@ def record_run(
     run = Run(run_dir, run_id, experiment, workspace, MetricsWriter(run_dir))
     write_atomically(run_dir / CONFIG_NAME, config_text)
     manifest = _first_manifest(run, config, config_text, script_path, started, registry)
+    if with_tensorboard:
+        run.metrics.tensorboard_to(_tensorboard_events(run_dir, config_text, manifest))
     manifest.from_run = None if from_run is None else str(Path(from_run).resolve())
     record = _Record(run_dir, manifest)
     record.write()
@@ -171,9 +181,38 @@ def record_run(
         record.finish(outcome, *run.metrics.close())
 
 
+def _check_tensorboard() -> None:
+    """Exit with one line (status 2) when TensorBoard logging is asked for but unavailable."""
+    from flows_workspace._errors import FlowsError, debug_enabled, exit_with_error
+    from flows_workspace.runs.tensorboard import check_available
+
+    try:
+        check_available()
+    except FlowsError as error:
+        if debug_enabled():
+            raise
+        exit_with_error(str(error))
+
+
+def _tensorboard_events(
+    run_dir: Path, config_text: str, manifest: RunManifest
+) -> TensorBoardEvents:
+    """The run's TensorBoard event file, with its config values as hparams."""
+    from flows_workspace.runs.records import config_values
+    from flows_workspace.runs.tensorboard import TensorBoardEvents
+
+    values = config_values(json.loads(config_text), manifest.cli_names)
+    return TensorBoardEvents(run_dir, {key: value.value for key, value in values.items()})
+
+
 def _workspace_or_exit(script: Path) -> Workspace:
-    """The workspace above `script`; outside one, a one-line error and exit status 2."""
-    from flows_workspace._errors import WorkspaceNotFoundError, debug_enabled, exit_with_error
+    """The workspace above `script`; else (or with bad settings) one line, exit status 2."""
+    from flows_workspace._errors import (
+        FlowsError,
+        WorkspaceNotFoundError,
+        debug_enabled,
+        exit_with_error,
+    )
     from flows_workspace.workspace.settings import MARKER_NAME, find_workspace
 
     try:
@@ -186,6 +225,10 @@ def _workspace_or_exit(script: Path) -> Workspace:
             "its runs have nowhere to go; move it into a workspace's flows/ folder or run "
             "`flow init` in a folder above it"
         )
+    except FlowsError as error:  # e.g. a flows.toml that cannot be read
+        if debug_enabled():
+            raise
+        exit_with_error(str(error))
 
 
 def _make_run_dir(experiment_logs: Path, started: datetime) -> tuple[Path, str]:
