@@ -165,7 +165,7 @@ def test_json_and_csv_hold_values_and_metric_summaries(
 def test_last_tags_and_notes_name_runs(
     ws: Path, runs: list[Path], flow: Flow, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`last`, `last~N`, `EXP/last` and tags name runs; notes are kept and shown."""
+    """`last`, `last~N`, `EXP/last` and tags name runs (`--from-run` too); notes are shown."""
     assert f"run:          fit/{runs[2].name}" in output(flow, capsys, "show", "last")
     assert f"run:          fit/{runs[0].name}" in output(flow, capsys, "show", "fit/last~2")
     assert "best sgd added to" in output(flow, capsys, "tag", "last~1", "best", "sgd")
@@ -180,6 +180,9 @@ def test_last_tags_and_notes_name_runs(
     assert table[0].split()[-1] == "tags"
     assert "best removed from" in output(flow, capsys, "tag", "best", "best", "--remove")
     assert "tags:         sgd\n" in output(flow, capsys, "show", "sgd")
+    again = fit(ws, "--from-run", "sgd", "--steps", "7")
+    expected = {**json.loads((runs[1] / "config.json").read_text()), "steps": 7}
+    assert json.loads((again / "config.json").read_text()) == expected
     output(flow, capsys, "tag", "last", "sgd")
     assert flow("show", "sgd") == 2
     assert "tag `sgd` is on 2 runs" in capsys.readouterr().err
