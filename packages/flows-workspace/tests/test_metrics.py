@@ -261,3 +261,25 @@ def test_killed_run_keeps_metrics_up_to_the_last_second(ws: Path) -> None:
     assert item["status"] == "died"
     assert item["metrics"]["loss"]["count"] == len(history.steps)
     assert item["metrics"]["loss"]["last_step"] == history.steps[-1]
+
+
+def test_records_logged_from_several_threads_stay_whole(tmp_path: Path) -> None:
+    """Each record keeps its own step and values when threads log at the same time."""
+    import threading
+
+    writer = MetricsWriter(tmp_path)
+
+    def log_many(offset: int) -> None:
+        for step in range(5_000):
+            writer.add(step, value=offset + step)
+
+    threads = [threading.Thread(target=log_many, args=(k * 100_000,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    writer.close()
+    history = MetricsFile.read(tmp_path)
+    assert len(history.steps) == 20_000
+    values = history.columns["value"]
+    assert all(int(v or 0) % 100_000 == step for step, v in zip(history.steps, values, strict=True))

@@ -20,10 +20,11 @@ the strings `"NaN"`, `"Infinity"` and `"-Infinity"` (Python's own spellings) and
 back as floats. A line cut short by a hard kill is ignored by readers.
 
 Why chunks of columns: `run.log` only checks its values' types and appends a tuple to a
-queue; a helper thread turns everything queued into one line, at least every
-`FLUSH_SECONDS` and when the run ends (so a run killed outright loses at most the last
-fraction of a second). Columns let C do the work: `json.dumps` of lists of numbers, and
-`min`/`max`/`sum` over a column for the running summaries.
+queue (safe from several threads, with no lock); a helper thread turns everything
+queued into one line, at least every `FLUSH_SECONDS` and when the run ends (so a run
+killed outright loses at most the last fraction of a second). Columns let C do the
+work: `json.dumps` of lists of numbers, and `min`/`max`/`sum` over a column for the
+running summaries.
 """
 
 from __future__ import annotations
@@ -299,16 +300,10 @@ class MetricsWriter:
     def __init__(self, run_dir: Path, tensorboard: TensorBoardEvents | None = None) -> None:
         self.path = run_dir / METRICS_NAME
         self._tensorboard = tensorboard
-        # Three queues rather than one of tuples: no tuple to allocate (and for the
-        # garbage collector to track) per call. `append` and `popleft` are atomic, so the
-        # hot path takes no lock; `add` appends the values last, so the helper thread,
-        # taking as many records as there are values, always finds their steps and times.
-        self._steps: collections.deque[int] = collections.deque()
-        self._times_ns: collections.deque[int] = collections.deque()
-        self._values: collections.deque[dict[str, float]] = collections.deque()
-        self._append_step: Callable[[int], None] = self._steps.append
-        self._append_time = self._times_ns.append
-        self._append_values = self._values.append
+        # One queue of (step, time, values): `append` and `popleft` are atomic, so the hot
+        # path takes no lock, and records logged from several threads stay whole.
+        self._queue: collections.deque[tuple[int, int, dict[str, float]]] = collections.deque()
+        self._append: Callable[[tuple[int, int, dict[str, float]]], None] = self._queue.append
         self._final: dict[str, float] = {}
         self._summaries: dict[str, MetricSummary] = {}
         self._write_lock = threading.Lock()
@@ -337,9 +332,7 @@ class MetricsWriter:
         # (`values` is the dict Python built for this call: keeping it copies nothing.)
         if not self._started:
             self._start()
-        self._append_step(step)
-        self._append_time(time.time_ns())
-        self._append_values(values)  # type: ignore[arg-type]  # checked floats and ints
+        self._append((step, time.time_ns(), values))  # type: ignore[arg-type]  # numbers
 
     def add_final(self, /, **values: SupportsFloat) -> None:
         """Record final numbers (`run.summary`); written at once, kept for the manifest."""
@@ -358,7 +351,7 @@ class MetricsWriter:
             msg = f"the run has ended; metrics can no longer be added to `{self.path}`"
             raise RuntimeError(msg)
 
-    def _refuse(self, step: int) -> None:
+    def _refuse(self, record: object) -> None:
         self._check_open()
 
     def _flush_often(self) -> None:
@@ -368,12 +361,11 @@ class MetricsWriter:
     def flush(self) -> None:
         """Write every queued record as one line (called by the helper thread and `close`)."""
         with self._flush_lock:
-            count = len(self._values)
-            if not count:
+            popleft = self._queue.popleft
+            batch = [popleft() for _ in range(len(self._queue))]
+            if not batch:
                 return
-            steps = [self._steps.popleft() for _ in range(count)]
-            times_ns = [self._times_ns.popleft() for _ in range(count)]
-            records = [self._values.popleft() for _ in range(count)]
+            steps, times_ns, records = zip(*batch, strict=True)
             names: set[str] = set().union(*records)
             columns = {
                 name: list(map(dict.get, records, itertools.repeat(name))) for name in sorted(names)
@@ -403,7 +395,7 @@ class MetricsWriter:
     def close(self) -> tuple[dict[str, MetricSummary], dict[str, float]]:
         """Write what is queued and stop the helper thread; the summaries and final numbers."""
         self._closed.set()
-        self._append_step = self._refuse
+        self._append = self._refuse
         if self._started:
             self._thread.join()
         self.flush()
