@@ -104,6 +104,12 @@ def test_table_shows_varying_values_as_flags_then_metrics(
     ]
     last_loss = manifest(runs[2])["metrics"]["loss"]["last"]
     assert rows[2].split()[-2] == f"{last_loss:.4g}"
+    # `flow diff` and `flow show` name config types as the command line does, too.
+    diffs = output(flow, capsys, "diff", "last", "last~2").splitlines()
+    assert diffs[1].split() == ["optimizer", "momentum", "sgd"]
+    assert "changes:      optimizer=momentum optimizer.lr=0.02 steps=30\n" in output(
+        flow, capsys, "show", "last"
+    )
 
 
 def test_a_rows_config_cells_pasted_back_run_the_same_config(

@@ -59,7 +59,13 @@ def broken_summary(run: BrokenRun) -> dict[str, Any]:
 def changes_text(run: RecordedRun) -> str:
     """The config values that differ from the experiment's defaults, as `key=value`."""
     pairs = run.manifest.changes(run.config_data())
-    return " ".join(f"{key}={render_value(value)}" for key, value in pairs)
+    names = run.manifest.cli_names
+    return " ".join(f"{key}={render_value(_cli_name(names, value))}" for key, value in pairs)
+
+
+def _cli_name(names: dict[str, str], value: Any) -> Any:
+    """A config type's registry name as the command line names it; anything else as is."""
+    return names.get(value, value) if isinstance(value, str) else value
 
 
 def show_lines(run: RecordedRun) -> list[str]:
@@ -129,8 +135,10 @@ def extra_show_lines(run: RecordedRun) -> list[str]:
 
 def diff_rows(a: RecordedRun, b: RecordedRun) -> list[tuple[str, str, str]]:
     """`(key, value in a, value in b)` for each config value that differs."""
+    # A config type shows as the command line names it (`sgd`, not `SgdConfig`).
+    names_a, names_b = a.manifest.cli_names, b.manifest.cli_names
     return [
-        (key, render_value(old), render_value(new))
+        (key, render_value(_cli_name(names_a, old)), render_value(_cli_name(names_b, new)))
         for key, old, new in differences(a.config_data(), b.config_data())
     ]
 
