@@ -309,5 +309,8 @@ def test_table_fits_the_terminal_width(
     captured = capsys.readouterr()
     assert all(len(line) <= 70 for line in captured.out.splitlines())
     assert captured.out.splitlines()[0].startswith("RUN")
+    assert [line.split()[0] for line in captured.out.splitlines()[1:]] == [
+        f"fit/{run.name}" for run in runs
+    ]
     assert "more columns: " in captured.err
     assert "final_loss" in captured.err

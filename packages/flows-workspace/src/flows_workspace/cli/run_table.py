@@ -144,8 +144,9 @@ def print_runs_table(
     width = _terminal_width()
     hidden: list[str] = []
     if width is not None:
-        rows = [[_shorten(text) for text in row] for row in rows]
-        header = [_shorten(text) for text in header]
+        # The run's name is never cut: it is what the other commands take.
+        rows = [[row[0], *(_shorten(text) for text in row[1:])] for row in rows]
+        header = [header[0], *(_shorten(text) for text in header[1:])]
         while len(header) > 2 and _table_width(header, rows) > width:
             hidden.insert(0, header.pop())
             for row in rows:
