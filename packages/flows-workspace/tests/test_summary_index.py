@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import sys
@@ -43,7 +44,7 @@ def ws(tmp_path: Path) -> Path:
 
 def indexed(ws: Path) -> dict[str, str]:
     """Run id -> status, as the index file holds them."""
-    with sqlite3.connect(ws / "logs" / INDEX_NAME) as connection:
+    with contextlib.closing(sqlite3.connect(ws / "logs" / INDEX_NAME)) as connection:
         return dict(connection.execute("SELECT run_id, status FROM runs").fetchall())
 
 
