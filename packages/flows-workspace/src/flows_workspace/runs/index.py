@@ -102,17 +102,15 @@ def run_folders(logs_root: Path, experiment: str | None = None) -> list[Path]:
 
     Only names are looked at (no file is read), so finding a run by its id is cheap.
     """
-    if experiment is not None:
-        experiment_dirs = [logs_root / experiment]
-    else:
-        experiment_dirs = [p for p in _subfolders(logs_root) if not p.name.startswith(".")]
-    folders = [
-        run_dir
-        for experiment_dir in experiment_dirs
-        for run_dir in _subfolders(experiment_dir)
-        if RUN_ID_PATTERN.match(run_dir.name)
-    ]
-    return sorted(folders, key=lambda folder: (folder.name, folder.parent.name))
+    experiments = [experiment] if experiment is not None else _experiment_names(logs_root)
+    # Names first, Paths last: pathlib's per-object cost adds up over 10,000 runs.
+    named = sorted(
+        (name, experiment_name)
+        for experiment_name in experiments
+        for name in _folder_names(logs_root / experiment_name)
+        if RUN_ID_PATTERN.match(name)
+    )
+    return [logs_root / experiment_name / name for name, experiment_name in named]
 
 
 def read_run(run_dir: Path) -> RecordedRun | BrokenRun:
@@ -230,13 +228,13 @@ def config_problem(run_dir: Path) -> str | None:
 
 
 def _experiment_names(logs_root: Path) -> list[str]:
-    return [p.name for p in _subfolders(logs_root) if not p.name.startswith(".")]
+    return [name for name in _folder_names(logs_root) if not name.startswith(".")]
 
 
-def _subfolders(folder: Path) -> list[Path]:
-    """The folders in `folder` (the directory entries' types: no `stat` per entry)."""
+def _folder_names(folder: Path) -> list[str]:
+    """The names of the folders in `folder` (the entries' types: no `stat` per entry)."""
     try:
         with os.scandir(folder) as entries:
-            return [folder / entry.name for entry in entries if entry.is_dir()]
+            return [entry.name for entry in entries if entry.is_dir()]
     except OSError:
         return []

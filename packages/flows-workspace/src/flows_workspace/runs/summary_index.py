@@ -296,48 +296,52 @@ class RunIndex:
             (name, run_id): (folder_time, status, row)
             for name, run_id, folder_time, status, row in connection.execute(query, arguments)
         }
-        found: dict[Path, RunRow | BrokenRun] = {}
-        stale = []
-        current: list[tuple[Path, str]] = []
-        for folder in folders:
-            entry = stored.pop((folder.parent.name, folder.name), None)
+        # Positions in `folders`, not Paths, key everything: hashing 10,000 Paths is slow.
+        found: list[RunRow | BrokenRun | None] = [None] * len(folders)
+        stale: list[int] = []
+        current: list[tuple[int, str]] = []
+        for position, folder in enumerate(folders):
+            run_id = folder.name
+            entry = stored.pop((folder.parent.name, run_id), None)
             if entry is None or entry[1] == RUNNING or entry[0] != _folder_time(folder):
-                stale.append(folder)
+                stale.append(position)
             elif entry[1] == UNREADABLE:
-                found[folder] = BrokenRun(folder, entry[2])
+                found[position] = BrokenRun(folder, entry[2])
             else:
-                current.append((folder, entry[2]))
-        stale.extend(_decode_rows(current, found))
-        fresh = _rows_of(stale)
-        found.update((folder, row) for folder, _, row in fresh)
+                current.append((position, entry[2]))
+        stale.extend(_decode_rows(folders, current, found))
+        fresh = _rows_of([folders[position] for position in stale])
+        for position, (_, _, row) in zip(stale, fresh, strict=True):
+            found[position] = row
         with contextlib.suppress(sqlite3.Error), connection:
             _store(connection, fresh)
             connection.executemany(
                 "DELETE FROM runs WHERE experiment = ? AND run_id = ?", list(stored)
             )
-        ordered = [found[folder] for folder in folders]
-        return [row for row in ordered if isinstance(row, RunRow)], [
-            row for row in ordered if isinstance(row, BrokenRun)
+        return [row for row in found if isinstance(row, RunRow)], [
+            row for row in found if isinstance(row, BrokenRun)
         ]
 
 
-def _decode_rows(rows: list[tuple[Path, str]], found: dict[Path, RunRow | BrokenRun]) -> list[Path]:
-    """Decode stored rows into `found`; the folders whose rows are not rows (to read again).
+def _decode_rows(
+    folders: list[Path], rows: list[tuple[int, str]], found: list[RunRow | BrokenRun | None]
+) -> list[int]:
+    """Decode stored rows into `found`; the positions whose rows are not rows (read again).
 
     One `json.loads` for all of them: per call, the decoder's set-up costs as much as a
     small row, and a listing decodes thousands.
     """
     try:
         decoded = json.loads("[" + ",".join(text for _, text in rows) + "]")
-        for (folder, text), data in zip(rows, decoded, strict=True):
-            found[folder] = RunRow.from_data(folder, data, text)
+        for (position, text), data in zip(rows, decoded, strict=True):
+            found[position] = RunRow.from_data(folders[position], data, text)
     except (ValueError, KeyError, TypeError):  # a damaged row: each on its own
         bad = []
-        for folder, text in rows:
+        for position, text in rows:
             try:
-                found[folder] = RunRow.from_data(folder, json.loads(text), text)
+                found[position] = RunRow.from_data(folders[position], json.loads(text), text)
             except (ValueError, KeyError, TypeError):
-                bad.append(folder)
+                bad.append(position)
         return bad
     return []
 
