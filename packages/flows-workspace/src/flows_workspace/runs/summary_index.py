@@ -257,7 +257,7 @@ class RunIndex:
             rows = _rows_of([run_dir])
             with self._connection() as connection, connection:
                 _store(connection, rows)
-        except (sqlite3.Error, OSError):
+        except Exception:  # a cache: whatever goes wrong, the run goes on, listing repairs it
             return False
         return True
 
