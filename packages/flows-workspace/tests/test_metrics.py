@@ -283,3 +283,18 @@ def test_records_logged_from_several_threads_stay_whole(tmp_path: Path) -> None:
     assert len(history.steps) == 20_000
     values = history.columns["value"]
     assert all(int(v or 0) % 100_000 == step for step, v in zip(history.steps, values, strict=True))
+
+
+def test_a_metrics_file_that_cannot_be_written_is_one_warning_not_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When metrics.jsonl cannot be written, closing warns once and still summarizes."""
+    (tmp_path / METRICS_NAME).mkdir()  # opening it to append fails, even for root
+    writer = MetricsWriter(tmp_path)
+    writer.add(0, loss=2.0)
+    writer.add(1, loss=1.0)
+    summaries, _ = writer.close()
+    assert summaries["loss"].min == 1.0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "warning: metrics could not be written to" in err

@@ -313,6 +313,7 @@ class MetricsWriter:
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._flush_often, name="flows-metrics", daemon=True)
         self._started = False
+        self._warned = False
 
     def tensorboard_to(self, events: TensorBoardEvents) -> None:
         """Also write every value to `events` (before the first `add`)."""
@@ -358,7 +359,18 @@ class MetricsWriter:
 
     def _flush_often(self) -> None:
         while not self._closed.wait(FLUSH_SECONDS):
+            self._flush_or_warn()
+
+    def _flush_or_warn(self) -> None:
+        """Flush; a file that cannot be written (disk full) is said once, never raised."""
+        try:
             self.flush()
+        except OSError as error:
+            if not self._warned:
+                self._warned = True
+                from flows_workspace._errors import tell
+
+                tell("warning", f"metrics could not be written to `{self.path}`: {error}")
 
     def flush(self) -> None:
         """Write every queued record as one line (called by the helper thread and `close`)."""
@@ -403,7 +415,7 @@ class MetricsWriter:
         self._append = self._refuse
         if self._started:
             self._thread.join()
-        self.flush()
+        self._flush_or_warn()
         self._to_tensorboard(lambda board: board.close(self._summaries, self._final))
         return self._summaries, self._final
 
