@@ -105,7 +105,11 @@ def tests(session: nox.Session) -> None:
     session.install(*nox.project.dependency_groups(DEV, "test"))
     _install_from_repository(session, *DISTRIBUTIONS)
     session.run(
-        "pytest", "-m", "not torch and not slurm and not ray", *session.posargs, *TEST_PATHS
+        "pytest",
+        "-m",
+        "not torch and not slurm and not ray and not browser",
+        *session.posargs,
+        *TEST_PATHS,
     )
 
 
@@ -450,6 +454,20 @@ def pytorch(session: nox.Session) -> None:
     session.install(*nox.project.dependency_groups(DEV, "test"))
     _install_from_repository(session, *DISTRIBUTIONS)
     session.run("pytest", "-m", "torch", *session.posargs, *TEST_PATHS)
+
+
+@nox.session(python=NEWEST, default=False, tags=["optional"])
+def report(session: nox.Session) -> None:
+    """Run the browser-marked tests: `flow report`'s page in Debian's headless chromium.
+
+    Needs `chromium` on PATH (`apt-get install -y chromium`); playwright drives it and
+    downloads no browser. Screenshots go to `$FLOWS_TEST_ARTIFACTS` when it is set.
+    """
+    if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
+        session.error("the report session needs chromium: `apt-get install -y chromium`")
+    session.install(*nox.project.dependency_groups(DEV, "test", "browser"))
+    _install_from_repository(session, *DISTRIBUTIONS)
+    session.run("pytest", "-m", "browser", *session.posargs, *TEST_PATHS)
 
 
 @nox.session(python=NEWEST, default=False, tags=["optional"])

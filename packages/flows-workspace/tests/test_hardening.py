@@ -120,7 +120,9 @@ def test_nan_is_no_difference_and_json_output_is_standard(
     third = _record(noisy, "--noise", "nan")
     capsys.readouterr()
     assert main(["diff", first, third]) == 0
-    assert capsys.readouterr().out == f"the configs of `{first}` and `{third}` are the same\n"
+    assert capsys.readouterr().out == (
+        f"`{first}` and `{third}` have the same config, metrics and code\n"
+    )
     assert main(["diff", first, second, "--json"]) == 0
     assert _strict_json(capsys.readouterr().out) == {"noise": ["NaN", "Infinity"]}
     assert main(["runs", "--json"]) == 0

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import nbformat
 import pytest
 from flows_workspace._errors import BadInputError, FlowsError
+from flows_workspace.runs.metrics import MetricsFile
 from flows_workspace.workspace.render import render_template
 from flows_workspace.workspace.template_metadata import Template, read_template
 from flows_workspace.workspace.templates import workspace_template
@@ -198,7 +199,7 @@ def test_default_template_runs_and_logs_under_its_experiment(workspace: Path, fl
     runs = _run_folders(workspace, "exp1")
     assert len(runs) == 2
     configs = [json.loads((run / "config.json").read_text()) for run in runs]
-    assert {len(json.loads((r / "metrics.json").read_text())["params"]) for r in runs} == {2, 3}
+    assert {len(json.loads((r / "params.json").read_text())) for r in runs} == {2, 3}
     assert {"beta" in c["optimizer"] for c in configs} == {True, False}
     assert all(c["steps"] == 50 for c in configs)
 
@@ -208,8 +209,9 @@ def test_default_template_fits_the_data(workspace: Path, flow: Flow) -> None:
     assert flow("create", "exp1") == 0
     _run(workspace, "flows/exp1/run.py")
     (run,) = _run_folders(workspace, "exp1")
-    losses = json.loads((run / "metrics.json").read_text())["losses"]
-    assert losses[-1] < losses[0] / 10
+    losses = MetricsFile.read(run).columns["loss"]
+    assert len(losses) == 200
+    assert losses[-1] < losses[0] / 10  # type: ignore[operator]  # every step logged a loss
 
 
 def test_forked_default_experiment_logs_under_its_own_name(workspace: Path, flow: Flow) -> None:
@@ -229,20 +231,21 @@ def test_default_template_notebook_is_valid(workspace: Path, flow: Flow) -> None
     assert notebook.nbformat == 4
     # Found from the notebook's folder at run time; the rendered name when run elsewhere.
     assert any('FLOWS_ROOT), "exp1"\n)' in cell.source for cell in notebook.cells)
+    assert any("load_runs(EXPERIMENT)" in cell.source for cell in notebook.cells)
 
 
 def test_default_template_notebook_code_reads_the_runs(workspace: Path, flow: Flow) -> None:
-    """The notebook's loading cell, run as a script, finds the run that run.py wrote."""
+    """The notebook's cells, run as a script, load the run that run.py wrote and its table."""
     assert flow("create", "exp1") == 0
     _run(workspace, "flows/exp1/run.py", "--steps", "5")
     notebook = nbformat.read(workspace / "flows/exp1/viz/visualize.ipynb", as_version=4)  # type: ignore[no-untyped-call]
     script = workspace / "notebook_cells.py"
     code_cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    script.write_text("\n\n".join(code_cells) + "\n", encoding="utf-8")
+    show = "print(table.shape, sorted(table.columns)[:3]) if table is not None else None"
+    script.write_text("\n\n".join([*code_cells, show]) + "\n", encoding="utf-8")
     out = _run(workspace, str(script)).stdout
     (run,) = _run_folders(workspace, "exp1")
-    assert run.name in out
-    assert "final loss" in out
+    assert f"{run.name} finished last loss " in out
 
 
 def test_experiments_are_importable_as_flows_name(workspace: Path, flow: Flow) -> None:
@@ -329,8 +332,12 @@ def test_pytorch_template_trains_and_checkpoints(workspace: Path, flow: Flow) ->
         ["epoch-001.pt", "epoch-002.pt", "epoch-003.pt"],
         ["epoch-001.pt", "epoch-002.pt"],
     ]
-    metrics = json.loads((runs[0] / "metrics.json").read_text())
-    assert metrics["losses"][-1] < metrics["losses"][0]
+    history = MetricsFile.read(runs[0])
+    losses = [loss for loss in history.columns["loss"] if loss is not None]
+    assert len(losses) == 3
+    assert losses[-1] < losses[0]
+    assert {"batch_loss", "loss", "acc", "lr"} <= set(history.columns)
+    assert json.loads((runs[0] / "manifest.json").read_text())["summary"]["final_loss"] > 0
     check = (
         "import sys, torch; state = torch.load(sys.argv[1]); "
         "print(state['epoch'], sorted(state['model']), state['scheduler']['last_epoch'])"

@@ -231,18 +231,18 @@ def test_clean_tree_has_no_patch_and_no_repo_is_tolerated(ws: Path, tmp_path: Pa
 def test_flow_runs_lists_runs_with_changes(
     ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`flow runs` shows id, status, commit and the values that differ from the defaults."""
+    """`flow runs` shows id, status, commit and the values that vary, as flags."""
     assert run_script(ws, "--lr", "0.5").returncode == 0
     assert run_script(ws, "--fail").returncode == 1
     first, second = run_dirs(ws)
     assert flow(ws, "runs", monkeypatch=monkeypatch) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["RUN", "STATUS", "START", "DURATION", "COMMIT", "CHANGES"]
+    assert lines[0].split() == ["RUN", "STATUS", "START", "DURATION", "COMMIT", "lr", "fail"]
     commit = git(ws, "rev-parse", "HEAD")[:8]
     assert lines[1].startswith(f"train/{first.name}  finished")
-    assert lines[1].endswith(f"{commit}  lr=0.5")
+    assert lines[1].endswith(f"{commit}  --lr=0.5  --no-fail")
     assert lines[2].startswith(f"train/{second.name}  failed")
-    assert lines[2].endswith("fail=true")
+    assert lines[2].endswith(f"{commit}  --lr=0.1  --fail")
 
     assert flow(ws, "runs", "train", "--json", monkeypatch=monkeypatch) == 0
     listed = json.loads(capsys.readouterr().out)
@@ -282,12 +282,12 @@ def test_run_commands_help_shows_optional_experiment_and_defaults_once(
     with pytest.raises(SystemExit):
         flow_main(["runs", "--help"])
     out = capsys.readouterr().out
-    assert "usage: flow runs [-h] [EXPERIMENT] [--json]" in out
+    assert "usage: flow runs [-h] [RUNS OPTIONS] [EXPERIMENT]" in out
     assert out.count("(default: all experiments)") == 1
     assert "(default: None)" not in out
     for command, usage in (
         ("show", "RUN [--json]"),
-        ("diff", "RUN_A [RUN_B] [--json] [--template] [--parent]"),
+        ("diff", "RUN_A [RUN_B] [--json] [--code] [--template] [--parent]"),
     ):
         with pytest.raises(SystemExit):
             flow_main([command, "--help"])
@@ -713,12 +713,12 @@ with record_run(parsed, __file__):
 def test_runs_table_and_json_agree_on_changes_without_defaults(
     ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """For a config with no defaults, `flow runs` and `--json` both list every value."""
+    """For a config with no defaults, `flow show` and `flow runs --json` list every value."""
     (ws / "flows" / "bare").mkdir()
     (ws / "flows" / "bare" / "run.py").write_text(NO_DEFAULTS, encoding="utf-8")
     done = run_script(ws, "--lr", "0.5", "--steps", "3", experiment="bare")
     assert done.returncode == 0, done.stderr
-    assert flow(ws, "runs", "bare", monkeypatch=monkeypatch) == 0
-    assert capsys.readouterr().out.splitlines()[1].endswith("lr=0.5 steps=3")
+    assert flow(ws, "show", "last", monkeypatch=monkeypatch) == 0
+    assert "changes:      lr=0.5 steps=3\n" in capsys.readouterr().out
     assert flow(ws, "runs", "bare", "--json", monkeypatch=monkeypatch) == 0
     assert json.loads(capsys.readouterr().out)[0]["changes"] == {"lr": 0.5, "steps": 3}

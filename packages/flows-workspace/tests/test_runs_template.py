@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from flows_workspace.cli import main as flow_main
+from flows_workspace.runs.metrics import MetricsFile
 
 if TYPE_CHECKING:
     import subprocess
@@ -47,7 +48,8 @@ def test_default_template_run_is_recorded_listed_and_reproduced(
         "uncommitted.patch",
         "stdout.log",
         "stderr.log",
-        "metrics.json",
+        "metrics.jsonl",
+        "params.json",
     }
     assert "final loss" in (first / "stdout.log").read_text(encoding="utf-8")
     assert _config(first)["model"]["@type"] == "QuadraticConfig"
@@ -58,14 +60,24 @@ def test_default_template_run_is_recorded_listed_and_reproduced(
     _, again, changed = sorted((ws / "logs" / "fit").iterdir())
     assert _config(again) == _config(first)
     assert _config(changed) == {**_config(first), "steps": 7}
-    assert json.loads((again / "metrics.json").read_text()) == json.loads(
-        (first / "metrics.json").read_text()
-    )
+    assert MetricsFile.read(again).columns == MetricsFile.read(first).columns
+    assert MetricsFile.read(first).steps == list(range(20))
 
     capsys.readouterr()
     assert flow_main(["runs", "fit"]) == 0
-    rows = capsys.readouterr().out.splitlines()[1:]
+    header, *rows = capsys.readouterr().out.splitlines()
     assert [row.split()[0] for row in rows] == [first.name, again.name, changed.name]
     assert all(" finished " in row for row in rows)
-    # Momentum's fields are compared with Momentum's defaults, not with SGD's values.
-    assert rows[2].endswith("model=QuadraticConfig optimizer=MomentumConfig steps=7")
+    # Only what varies among the runs is shown, as flags; then the metrics.
+    assert header.split() == [
+        "RUN",
+        "STATUS",
+        "START",
+        "DURATION",
+        "COMMIT",
+        "steps",
+        "loss",
+        "final_loss",
+    ]
+    assert " --steps=7 " in rows[2]
+    assert " --steps=20 " in rows[0]

@@ -58,12 +58,12 @@ def template_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = text.replace("\n\n# Models:", f"\n{GATE_CODE}\n\n# Models:", 1)
     text = text.replace(
         "    built = registry.configure_submodules(config)",
-        "    _config_steps[0] = config.steps\n    _wait_at_gate(run_dir)\n"
+        "    _config_steps[0] = config.steps\n    _wait_at_gate(run.dir)\n"
         "    built = registry.configure_submodules(config)",
         1,
     )
     assert "CODE_VERSION" in text, "the default template's run.py changed: update GATE_CODE"
-    assert "_wait_at_gate(run_dir)" in text, "the default template's main changed"
+    assert "_wait_at_gate(run.dir)" in text, "the default template's main changed"
     run_py.write_text(text, encoding="utf-8")
     return root
 
@@ -105,7 +105,7 @@ def assert_complete(run_dir: Path) -> dict[str, Any]:
     assert manifest["status"] == "finished"
     assert manifest["experiment"] == "exp1"
     assert manifest["details_recorded"] is True
-    for name in ("config.json", "stdout.log", "stderr.log", "metrics.json"):
+    for name in ("config.json", "stdout.log", "stderr.log", "metrics.jsonl"):
         assert (run_dir / name).is_file(), name
     config: dict[str, Any] = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
     return config

@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     from flows_workspace.runs.record import Run as Run
     from flows_workspace.runs.record import RunTerminated as RunTerminated
     from flows_workspace.runs.record import record_run as record_run
+    from flows_workspace.runs.records import MetricHistory as MetricHistory
+    from flows_workspace.runs.records import RunRecord as RunRecord
+    from flows_workspace.runs.records import RunRecords as RunRecords
+    from flows_workspace.runs.records import load_runs as load_runs
 
 __version__ = "0.7.0"
 
@@ -23,13 +27,21 @@ _LAZY = {
     "record_run": "flows_workspace.runs.record",
     "Run": "flows_workspace.runs.record",
     "RunTerminated": "flows_workspace.runs.record",
+    "load_runs": "flows_workspace.runs.records",
+    "RunRecord": "flows_workspace.runs.records",
+    "RunRecords": "flows_workspace.runs.records",
+    "MetricHistory": "flows_workspace.runs.records",
 }
 
 __all__ = [
+    "MetricHistory",
     "ParsedRun",
     "Run",
+    "RunRecord",
+    "RunRecords",
     "RunTerminated",
     "__version__",
+    "load_runs",
     "parse_config",
     "parse_run",
     "record_run",

@@ -70,6 +70,7 @@ def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
     import tyro
 
     from flows_workspace.cli.experiment_commands import EXPERIMENT_COMMANDS
+    from flows_workspace.cli.result_commands import RESULT_COMMANDS
     from flows_workspace.cli.run_commands import RUN_COMMANDS
     from flows_workspace.cli.workspace_commands import WORKSPACE_COMMANDS
     from flows_workspace.sweeps.commands import SWEEP_COMMANDS
@@ -79,6 +80,7 @@ def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
         **EXPERIMENT_COMMANDS,
         **RUN_COMMANDS,
         **SWEEP_COMMANDS,
+        **RESULT_COMMANDS,
     }
     # One dataclass holding the subcommand, with its help given explicitly, instead of
     # `tyro.extras.subcommand_cli_from_dict` or a bare Union: both make tyro look for

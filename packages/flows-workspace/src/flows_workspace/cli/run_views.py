@@ -12,29 +12,18 @@ from flows_workspace.runs.manifest import PATCH_NAME, STDERR_NAME, STDOUT_NAME
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from flows_workspace.runs.index import RecordedRun
-
-RUNS_HEADER = ("RUN", "STATUS", "START", "DURATION", "COMMIT", "CHANGES")
-
-
-def run_row(run: RecordedRun, *, with_experiment: bool) -> tuple[str, ...]:
-    """One row of `flow runs`."""
-    name = f"{run.experiment}/{run.id}" if with_experiment else run.id
-    return (
-        name,
-        run.status,
-        _clock(run.started),
-        _duration(run.manifest.duration_seconds),
-        run.manifest.commit_text(),
-        changes_text(run),
-    )
+    from flows_workspace.runs.index import BrokenRun, RecordedRun
+    from flows_workspace.runs.records import RunRecord
 
 
-def run_summary(run: RecordedRun) -> dict[str, Any]:
-    """The JSON object `flow runs --json` gives per run."""
+def run_summary(record: RunRecord) -> dict[str, Any]:
+    """The JSON object `flow runs --json` gives per run (strict JSON: NaN as `"NaN"`)."""
+    from flows_workspace.runs.metrics import json_number
+
+    run = record.run
     manifest = run.manifest
     git = manifest.git
-    config = run.config_data()
+    config = record.config
     return {
         "experiment": run.experiment,
         "run_id": run.id,
@@ -47,14 +36,36 @@ def run_summary(run: RecordedRun) -> dict[str, Any]:
         "dirty": git.dirty if git else None,
         "error": dataclasses.asdict(manifest.error) if manifest.error else None,
         "changes": dict(manifest.changes(config)),
+        "values": {key: value.value for key, value in record.config_values().items()},
+        "metrics": {name: summary.to_data() for name, summary in record.metrics.items()},
+        "summary": {name: json_number(value) for name, value in record.summary.items()},
+        "tags": record.notes.tags,
+        "notes": [dataclasses.asdict(note) for note in record.notes.notes],
         "config": config,
+    }
+
+
+def broken_summary(run: BrokenRun) -> dict[str, Any]:
+    """The JSON object `flow runs --json` gives for an unreadable run folder."""
+    return {
+        "experiment": run.experiment,
+        "run_id": run.id,
+        "dir": str(run.dir),
+        "status": "unreadable",
+        "problem": run.problem,
     }
 
 
 def changes_text(run: RecordedRun) -> str:
     """The config values that differ from the experiment's defaults, as `key=value`."""
     pairs = run.manifest.changes(run.config_data())
-    return " ".join(f"{key}={render_value(value)}" for key, value in pairs)
+    names = run.manifest.cli_names
+    return " ".join(f"{key}={render_value(_cli_name(names, value))}" for key, value in pairs)
+
+
+def _cli_name(names: dict[str, str], value: Any) -> Any:
+    """A config type's registry name as the command line names it; anything else as is."""
+    return names.get(value, value) if isinstance(value, str) else value
 
 
 def show_lines(run: RecordedRun) -> list[str]:
@@ -88,6 +99,33 @@ def show_lines(run: RecordedRun) -> list[str]:
     if (run.dir / PATCH_NAME).is_file():
         lines.append(f"patch:        {run.dir / PATCH_NAME}")
     lines.append(f"logs:         {run.dir / STDOUT_NAME}, {run.dir / STDERR_NAME}")
+    lines.extend(extra_show_lines(run))
+    return lines
+
+
+def extra_show_lines(run: RecordedRun) -> list[str]:
+    """`flow show`'s lines after the facts: tags, notes, metrics, changes and the config."""
+    from flows_workspace.cli.run_table import format_value
+    from flows_workspace.runs.index import config_problem
+    from flows_workspace.runs.records import RunRecord
+
+    problem = config_problem(run.dir)
+    if problem is not None:
+        return [f"config:       unreadable: {problem}"]
+    record = RunRecord.of(run)
+    lines = []
+    if record.notes.tags:
+        lines.append(f"tags:         {' '.join(record.notes.tags)}")
+    lines.extend(f"note:         {note.time}  {note.text}" for note in record.notes.notes)
+    if record.metrics or record.summary:
+        lines.append("metrics:      last (step)  min (step)  max (step)")
+    for name, summary in record.metrics.items():
+        parts = [
+            f"{format_value(getattr(summary, part))} ({getattr(summary, part + '_step')})"
+            for part in ("last", "min", "max")
+        ]
+        lines.append(f"  {name}: {'  '.join(parts)}")
+    lines.extend(f"  {name}: {format_value(value)}" for name, value in record.summary.items())
     lines.append(f"changes:      {changes_text(run) or '(defaults)'}")
     lines.append("config:")
     config_text = json.dumps(run.config_data(), indent=2, ensure_ascii=False)
@@ -97,8 +135,10 @@ def show_lines(run: RecordedRun) -> list[str]:
 
 def diff_rows(a: RecordedRun, b: RecordedRun) -> list[tuple[str, str, str]]:
     """`(key, value in a, value in b)` for each config value that differs."""
+    # A config type shows as the command line names it (`sgd`, not `SgdConfig`).
+    names_a, names_b = a.manifest.cli_names, b.manifest.cli_names
     return [
-        (key, render_value(old), render_value(new))
+        (key, render_value(_cli_name(names_a, old)), render_value(_cli_name(names_b, new)))
         for key, old, new in differences(a.config_data(), b.config_data())
     ]
 

@@ -33,19 +33,20 @@ def type_defaults(config_data: Any, registry: Registry | None) -> dict[str, Any]
 
     names = registry or default_registry
     found: dict[str, Any] = {}
-    for name in sorted(_type_names(config_data)):
+    for name in sorted(type_names(config_data)):
         defaults = defaults_of(names.config_class(name), registry)
         if defaults is not None:
             found[name] = defaults
     return found
 
 
-def _type_names(data: Any) -> set[str]:
+def type_names(data: Any) -> set[str]:
+    """The registry names of the config types the saved tree `data` holds."""
     from config_utils.serialization import TYPE_KEY
 
     if isinstance(data, dict):
         own = {data[TYPE_KEY]} if isinstance(data.get(TYPE_KEY), str) else set()
-        return own.union(*(_type_names(value) for value in data.values()))
+        return own.union(*(type_names(value) for value in data.values()))
     if isinstance(data, list):
-        return set().union(*(_type_names(item) for item in data))
+        return set().union(*(type_names(item) for item in data))
     return set()

@@ -229,7 +229,9 @@ def _patch(
     with tempfile.TemporaryDirectory(prefix="flows-git-") as scratch:
         copy = Path(scratch) / "index"
         if index.is_file():  # a copy keeps the stat cache: only changed files are read
-            shutil.copyfile(index, copy)
+            # copy2 keeps the index file's time too: git re-reads the files changed in the
+            # same second as the index was written ("racily clean") only when it can tell.
+            shutil.copy2(index, copy)
         env = {"GIT_INDEX_FILE": str(copy)}
         # --update adds changes to tracked files only; --all adds untracked files too.
         mode = "--all" if untracked else "--update"

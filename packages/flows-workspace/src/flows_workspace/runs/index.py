@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace._errors import BadInputError
+from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace.runs.ids import RUN_ID_PATTERN
 from flows_workspace.runs.manifest import (
+    CONFIG_NAME,
     RUNNING,
     RunManifest,
     UnreadableManifestError,
     read_config_data,
 )
+from flows_workspace.runs.notes import TAG_PATTERN, RunNotes
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -70,63 +75,167 @@ class RecordedRun:
         return process_alive(pid)
 
 
-def find_runs(logs_root: Path, experiment: str | None = None) -> list[RecordedRun]:
-    """Every run under `logs_root` (or of one experiment), oldest first.
+@dataclass(frozen=True)
+class BrokenRun:
+    """A run folder that cannot be read, and what is wrong with it."""
 
-    Folders without a readable manifest are skipped: they are not runs, or a run
-    that is just starting.
+    dir: Path
+    problem: str
+
+    @property
+    def id(self) -> str:
+        """The run id (the folder's name)."""
+        return self.dir.name
+
+    @property
+    def experiment(self) -> str:
+        """The experiment the folder is under."""
+        return self.dir.parent.name
+
+
+class UnreadableRunError(FlowsError):
+    """The run named exists but its folder cannot be read."""
+
+
+def run_folders(logs_root: Path, experiment: str | None = None) -> list[Path]:
+    """Every folder named like a run under `logs_root` (or one experiment), oldest first.
+
+    Only names are looked at (no file is read), so finding a run by its id is cheap.
     """
-    if experiment is not None:
-        experiment_dirs = [logs_root / experiment]
-    else:
-        experiment_dirs = sorted(p for p in _subfolders(logs_root) if not p.name.startswith("."))
-    runs = []
-    for experiment_dir in experiment_dirs:
-        for run_dir in _subfolders(experiment_dir):
-            if not RUN_ID_PATTERN.match(run_dir.name):
-                continue
-            try:
-                runs.append(RecordedRun.read(run_dir))
-            except UnreadableManifestError:
-                continue
-    return sorted(runs, key=lambda run: (run.id, run.experiment))
+    experiments = [experiment] if experiment is not None else _experiment_names(logs_root)
+    # Names first, Paths last: pathlib's per-object cost adds up over 10,000 runs.
+    named = sorted(
+        (name, experiment_name)
+        for experiment_name in experiments
+        for name in _folder_names(logs_root / experiment_name)
+        if RUN_ID_PATTERN.match(name)
+    )
+    return [logs_root / experiment_name / name for name, experiment_name in named]
+
+
+def read_run(run_dir: Path) -> RecordedRun | BrokenRun:
+    """The run in `run_dir`, or what makes it unreadable (manifest or config)."""
+    try:
+        run = RecordedRun.read(run_dir)
+    except UnreadableManifestError as error:
+        return BrokenRun(run_dir, str(error))
+    problem = config_problem(run_dir)
+    return run if problem is None else BrokenRun(run_dir, problem)
+
+
+def scan_runs(
+    logs_root: Path, experiment: str | None = None
+) -> tuple[list[RecordedRun], list[BrokenRun]]:
+    """Every run under `logs_root` (or of one experiment), oldest first, and the unreadable."""
+    runs: list[RecordedRun] = []
+    broken: list[BrokenRun] = []
+    for run_dir in run_folders(logs_root, experiment):
+        found = read_run(run_dir)
+        (broken if isinstance(found, BrokenRun) else runs).append(found)  # type: ignore[arg-type]
+    return runs, broken
+
+
+def find_runs(logs_root: Path, experiment: str | None = None) -> list[RecordedRun]:
+    """Every readable run under `logs_root` (or of one experiment), oldest first."""
+    return scan_runs(logs_root, experiment)[0]
+
+
+_LAST = re.compile(r"^last(?:~(\d+))?$")
 
 
 def find_run(logs_root: Path, reference: str) -> RecordedRun:
-    """The run `reference` names: a run folder, `EXPERIMENT/RUN_ID`, a run id or its prefix.
+    """The run `reference` names.
+
+    A reference is a run folder, a run id or its start (`20261129-1015`), `last` (the
+    newest run), `last~N` (the one N before it), or a tag; each but a folder may be
+    prefixed by `EXPERIMENT/`. Ids are matched on folder names before anything is read.
 
     Raises:
         BadInputError: no run, or several runs, match.
+        UnreadableRunError: the run named cannot be read (the message says why).
     """
     path = Path(reference)
     if path.is_dir():
-        try:
-            return RecordedRun.read(path)
-        except UnreadableManifestError as error:
-            msg = f"`{reference}` is not a run folder ({error})"
-            raise BadInputError(msg) from error
-    experiment, _, run_id = reference.rpartition("/")
-    matches = [
-        run
-        for run in find_runs(logs_root, experiment or None)
-        if run.id.startswith(run_id) and run_id
-    ]
+        return _readable(path, reference)
+    experiment, _, name = reference.rpartition("/")
+    experiment_name = experiment or None
+    if experiment_name is not None and not (logs_root / experiment_name).is_dir():
+        msg = f"no experiment `{experiment_name}` has runs in `{logs_root}` (in `{reference}`)"
+        raise BadInputError(msg)
+    if RUN_ID_PATTERN.match(name):  # a whole id: look for its folder, list nothing
+        experiments = [experiment_name] if experiment_name else _experiment_names(logs_root)
+        exact = [logs_root / e / name for e in experiments if (logs_root / e / name).is_dir()]
+        if len(exact) == 1:
+            return _readable(exact[0], reference)
+    folders = run_folders(logs_root, experiment_name)
+    last = _LAST.match(name)
+    if last is not None:
+        back = int(last.group(1) or 0)
+        if back >= len(folders):
+            count = len(folders)
+            msg = f"`{reference}`: there are {count} runs (`last` to `last~{max(count - 1, 0)}`)"
+            raise BadInputError(msg)
+        return _readable(folders[-1 - back], reference)
+    matches = [folder for folder in folders if name and folder.name.startswith(name)]
+    if not matches and TAG_PATTERN.match(name):
+        matches = [folder for folder in folders if name in RunNotes.read(folder).tags]
+        kind = f"tag `{name}` is on"
+    else:
+        kind = f"`{reference}` matches"
     if len(matches) == 1:
-        return matches[0]
+        return _readable(matches[0], reference)
     if not matches:
         msg = (
             f"no run `{reference}` in `{logs_root}`; give a run folder, a run id (or its "
-            "start) or EXPERIMENT/RUN_ID; `flow runs` lists them"
+            "start), EXPERIMENT/RUN_ID, `last`, `last~N` or a tag; `flow runs` lists them"
         )
         raise BadInputError(msg)
-    shown = ", ".join(f"`{run.experiment}/{run.id}`" for run in matches[:5])
+    shown = ", ".join(f"`{folder.parent.name}/{folder.name}`" for folder in matches[:5])
     shown += ", ..." if len(matches) > 5 else ""
-    msg = f"`{reference}` matches {len(matches)} runs ({shown}); give more of the id"
+    msg = f"{kind} {len(matches)} runs ({shown}); give more of the id"
     raise BadInputError(msg)
 
 
-def _subfolders(folder: Path) -> list[Path]:
+def _readable(run_dir: Path, reference: str) -> RecordedRun:
+    """The run in `run_dir`, or a one-line error saying why it cannot be read."""
     try:
-        return [entry for entry in folder.iterdir() if entry.is_dir()]
+        return RecordedRun.read(run_dir)
+    except UnreadableManifestError as error:
+        msg = f"run `{reference}` cannot be read: {error}"
+        raise UnreadableRunError(msg) from error
+
+
+def checked_config(run: RecordedRun, reference: str) -> None:
+    """Raise `UnreadableRunError` (one line) when the run's config cannot be read."""
+    problem = config_problem(run.dir)
+    if problem is not None:
+        msg = f"run `{reference}` cannot be compared: {problem}"
+        raise UnreadableRunError(msg)
+
+
+def config_problem(run_dir: Path) -> str | None:
+    """What is wrong with the run's `config.json`, or None when it reads as a config."""
+    path = run_dir / CONFIG_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"`{path}` is missing"
+    except (OSError, ValueError, RecursionError) as error:
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        return f"cannot read `{path}`: {reason}"
+    if not isinstance(data, dict):
+        return f"`{path}` holds {type(data).__name__}, not a config object"
+    return None
+
+
+def _experiment_names(logs_root: Path) -> list[str]:
+    return [name for name in _folder_names(logs_root) if not name.startswith(".")]
+
+
+def _folder_names(folder: Path) -> list[str]:
+    """The names of the folders in `folder` (the entries' types: no `stat` per entry)."""
+    try:
+        with os.scandir(folder) as entries:
+            return [entry.name for entry in entries if entry.is_dir()]
     except OSError:
         return []

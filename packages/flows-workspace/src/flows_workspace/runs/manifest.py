@@ -7,7 +7,8 @@ A run folder `LOGS_ROOT/<experiment>/<run-id>/` holds:
 - `uncommitted.patch`: the uncommitted changes of the workspace, new untracked files
   included (never files whose names mark secrets), as a binary diff that `git apply`
   puts back on the recorded commit;
-- `stdout.log`, `stderr.log`: everything the run printed.
+- `stdout.log`, `stderr.log`: everything the run printed;
+- `metrics.jsonl`: what the run logged with `run.log` (`runs.metrics.MetricsFile`).
 
 Only `RunManifest.read` and `RunManifest.write` open `manifest.json`; every write
 replaces it whole (temporary file, then rename).
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows_workspace._files import write_atomically
 from flows_workspace.runs.config_diff import changed_values
+from flows_workspace.runs.metrics import MetricSummary, json_number, number_from_json
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -124,6 +126,8 @@ class RunManifest:
     """The config type's defaults as plain data (None when it has none)."""
     type_defaults: dict[str, Any] = field(default_factory=dict)
     """Defaults of each config type the config names, by registry name."""
+    cli_names: dict[str, str] = field(default_factory=dict)
+    """The command line's name of each config type in `type_defaults` (`SgdConfig` -> `sgd`)."""
     hostname: str | None = None
     environment: dict[str, str] = field(default_factory=dict)
     details_recorded: bool = False
@@ -132,6 +136,10 @@ class RunManifest:
     platform: str | None = None
     git: GitSummary | None = None
     distributions: dict[str, str] | None = None
+    metrics: dict[str, MetricSummary] = field(default_factory=dict)
+    """Each logged metric's last, smallest and largest value (set when the run ends)."""
+    summary: dict[str, float] = field(default_factory=dict)
+    """The final numbers given to `run.summary(...)`."""
     format: int = MANIFEST_FORMAT
 
     @classmethod
@@ -167,6 +175,8 @@ class RunManifest:
             manifest.python = _nested(PythonFacts, data.get("python"))
             manifest.git = _nested(GitSummary, data.get("git"))
             manifest.sweep = _nested(SweepOrigin, data.get("sweep"))
+            manifest.metrics = _metric_summaries(data.get("metrics"))
+            manifest.summary = _final_numbers(data.get("summary"))
         except TypeError as error:
             msg = f"`{where}` is not a run manifest: {error}"
             raise UnreadableManifestError(msg) from error
@@ -175,8 +185,16 @@ class RunManifest:
 
     def write(self, run_dir: Path) -> None:
         """Write the manifest to `run_dir`, replacing the previous one whole."""
-        text = json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False, default=str)
-        write_atomically(run_dir / MANIFEST_NAME, text + "\n", in_place_when_full=True)
+        write_atomically(run_dir / MANIFEST_NAME, self.to_json() + "\n", in_place_when_full=True)
+
+    def to_json(self) -> str:
+        """The manifest as JSON text, as written to `manifest.json`."""
+        data = dataclasses.asdict(self)
+        # Non-finite metric values are written as text (`"NaN"`); a config default that is
+        # NaN stays `NaN`, as in config.json, rather than failing the run.
+        data["metrics"] = {name: summary.to_data() for name, summary in self.metrics.items()}
+        data["summary"] = {name: json_number(value) for name, value in self.summary.items()}
+        return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
     @property
     def started_at(self) -> datetime | None:
@@ -196,6 +214,22 @@ class RunManifest:
             return "-" if self.details_recorded else "?"
         commit = (self.git.commit or "no-commit")[:8]
         return f"{commit}*" if self.git.dirty else commit
+
+
+def _metric_summaries(data: Any) -> dict[str, MetricSummary]:
+    """The `metrics` table; entries that are not summaries are dropped."""
+    if not isinstance(data, dict):
+        return {}
+    summaries = {name: MetricSummary.from_data(value) for name, value in data.items()}
+    return {name: summary for name, summary in summaries.items() if summary is not None}
+
+
+def _final_numbers(data: Any) -> dict[str, float]:
+    """The `summary` table; values that are not numbers are dropped."""
+    if not isinstance(data, dict):
+        return {}
+    numbers = {name: number_from_json(value) for name, value in data.items()}
+    return {name: number for name, number in numbers.items() if number is not None}
 
 
 def _nested(cls: type[Any], data: Any) -> Any:

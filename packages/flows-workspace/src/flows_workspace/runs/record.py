@@ -18,7 +18,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsFloat
 
 from flows_workspace._errors import tell
 from flows_workspace._files import write_atomically
@@ -35,12 +35,15 @@ from flows_workspace.runs.manifest import (
     RunError,
     RunManifest,
 )
+from flows_workspace.runs.metrics import MetricsWriter
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from config_utils import Registry
 
+    from flows_workspace.runs.metrics import LogFunction, MetricSummary
+    from flows_workspace.runs.tensorboard import TensorBoardEvents
     from flows_workspace.workspace.settings import Workspace
 
 _BACKGROUND_JOIN_SECONDS = 60.0
@@ -61,6 +64,25 @@ class Run:
     """The experiment's name (its folder under the flows folder)."""
     workspace: Workspace = field(repr=False)
     """The workspace the run belongs to."""
+    metrics: MetricsWriter = field(repr=False, compare=False)
+    """Where `log` and `summary` write (`metrics.jsonl` in the run folder)."""
+
+    @property
+    def log(self) -> LogFunction:
+        """`run.log(step=..., **scalars)`: record numbers by name at `step`, from a hot loop.
+
+        Values are queued and written to `metrics.jsonl` by a helper thread at least
+        once a second and when the run ends; the manifest then holds each metric's
+        last, smallest and largest value with their steps. A numpy or torch scalar is
+        converted with `float()` at the call (for a tensor on a GPU, that waits for it).
+        A value that is not a number, or a step that is not an integer, raises
+        `TypeError` (the run goes on).
+        """
+        return self.metrics.add
+
+    def summary(self, /, **values: SupportsFloat) -> None:
+        """Record final numbers (a test accuracy, a best score), shown beside the metrics."""
+        self.metrics.add_final(**values)
 
 
 @contextlib.contextmanager
@@ -71,6 +93,7 @@ def record_run(
     registry: Registry | None = None,
     capture_output: bool = True,
     from_run: str | os.PathLike[str] | None = None,
+    tensorboard: bool | None = None,
 ) -> Iterator[Run]:
     """Record one run of the experiment whose `run.py` is `script`.
 
@@ -88,6 +111,9 @@ def record_run(
         capture_output: Copy stdout and stderr into the run folder.
         from_run: The folder of the run this one started from (when `config` is not
             a `ParsedRun`, which carries it).
+        tensorboard: Also write `run.log`'s values as TensorBoard events in the run
+            folder (needs the `tensorboard` extra); default: the workspace's
+            `tensorboard` setting.
 
     Raises:
         SystemExit: no `flows.toml` above `script` (status 2, after one line on stderr;
@@ -112,6 +138,9 @@ def record_run(
     experiment = experiment_dir.name
     workspace = _workspace_or_exit(experiment_dir / script_path.name)
     _warn_about_foreign_package(workspace)
+    with_tensorboard = workspace.settings.tensorboard if tensorboard is None else tensorboard
+    if with_tensorboard:
+        _check_tensorboard()
     if not in_git_repository(script_path.parent):
         tell(
             "note",
@@ -122,9 +151,11 @@ def record_run(
     with _one_line_on_os_error(workspace.logs_root / experiment) as made:
         run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
         made.append(run_dir)
-        run = Run(run_dir, run_id, experiment, workspace)
+        run = Run(run_dir, run_id, experiment, workspace, MetricsWriter(run_dir))
         write_atomically(run_dir / CONFIG_NAME, config_text)
         manifest = _first_manifest(run, config, config_text, script_path, started, registry)
+        if with_tensorboard:
+            run.metrics.tensorboard_to(_tensorboard_events(run_dir, config_text, manifest))
         manifest.from_run = None if from_run is None else str(Path(from_run).resolve())
         record = _Record(run_dir, manifest)
         record.write()
@@ -158,13 +189,37 @@ def record_run(
             ):
                 log.write(error_text)
         try:
-            record.finish(outcome)
+            record.finish(outcome, *run.metrics.close())
         except OSError as error:  # a full disk must not hide how the run itself ended
             _warn_unrecorded("how the run ended", error)
 
 
+def _check_tensorboard() -> None:
+    """Exit with one line (status 2) when TensorBoard logging is asked for but unavailable."""
+    from flows_workspace._errors import FlowsError, debug_enabled, exit_with_error
+    from flows_workspace.runs.tensorboard import check_available
+
+    try:
+        check_available()
+    except FlowsError as error:
+        if debug_enabled():
+            raise
+        exit_with_error(str(error))
+
+
+def _tensorboard_events(
+    run_dir: Path, config_text: str, manifest: RunManifest
+) -> TensorBoardEvents:
+    """The run's TensorBoard event file, with its config values as hparams."""
+    from flows_workspace.runs.records import config_values
+    from flows_workspace.runs.tensorboard import TensorBoardEvents
+
+    values = config_values(json.loads(config_text), manifest.cli_names)
+    return TensorBoardEvents(run_dir, {key: value.value for key, value in values.items()})
+
+
 def _workspace_or_exit(script: Path) -> Workspace:
-    """The workspace above `script`; outside one, a one-line error and exit status 2."""
+    """The workspace above `script`; else (or with bad settings) one line, exit status 2."""
     from flows_workspace._errors import (
         FlowsError,
         WorkspaceNotFoundError,
@@ -249,11 +304,13 @@ def _first_manifest(
     started: datetime,
     registry: Registry | None,
 ) -> RunManifest:
-    from flows_workspace.runs.defaults import defaults_of, type_defaults
+    from flows_workspace.runs.cli_names import cli_names
+    from flows_workspace.runs.defaults import defaults_of, type_defaults, type_names
     from flows_workspace.runs.environment import host_name, recorded_environment
     from flows_workspace.sweeps.environment import sweep_entry
 
     config_type = type(config)
+    config_data = json.loads(config_text)
     return RunManifest(
         run_id=run.id,
         experiment=run.experiment,
@@ -265,7 +322,8 @@ def _first_manifest(
         pid=os.getpid(),
         config_type=f"{config_type.__module__}.{config_type.__qualname__}",
         default_config=defaults_of(config_type, registry),
-        type_defaults=type_defaults(json.loads(config_text), registry),
+        type_defaults=type_defaults(config_data, registry),
+        cli_names=cli_names(type_names(config_data), registry),
         hostname=host_name(),
         environment=recorded_environment(),
         sweep=sweep_entry(script),
@@ -313,11 +371,16 @@ class _Record:
                 self.manifest.write(self.run_dir)
         except OSError as error:
             _warn_unrecorded("the run's code version and environment", error)
+        _update_index(self.run_dir)
 
-    def finish(self, outcome: _Outcome) -> None:
+    def finish(
+        self, outcome: _Outcome, metrics: dict[str, MetricSummary], final: dict[str, float]
+    ) -> None:
         ended = datetime.now(timezone.utc)
         with self.lock:
             manifest = self.manifest
+            manifest.metrics = metrics
+            manifest.summary = final
             manifest.status = outcome.status
             manifest.error = outcome.error
             manifest.interrupted_by = outcome.interrupted_by
@@ -325,6 +388,14 @@ class _Record:
             started = datetime.fromisoformat(manifest.started)
             manifest.duration_seconds = round((ended - started).total_seconds(), 6)
             manifest.write(self.run_dir)
+        _update_index(self.run_dir)
+
+
+def _update_index(run_dir: Path) -> None:
+    """Renew the run's row in the workspace's index of runs (a cache: failures are ignored)."""
+    from flows_workspace.runs.summary_index import RunIndex
+
+    RunIndex(run_dir.parent.parent).update(run_dir)
 
 
 def _outcome_of(error: BaseException) -> _Outcome:

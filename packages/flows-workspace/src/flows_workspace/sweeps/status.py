@@ -115,8 +115,8 @@ def counts(record: SweepRecord) -> dict[str, int]:
     return found
 
 
-def only_sweep(runs: list[RecordedRun], logs_root: Path, reference: str) -> list[RecordedRun]:
-    """The runs among `runs` that sweep `reference` (an id or its start) launched.
+def sweep_run_ids(logs_root: Path, reference: str, experiment: str | None) -> set[str]:
+    """The ids of the runs that sweep `reference` (an id or its start) launched.
 
     Raises:
         BadInputError: no sweep, or several, match `reference`.
@@ -124,7 +124,7 @@ def only_sweep(runs: list[RecordedRun], logs_root: Path, reference: str) -> list
     from flows_workspace.sweeps.record import find_sweep
 
     sweep_id = find_sweep(logs_root, reference).id
-    return [run for run in runs if _sweep_of(run) == sweep_id]
+    return {run.id for run in sweep_runs(logs_root, sweep_id, experiment)}
 
 
 def _sweep_of(run: RecordedRun) -> str | None:

@@ -25,6 +25,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 MARKER_NAME = "flows.toml"
 """The file that marks a workspace root and holds its settings."""
+_TYPES: dict[str, type] = {"tensorboard": bool}
+"""Settings that are not strings."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class WorkspaceSettings:
     """Folder holding shared raw data, never modified by experiments."""
     default_template: str = "default"
     """Template `flow create` uses when none is given."""
+    tensorboard: bool = False
+    """Whether runs also write TensorBoard event files (the `tensorboard` extra)."""
 
     @classmethod
     def read(cls, marker: Path) -> WorkspaceSettings:
@@ -58,9 +62,10 @@ class WorkspaceSettings:
         if unknown:
             msg = f"unknown setting `{unknown[0]}` in `{marker}`; known settings: {sorted(known)}"
             raise FlowsError(msg)
-        bad = [key for key, value in data.items() if not isinstance(value, str)]
+        bad = [key for key, value in data.items() if type(value) is not _TYPES.get(key, str)]
         if bad:
-            msg = f"setting `{bad[0]}` in `{marker}` must be a string"
+            kind = "true or false" if bad[0] in _TYPES else "a string"
+            msg = f"setting `{bad[0]}` in `{marker}` must be {kind}"
             raise FlowsError(msg)
         settings = cls(**data)
         problem = settings.problem()
@@ -72,7 +77,10 @@ class WorkspaceSettings:
     def write(self, marker: Path) -> None:
         """Write the settings to the marker file (atomically)."""
         header = "flows workspace settings: this file marks the workspace root."
-        write_atomically(marker, toml_text(dataclasses.asdict(self), header))
+        data = dataclasses.asdict(self)
+        if not self.tensorboard:
+            del data["tensorboard"]  # written only when on: files stay as they were
+        write_atomically(marker, toml_text(data, header))
 
     def problem(self) -> str | None:
         """What makes these settings unusable, or None.

@@ -1,0 +1,206 @@
+"""The table of `flow runs`: what varies among the listed runs, then their metrics.
+
+Config cells are written as the command line takes them (`optimizer:sgd`,
+`--optimizer.lr=0.01`), in the config's order, so a row's config cells pasted after
+`python flows/EXP/run.py` run that configuration again.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import shutil
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from flows_workspace.cli.run_views import _clock as clock
+from flows_workspace.cli.run_views import _duration as duration_text
+from flows_workspace.cli.table import print_table
+from flows_workspace.runs.query import check_column, known_columns
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from flows_workspace.runs.index import BrokenRun
+    from flows_workspace.runs.records import RunColumns
+
+FACT_COLUMNS = ("status", "started", "duration", "commit")
+_HEADERS = {"status": "STATUS", "started": "START", "duration": "DURATION", "commit": "COMMIT"}
+_CELL_LIMIT = 28
+"""Widest a cell gets when the table must fit the terminal."""
+UNREADABLE = "unreadable"
+
+
+def varying_config_keys(records: Sequence[RunColumns]) -> list[str]:
+    """The config keys whose value is not the same in every record (in config order)."""
+    if len(records) < 2:
+        return []
+    all_tokens = [record.tokens() for record in records]
+    keys: dict[str, None] = {}
+    for tokens in all_tokens:
+        keys.update(dict.fromkeys(tokens))
+    return [key for key in keys if len({tokens.get(key) for tokens in all_tokens}) > 1]
+
+
+def metric_columns(records: Sequence[RunColumns]) -> list[str]:
+    """Each logged metric (its last value) and each final number, in first-seen order."""
+    names: dict[str, None] = {}
+    for record in records:
+        names.update(dict.fromkeys(record.metric_names))
+        names.update(dict.fromkeys(record.summary_names))
+    config_keys = {key for record in records for key in record.tokens()}
+    # A metric named like a config key is shown by its `.last` column.
+    return [f"{name}.last" if name in config_keys else name for name in names]
+
+
+def default_columns(records: Sequence[RunColumns]) -> list[str]:
+    """Run facts, the config values that vary, the metrics, and tags if any run has some."""
+    columns = [*FACT_COLUMNS, *varying_config_keys(records), *metric_columns(records)]
+    if any(record.tags for record in records):
+        columns.append("tags")
+    return columns
+
+
+def chosen_columns(records: Sequence[RunColumns], spec: str | None) -> list[str]:
+    """The columns of `--columns a,b,c` (checked), or the default ones.
+
+    Raises:
+        BadInputError: an unknown column.
+    """
+    if spec is None:
+        return default_columns(records)
+    columns = [name.strip() for name in spec.split(",") if name.strip()]
+    if records:
+        known = known_columns(records)
+        for name in columns:
+            check_column(name, known, f"`--columns {spec}`")
+    return columns
+
+
+def cell(record: RunColumns, column: str) -> str:
+    """What the table shows for `column` of `record`."""
+    if column == "started":
+        return clock(_moment(record.get("started")))
+    if column == "duration":
+        return duration_text(record.get("duration"))
+    token = record.tokens().get(column)
+    if token is not None:
+        return token
+    return format_value(record.get(column))
+
+
+def _cells_of(column: str, records: Sequence[RunColumns]) -> list[str]:
+    """The column's cells, one per record (one loop per column: 10,000 rows stay quick)."""
+    if column in ("started", "duration"):
+        return [cell(record, column) for record in records]
+    tokens = [record.tokens().get(column) for record in records]
+    return [
+        format_value(record.get(column)) if token is None else token
+        for record, token in zip(records, tokens, strict=True)
+    ]
+
+
+def _moment(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+
+
+def format_value(value: Any) -> str:
+    """A number in four significant digits (`nan`, `inf` as such), `-` for nothing."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return f"{value:.4g}"
+    return str(value)
+
+
+def header_of(column: str) -> str:
+    """The heading of a column: run facts in capitals, config keys and metrics as named."""
+    return _HEADERS.get(column, column)
+
+
+def print_runs_table(
+    records: Sequence[RunColumns],
+    broken: Sequence[BrokenRun],
+    columns: Sequence[str],
+    *,
+    with_experiment: bool,
+) -> None:
+    """Print the table, fitted to the terminal's width, then one line per unreadable run."""
+    header = ["RUN", *(header_of(column) for column in columns)]
+    cells = [_cells_of(column, records) for column in columns]
+    names = [record.name if with_experiment else record.id for record in records]
+    rows = [list(row) for row in zip(names, *cells, strict=True)]
+    width = _terminal_width()
+    hidden: list[str] = []
+    if width is not None:
+        # The run's name is never cut: it is what the other commands take.
+        rows = [[row[0], *(_shorten(text) for text in row[1:])] for row in rows]
+        header = [header[0], *(_shorten(text) for text in header[1:])]
+        while len(header) > 2 and _table_width(header, rows) > width:
+            hidden.insert(0, header.pop())
+            for row in rows:
+                row.pop()
+    print_table(header, rows)
+    for run in broken:
+        name = f"{run.experiment}/{run.id}" if with_experiment else run.id
+        print(f"{name}  {UNREADABLE}: {run.problem}")
+    if hidden:
+        print(
+            f"({len(hidden)} more columns: {', '.join(hidden)}; widen the terminal or choose "
+            "with --columns)",
+            file=sys.stderr,
+        )
+
+
+def write_csv(
+    records: Sequence[RunColumns], broken: Sequence[BrokenRun], columns: Sequence[str]
+) -> None:
+    """Print the runs as CSV: plain values (full precision), unreadable runs with a problem."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["run", *columns, "problem"])
+    for record in records:
+        writer.writerow([record.name, *(_csv_value(record.get(c)) for c in columns), ""])
+    for run in broken:
+        row = [UNREADABLE if column == "status" else "" for column in columns]
+        writer.writerow([f"{run.experiment}/{run.id}", *row, run.problem])
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, dict)):
+        import json
+
+        return json.dumps(value)
+    return str(value)
+
+
+def _terminal_width() -> int | None:
+    """The width to fit: the terminal's, or `COLUMNS`; None when printing to a pipe."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _CELL_LIMIT else text[: _CELL_LIMIT - 1] + "…"
+
+
+def _table_width(header: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    return sum(widths) + 2 * (len(widths) - 1)

@@ -1,0 +1,428 @@
+"""Metrics of a run: `run.log(step=..., **scalars)` from a hot loop, the metrics file, summaries.
+
+`metrics.jsonl` in the run folder is the one metrics file; `MetricsFile` is its one
+model (`MetricsWriter` appends to it, `MetricsFile.read` reads it back). It is
+append-only JSON Lines, each line one JSON object of one of two kinds:
+
+- a chunk of logged records, in the order they were logged, column by column::
+
+      {"step": [0, 1, 2], "time_ms": [1764590102100, 1764590102150, 1764590102200],
+       "values": {"loss": [0.9, 0.7, 0.6], "acc": [null, 0.5, null]}}
+
+  `time_ms` is the wall clock of each `run.log` call (milliseconds since the epoch);
+  `null` marks a metric that record did not log;
+- the final numbers given to `run.summary(...)`::
+
+      {"summary": {"test_acc": 0.91}}
+
+Non-finite numbers are kept: strict JSON has no NaN or infinity, so they are written as
+the strings `"NaN"`, `"Infinity"` and `"-Infinity"` (Python's own spellings) and read
+back as floats. A line cut short by a hard kill is ignored by readers.
+
+Why chunks of columns: `run.log` only checks its values' types and appends a tuple to a
+queue (safe from several threads, with no lock); a helper thread turns everything
+queued into one line, at least every `FLUSH_SECONDS` and when the run ends (so a run
+killed outright loses at most the last fraction of a second). Columns let C do the
+work: `json.dumps` of lists of numbers, and `min`/`max`/`sum` over a column for the
+running summaries.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import json
+import math
+import operator
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, SupportsFloat
+
+from flows_workspace._process import start_shielded
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from pathlib import Path
+
+    from flows_workspace.runs.tensorboard import TensorBoardEvents
+
+METRICS_NAME = "metrics.jsonl"
+FLUSH_SECONDS = 0.5
+"""How often the helper thread writes what was logged (the promise is once a second)."""
+
+_clock_ns = time.time_ns  # bound once: the hot path skips two lookups
+_FIRST, _SECOND, _THIRD = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
+_COMPACT: dict[str, Any] = {"allow_nan": False, "check_circular": False, "separators": (",", ":")}
+_NON_FINITE_TEXT = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+class LogFunction(Protocol):
+    """The type of `run.log`."""
+
+    def __call__(self, /, step: int, **scalars: SupportsFloat) -> None:
+        """Record `scalars` at `step`."""
+
+
+class MetricValueError(TypeError):
+    """A value given to `run.log` or `run.summary` that is not a number."""
+
+
+def json_number(value: float) -> float | str:
+    """`value` as strict JSON allows it: a float, or `"NaN"`, `"Infinity"`, `"-Infinity"`."""
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def number_from_json(value: Any) -> float | None:
+    """A metric value read from JSON (non-finite spelled as text), None when not a number."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        return _NON_FINITE_TEXT.get(value)
+    return None
+
+
+def as_number(name: str, value: object) -> float:
+    """`value` as a float (numpy and torch scalars convert), or a one-line error naming it.
+
+    Raises:
+        MetricValueError: `value` is not a number.
+    """
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, RuntimeError) as error:
+        msg = (
+            f"metric `{name}` is {value!r} ({type(value).__name__}), not a number; "
+            "log numbers (a tensor's `.item()`, a float, an int)"
+        )
+        raise MetricValueError(msg) from error
+
+
+@dataclass
+class MetricSummary:
+    """One metric over a run: its last, smallest and largest value, and the step of each.
+
+    NaN values count as values (`last` may be NaN) but never as the smallest or largest
+    unless every value was NaN.
+    """
+
+    last: float
+    last_step: int | None
+    min: float
+    min_step: int | None
+    max: float
+    max_step: int | None
+    count: int = 1
+
+    @classmethod
+    def first(cls, step: int | None, value: float) -> MetricSummary:
+        """The summary of a metric seen once."""
+        return cls(value, step, value, step, value, step)
+
+    def take(self, steps: Sequence[int], values: Sequence[float]) -> None:
+        """Take more values (logged at `steps`, in order) into the summary."""
+        self.count += len(values)
+        self.last, self.last_step = values[-1], steps[-1]
+        if math.isnan(sum(values)):  # a NaN (or inf - inf): C's min and max would mislead
+            known = [(step, v) for step, v in zip(steps, values, strict=True) if v == v]
+            if not known:
+                return
+            steps, values = [step for step, _ in known], [v for _, v in known]
+        low, high = min(values), max(values)
+        if low < self.min or math.isnan(self.min):
+            self.min, self.min_step = low, steps[values.index(low)]
+        if high > self.max or math.isnan(self.max):
+            self.max, self.max_step = high, steps[values.index(high)]
+
+    def to_data(self) -> dict[str, Any]:
+        """The summary as strict JSON data (non-finite numbers as text)."""
+        return {
+            "last": json_number(self.last),
+            "last_step": self.last_step,
+            "min": json_number(self.min),
+            "min_step": self.min_step,
+            "max": json_number(self.max),
+            "max_step": self.max_step,
+            "count": self.count,
+        }
+
+    @classmethod
+    def from_data(cls, data: Any) -> MetricSummary | None:
+        """A summary from `to_data`'s form; None when `data` is not one."""
+        if not isinstance(data, dict):
+            return None
+        numbers = [number_from_json(data.get(key)) for key in ("last", "min", "max")]
+        steps = [data.get(key) for key in ("last_step", "min_step", "max_step")]
+        count = data.get("count", 1)
+        if any(number is None for number in numbers) or not isinstance(count, int):
+            return None
+        if any(step is not None and not isinstance(step, int) for step in steps):
+            return None
+        last, low, high = (float(number) for number in numbers if number is not None)
+        return cls(last, steps[0], low, steps[1], high, steps[2], count)
+
+
+def summarize(
+    steps: Sequence[int],
+    columns: Mapping[str, Sequence[float | None]],
+    summaries: dict[str, MetricSummary] | None = None,
+) -> dict[str, MetricSummary]:
+    """The summary of each metric over records given as columns (None: not logged there).
+
+    Args:
+        steps: The step of each record.
+        columns: Each metric's value in each record, in logging order.
+        summaries: Summaries so far, updated in place (default: start afresh).
+    """
+    summaries = {} if summaries is None else summaries
+    for name, column in columns.items():
+        values: Sequence[float] = column  # type: ignore[assignment]
+        its_steps = steps
+        if None in column:  # sparse: keep the records that logged this metric
+            pairs = [
+                (step, value)
+                for step, value in zip(steps, column, strict=True)
+                if value is not None
+            ]
+            if not pairs:
+                continue
+            its_steps, values = [step for step, _ in pairs], [value for _, value in pairs]
+        summary = summaries.get(name)
+        if summary is None:
+            summary = summaries[name] = MetricSummary.first(its_steps[0], values[0])
+            summary.count = 0
+        summary.take(its_steps, values)
+    return summaries
+
+
+@dataclass
+class MetricsFile:
+    """What `metrics.jsonl` holds: every logged record, in order, and the final numbers."""
+
+    steps: list[int] = field(default_factory=list)
+    times_ms: list[int | None] = field(default_factory=list)
+    """Wall clock of each record, milliseconds since the epoch."""
+    columns: dict[str, list[float | None]] = field(default_factory=dict)
+    """Each metric's value in each record (`steps[i]`, `times_ms[i]`, `columns[m][i]`
+    belong together); None where a record did not log that metric."""
+    final: dict[str, float] = field(default_factory=dict)
+    """The numbers given to `run.summary(...)`."""
+
+    @classmethod
+    def read(cls, run_dir: Path) -> MetricsFile:
+        """The metrics of `run_dir` (empty when it logged none); bad lines are skipped."""
+        history = cls()
+        try:
+            text = (run_dir / METRICS_NAME).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return history
+        for line in text.splitlines():
+            try:
+                data = json.loads(line)
+            except (ValueError, RecursionError):
+                continue  # a line cut short by a hard kill
+            if isinstance(data, dict):
+                history._take(data)
+        return history
+
+    def _take(self, data: dict[str, Any]) -> None:
+        summary = data.get("summary")
+        if isinstance(summary, dict):
+            self.final.update(_numbers(summary))
+        steps, times, columns = data.get("step"), data.get("time_ms"), data.get("values")
+        if not (isinstance(steps, list) and isinstance(times, list) and isinstance(columns, dict)):
+            return
+        size = len(steps)
+        if len(times) != size or not all(isinstance(step, int) for step in steps):
+            return
+        if not all(isinstance(column, list) and len(column) == size for column in columns.values()):
+            return
+        before = len(self.steps)
+        self.steps.extend(steps)
+        self.times_ms.extend(t if isinstance(t, int) else None for t in times)
+        for name, column in columns.items():
+            mine = self.columns.setdefault(name, [None] * before)
+            mine.extend(number_from_json(value) for value in column)
+        for column in self.columns.values():
+            column.extend([None] * (len(self.steps) - len(column)))
+
+    def summaries(self) -> dict[str, MetricSummary]:
+        """The summary of each logged metric."""
+        return summarize(self.steps, self.columns)
+
+    def names(self) -> list[str]:
+        """Every logged metric's name, in the order first logged."""
+        return list(self.columns)
+
+    @staticmethod
+    def chunk_line(
+        steps: Sequence[int], times_ns: Sequence[int], columns: Mapping[str, Sequence[float | None]]
+    ) -> str:
+        """One line holding records as columns (non-finite numbers as text)."""
+        chunk = {
+            "step": steps,
+            "time_ms": list(map(operator.floordiv, times_ns, itertools.repeat(1_000_000))),
+            "values": columns,
+        }
+        try:
+            return json.dumps(chunk, **_COMPACT) + "\n"
+        except ValueError:  # a non-finite value: rare, so only then look at each one
+            chunk["values"] = {
+                name: [None if value is None else json_number(value) for value in column]
+                for name, column in columns.items()
+            }
+            return json.dumps(chunk, **_COMPACT) + "\n"
+
+    @staticmethod
+    def summary_line(final: Mapping[str, float]) -> str:
+        """One line holding the final numbers of `run.summary(...)`."""
+        numbers = {name: json_number(value) for name, value in final.items()}
+        return json.dumps({"summary": numbers}, allow_nan=False) + "\n"
+
+
+def _numbers(values: dict[str, Any]) -> dict[str, float]:
+    numbers = {name: number_from_json(value) for name, value in values.items()}
+    return {name: number for name, number in numbers.items() if number is not None}
+
+
+class MetricsWriter:
+    """Appends a run's metrics to `metrics.jsonl` from a helper thread, and summarizes them.
+
+    `add` is the hot path: it checks the values' types and queues one tuple. The helper
+    thread (shielded from SIGINT and SIGTERM, so Ctrl-C still reaches the main thread)
+    writes the queue every `FLUSH_SECONDS`; `close` writes the rest.
+    """
+
+    def __init__(self, run_dir: Path, tensorboard: TensorBoardEvents | None = None) -> None:
+        self.path = run_dir / METRICS_NAME
+        self._tensorboard = tensorboard
+        # One queue of (step, time, values): `append` and `popleft` are atomic, so the hot
+        # path takes no lock, and records logged from several threads stay whole.
+        self._queue: collections.deque[tuple[int, int, dict[str, float]]] = collections.deque()
+        self._append: Callable[[tuple[int, int, dict[str, float]]], None] = self._queue.append
+        self._final: dict[str, float] = {}
+        self._summaries: dict[str, MetricSummary] = {}
+        self._write_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._flush_often, name="flows-metrics", daemon=True)
+        self._started = False
+        self._warned = False
+
+    def tensorboard_to(self, events: TensorBoardEvents) -> None:
+        """Also write every value to `events` (before the first `add`)."""
+        self._tensorboard = events
+
+    def add(self, /, step: int, **values: SupportsFloat) -> None:
+        """Queue one record: `run.log` (one call frame, as it is the hot path).
+
+        Raises:
+            MetricValueError: a value is not a number, or `step` is not an integer.
+            RuntimeError: the run has ended.
+        """
+        if step.__class__ is not int:
+            step = _as_step(step)
+        for value in values.values():
+            if value.__class__ is not float and value.__class__ is not int:
+                values = {name: as_number(name, value) for name, value in values.items()}
+                break
+        # (`values` is the dict Python built for this call: keeping it copies nothing.)
+        if not self._started:
+            self._start()
+        self._append((step, _clock_ns(), values))  # type: ignore[arg-type]  # numbers
+
+    def add_final(self, /, **values: SupportsFloat) -> None:
+        """Record final numbers (`run.summary`); written at once, kept for the manifest."""
+        numbers = {name: as_number(name, value) for name, value in values.items()}
+        self._check_open()
+        self._final.update(numbers)
+        self._write(MetricsFile.summary_line(numbers))
+
+    def _start(self) -> None:
+        self._check_open()
+        self._started = True
+        start_shielded(self._thread)
+
+    def _check_open(self) -> None:
+        if self._closed.is_set():
+            msg = f"the run has ended; metrics can no longer be added to `{self.path}`"
+            raise RuntimeError(msg)
+
+    def _refuse(self, record: object) -> None:
+        self._check_open()
+
+    def _flush_often(self) -> None:
+        while not self._closed.wait(FLUSH_SECONDS):
+            self._flush_or_warn()
+
+    def _flush_or_warn(self) -> None:
+        """Flush; a file that cannot be written (disk full) is said once, never raised."""
+        try:
+            self.flush()
+        except OSError as error:
+            if not self._warned:
+                self._warned = True
+                from flows_workspace._errors import tell
+
+                tell("warning", f"metrics could not be written to `{self.path}`: {error}")
+
+    def flush(self) -> None:
+        """Write every queued record as one line (called by the helper thread and `close`)."""
+        with self._flush_lock:
+            popleft = self._queue.popleft
+            batch = [popleft() for _ in range(len(self._queue))]
+            if not batch:
+                return
+            # itemgetter over the batch, not zip(*batch): a 100,000-argument call is slow.
+            steps = list(map(_FIRST, batch))
+            times_ns = list(map(_SECOND, batch))
+            records = list(map(_THIRD, batch))
+            names: set[str] = set().union(*records)
+            columns = {
+                name: list(map(dict.get, records, itertools.repeat(name))) for name in sorted(names)
+            }
+            summarize(steps, columns, self._summaries)
+            self._write(MetricsFile.chunk_line(steps, times_ns, columns))
+            if self._tensorboard is not None:
+                self._to_tensorboard(lambda board: board.add(steps, times_ns, columns))
+
+    def _to_tensorboard(self, write: Callable[[TensorBoardEvents], None]) -> None:
+        """Write to the event file; on failure say so once and stop (metrics.jsonl goes on)."""
+        board = self._tensorboard
+        if board is None:
+            return
+        try:
+            write(board)
+        except Exception as error:  # tensorboardX's own failure must not stop the metrics
+            self._tensorboard = None
+            from flows_workspace._errors import tell
+
+            tell("warning", f"TensorBoard events are no longer written: {error!r}")
+
+    def _write(self, line: str) -> None:
+        with self._write_lock, self.path.open("a", encoding="utf-8") as stream:
+            stream.write(line)
+
+    def close(self) -> tuple[dict[str, MetricSummary], dict[str, float]]:
+        """Write what is queued and stop the helper thread; the summaries and final numbers."""
+        self._closed.set()
+        self._append = self._refuse
+        if self._started:
+            self._thread.join()
+        self._flush_or_warn()
+        self._to_tensorboard(lambda board: board.close(self._summaries, self._final))
+        return self._summaries, self._final
+
+
+def _as_step(step: object) -> int:
+    try:
+        return operator.index(step)  # type: ignore[arg-type]
+    except TypeError as error:
+        msg = f"step {step!r} ({type(step).__name__}) is not an integer; give `step=` an int"
+        raise MetricValueError(msg) from error

@@ -1,0 +1,348 @@
+"""Runs as records for tables and notebooks: `load_runs(...)`, `.to_pandas()`.
+
+Config values are written as the command line takes them; metric summaries and tags
+come beside them.
+
+A record's *columns* are what `flow runs` shows and what `--where`, `--sort` and
+`to_pandas()` use:
+
+- config values by dotted path (`optimizer.lr`, `steps`); a field holding one of several
+  config types (a union) has the type's command-line name (`optimizer` -> `sgd`);
+- for each logged metric `m`: `m` (its last value), `m.last`, `m.min`, `m.max`, and
+  `m.last_step`, `m.min_step`, `m.max_step`; a config value of the same name wins the
+  plain `m` (the others still reach the metric);
+- each final number given to `run.summary` by its name;
+- `run` (EXPERIMENT/ID), `experiment`, `id`, `status`, `started`, `duration`, `commit`,
+  `tags` and `note` (the latest).
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from config_utils.serialization import TYPE_KEY
+
+from flows_workspace.runs.manifest import RUNNING
+from flows_workspace.runs.metrics import MetricsFile, MetricSummary
+from flows_workspace.runs.notes import RunNotes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+    from pathlib import Path
+
+    from flows_workspace.runs.index import RecordedRun
+
+SUMMARY_PARTS = ("last", "min", "max", "last_step", "min_step", "max_step")
+RUN_FACTS = ("run", "experiment", "id", "status", "started", "duration", "commit", "tags", "note")
+
+
+@dataclass(frozen=True)
+class ConfigValue:
+    """One config value and how to give it on the command line."""
+
+    value: Any
+    selection: bool = False
+    """Whether the value names a config type (`optimizer:sgd`)."""
+
+    def token(self, key: str) -> str:
+        """The value as command-line argument(s): `optimizer:sgd`, `--optimizer.lr=0.1`."""
+        if self.selection:
+            return f"{key}:{self.value}"
+        value = self.value
+        if isinstance(value, bool):
+            head, _, last = key.rpartition(".")
+            return (
+                f"--{head}.{'' if value else 'no-'}{last}"
+                if head
+                else f"--{'' if value else 'no-'}{last}"
+            )
+        if isinstance(value, list):
+            return " ".join([f"--{key}", *(shlex.quote(_plain(item)) for item in value)])
+        return f"--{key}={shlex.quote(_plain(value))}"
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "None"
+    return str(value)
+
+
+def config_values(data: Any, cli_names: dict[str, str], prefix: str = "") -> dict[str, ConfigValue]:
+    """The config's values by dotted path, union members named as the command line names them."""
+    found: dict[str, ConfigValue] = {}
+    if isinstance(data, dict):
+        name = data.get(TYPE_KEY)
+        if isinstance(name, str) and prefix:
+            found[prefix] = ConfigValue(cli_names.get(name, name), selection=True)
+        for key, value in data.items():
+            if key == TYPE_KEY:
+                continue
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                found.update(config_values(value, cli_names, path))
+            else:
+                found[path] = ConfigValue(value)
+    elif prefix:
+        found[prefix] = ConfigValue(data)
+    return found
+
+
+class RunColumns(Protocol):
+    """What tables and queries need of a run: a `RunRecord`, or its row in the index."""
+
+    @property
+    def name(self) -> str:
+        """`EXPERIMENT/ID`."""
+
+    @property
+    def id(self) -> str:
+        """The run id."""
+
+    @property
+    def metric_names(self) -> list[str]:
+        """The metrics the run logged."""
+
+    @property
+    def summary_names(self) -> list[str]:
+        """The final numbers the run gave."""
+
+    @property
+    def tags(self) -> list[str]:
+        """The run's tags."""
+
+    def columns(self) -> dict[str, Any]:
+        """Every column by name."""
+
+    def get(self, column: str) -> Any:
+        """The value of one column, None when the run has none."""
+
+    def column_names(self) -> list[str]:
+        """Every column the run has."""
+
+    def tokens(self) -> dict[str, str]:
+        """Each config value as command-line argument(s), by dotted path."""
+
+
+@dataclass
+class RunRecord:
+    """One recorded run, read from its folder: facts, config values, metrics, tags."""
+
+    run: RecordedRun
+    config: Any
+    """The config as plain data (None when missing)."""
+    notes: RunNotes = field(default_factory=RunNotes)
+    _metrics: dict[str, MetricSummary] | None = field(default=None, repr=False)
+    _columns: dict[str, Any] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, run: RecordedRun) -> RunRecord:
+        """The record of `run` (reads its config and notes)."""
+        return cls(run, run.config_data(), RunNotes.read(run.dir))
+
+    @property
+    def id(self) -> str:
+        """The run id."""
+        return self.run.id
+
+    @property
+    def experiment(self) -> str:
+        """The experiment's name."""
+        return self.run.experiment
+
+    @property
+    def dir(self) -> Path:
+        """The run folder."""
+        return self.run.dir
+
+    @property
+    def status(self) -> str:
+        """`running`, `finished`, `failed`, `interrupted` or `died`."""
+        return self.run.status
+
+    @property
+    def name(self) -> str:
+        """`EXPERIMENT/ID`."""
+        return f"{self.experiment}/{self.id}"
+
+    @property
+    def metrics(self) -> dict[str, MetricSummary]:
+        """Each logged metric's summary (from the metrics file while the run has not ended)."""
+        if self._metrics is None:
+            manifest = self.run.manifest
+            if manifest.metrics or manifest.status != RUNNING:
+                self._metrics = manifest.metrics
+            else:
+                self._metrics = MetricsFile.read(self.dir).summaries()
+        return self._metrics
+
+    @property
+    def summary(self) -> dict[str, float]:
+        """The final numbers given to `run.summary(...)`."""
+        manifest = self.run.manifest
+        if manifest.summary or manifest.status != RUNNING:
+            return manifest.summary
+        return MetricsFile.read(self.dir).final
+
+    def config_values(self) -> dict[str, ConfigValue]:
+        """Config values by dotted path (see the module's description)."""
+        return config_values(self.config, self.run.manifest.cli_names)
+
+    def tokens(self) -> dict[str, str]:
+        """Each config value as command-line argument(s), by dotted path."""
+        return {key: value.token(key) for key, value in self.config_values().items()}
+
+    @property
+    def metric_names(self) -> list[str]:
+        """The metrics the run logged."""
+        return list(self.metrics)
+
+    @property
+    def summary_names(self) -> list[str]:
+        """The final numbers the run gave."""
+        return list(self.summary)
+
+    @property
+    def tags(self) -> list[str]:
+        """The run's tags."""
+        return self.notes.tags
+
+    def history(self) -> MetricHistory:
+        """Every value the run logged (`.to_pandas()`: one row per `run.log` call)."""
+        return MetricHistory(self.name, MetricsFile.read(self.dir))
+
+    def get(self, column: str) -> Any:
+        """The value of one column, None when the run has none."""
+        return self.columns().get(column)
+
+    def column_names(self) -> list[str]:
+        """Every column the run has."""
+        return list(self.columns())
+
+    def columns(self) -> dict[str, Any]:
+        """Every column of this run by name (see the module's description)."""
+        if self._columns is None:
+            self._columns = self._read_columns()
+        return self._columns
+
+    def _read_columns(self) -> dict[str, Any]:
+        manifest = self.run.manifest
+        notes = self.notes
+        columns: dict[str, Any] = {
+            "run": self.name,
+            "experiment": self.experiment,
+            "id": self.id,
+            "status": self.status,
+            "started": manifest.started,
+            "duration": manifest.duration_seconds,
+            "commit": manifest.commit_text(),
+            "tags": " ".join(notes.tags),
+            "note": notes.notes[-1].text if notes.notes else "",
+        }
+        for name, summary in self.metrics.items():
+            columns[name] = summary.last
+            for part in SUMMARY_PARTS:
+                columns[f"{name}.{part}"] = getattr(summary, part)
+        columns.update(self.summary)
+        columns.update((key, value.value) for key, value in self.config_values().items())
+        return columns
+
+
+@dataclass(frozen=True)
+class MetricHistory:
+    """The values one run logged, column by column (`file.steps`, `file.columns["loss"]`)."""
+
+    run: str
+    """The run, `EXPERIMENT/ID`."""
+    file: MetricsFile
+
+    @property
+    def steps(self) -> list[int]:
+        """The step of each record."""
+        return self.file.steps
+
+    def __getitem__(self, metric: str) -> list[float | None]:
+        """The values of `metric`, one per record (None where it was not logged)."""
+        return self.file.columns[metric]
+
+    def names(self) -> list[str]:
+        """The metrics logged."""
+        return self.file.names()
+
+    def to_pandas(self) -> Any:
+        """A `pandas.DataFrame`: `step`, `time` and one column per metric (NaN where not logged)."""
+        pandas = _pandas()
+        frame = pandas.DataFrame(
+            {
+                "step": self.file.steps,
+                "time": pandas.to_datetime(self.file.times_ms, unit="ms", utc=True),
+                **{
+                    name: pandas.array(column, dtype="Float64")
+                    for name, column in self.file.columns.items()
+                },
+            }
+        )
+        return frame.astype(dict.fromkeys(self.file.columns, "float64"))
+
+
+class RunRecords(list[RunRecord]):
+    """Recorded runs (a list of `RunRecord`) that turn into a table."""
+
+    def to_pandas(self) -> Any:
+        """A `pandas.DataFrame`, one row per run, indexed by `run`: facts, metrics, config."""
+        pandas = _pandas()
+        frame = pandas.DataFrame.from_records([record.columns() for record in self])
+        if "run" in frame.columns:
+            frame = frame.set_index("run")
+        return frame
+
+    def histories(self) -> Iterator[MetricHistory]:
+        """Each run's metric history, in order."""
+        return (record.history() for record in self)
+
+
+def _pandas() -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module("pandas")
+    except ImportError as error:
+        msg = "`to_pandas()` needs pandas: `pip install pandas`"
+        raise ImportError(msg) from error
+
+
+def load_runs(
+    experiment: str | None = None,
+    *,
+    runs: Sequence[str] | None = None,
+    where: Iterable[str] = (),
+    sort: str | None = None,
+    root: str | Path | None = None,
+) -> RunRecords:
+    """The recorded runs of the workspace, of one experiment, or the ones named.
+
+    Args:
+        experiment: Only this experiment's runs.
+        runs: Only these runs (references as `flow show` takes them: ids, id starts,
+            `last`, `last~N`, tags, folders).
+        where: Conditions as `flow runs --where` takes them (`"optimizer.lr<0.01"`).
+        sort: A column to sort by (`"loss"`; `"-loss"` for largest first).
+        root: A folder in the workspace (default: the current folder).
+
+    Raises:
+        FlowsError: no workspace, or a bad reference, condition or column.
+    """
+    from pathlib import Path
+
+    from flows_workspace.runs.index import find_run, find_runs
+    from flows_workspace.runs.query import select
+    from flows_workspace.workspace.settings import find_workspace
+
+    workspace = find_workspace(Path(root) if root is not None else None)
+    if runs is not None:
+        found = [find_run(workspace.logs_root, reference) for reference in runs]
+    else:
+        found = find_runs(workspace.logs_root, experiment)
+    records = RunRecords(RunRecord.of(run) for run in found)
+    return RunRecords(select(records, list(where), sort))

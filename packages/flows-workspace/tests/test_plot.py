@@ -1,0 +1,76 @@
+"""`flow plot`: a metric's curves over real runs, drawn into a file that is opened and checked."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from subprocesses import run_python
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from conftest import Flow
+
+
+@pytest.fixture
+def ws(workspace: Path, flow: Flow) -> Path:
+    """A workspace with two default-template runs of `fit` at different learning rates."""
+    assert flow("create", "fit") == 0
+    for lr in ("0.1", "0.02"):
+        done = run_python(
+            workspace / "flows/fit/run.py", "--optimizer.lr", lr, "--steps", "40", cwd=workspace
+        )
+        assert done.returncode == 0, done.stderr
+    return workspace
+
+
+def test_plot_writes_a_png_with_a_curve_per_run(
+    ws: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The PNG has the promised size and both runs' curves in their colours."""
+    image = pytest.importorskip("matplotlib.image")
+    numpy = pytest.importorskip("numpy")
+    out = ws / "plots" / "loss.png"
+    assert flow("plot", "fit", "--metric", "loss", "-o", str(out)) == 0
+    assert capsys.readouterr().out == f"{out}: loss of 2 runs\n"
+    pixels = image.imread(out)
+    assert pixels.shape == (500, 800, 4)
+    rgb = (pixels[:, :, :3] * 255).round().astype(int)
+    not_white = (rgb < 250).any(axis=2)
+    assert 0.01 < not_white.mean() < 0.5
+    for colour in ((0x1F, 0x77, 0xB4), (0xFF, 0x7F, 0x0E)):  # matplotlib's first two
+        close = (numpy.abs(rgb - numpy.array(colour)) < 8).all(axis=2)
+        assert close.sum() > 200, colour
+
+
+def test_plot_by_time_to_svg_of_named_runs(ws: Path, flow: Flow) -> None:
+    """Runs named by reference, against time, as SVG."""
+    out = ws / "loss.svg"
+    assert (
+        flow("plot", "last", "fit/last~1", "--metric", "loss", "--x", "time", "-o", str(out)) == 0
+    )
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<?xml")
+    assert "seconds" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("fit", "--metric", "accuracy"), "no run here logged `accuracy`; logged metrics: `loss`"),
+        (("fit", "--metric", "loss", "--x", "epoch"), "`--x epoch` is not an axis"),
+        (("fit", "--metric", "loss", "-o", "out.jpg"), "cannot draw `out.jpg`"),
+        (("nope", "--metric", "loss"), "no run `nope`"),
+    ],
+)
+def test_plot_bad_input_is_one_line_and_exit_2(
+    ws: Path, flow: Flow, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
+) -> None:
+    """An unknown metric, axis, file type or run: one line, exit 2, no file."""
+    capsys.readouterr()
+    assert flow("plot", *argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert message in err
+    assert not (ws / "out.jpg").exists()
