@@ -90,3 +90,24 @@ def start(
         stderr=stderr,
         preexec_fn=_default_sigint,
     )
+
+
+GIT_ENV = {  # a fixed identity, no global config
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in `root` with a fixed identity and no global config."""
+    done = subprocess.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
+        check=True,
+    )
+    return done.stdout.strip()

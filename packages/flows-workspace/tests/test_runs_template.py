@@ -13,15 +13,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import pytest
-from subprocesses import run_python
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
+from subprocesses import GIT_ENV, run_python
 
 
 def _run(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -82,7 +82,9 @@ def git_state(folder: Path, *, exclude: Path | None = None) -> GitState | None:
             relative = exclude.resolve().relative_to(root.resolve())
         except ValueError:
             relative = None
-        if relative is not None and relative.parts:
+        # An ignored folder needs no excluding; naming it would make `git add` fail.
+        ignored = run_git(root, "check-ignore", "--quiet", "--", str(relative or ""))
+        if relative is not None and relative.parts and not (ignored and ignored.returncode == 0):
             pathspec.append(f":(top,exclude){relative.as_posix()}")
     commit = current_commit(folder)
     status = run_git(
@@ -131,7 +133,9 @@ def _patch(folder: Path, commit: str | None, pathspec: list[str], *, untracked: 
     with tempfile.TemporaryDirectory(prefix="flows-git-") as scratch:
         index = Path(scratch) / "index"
         if real_index.is_file():  # a copy keeps the stat cache: only changed files are read
-            shutil.copyfile(real_index, index)
+            # With its time too: git re-reads files changed in the index's last second
+            # ("racily clean"), which it can only tell from the index file's own time.
+            shutil.copy2(real_index, index)
         env = {"GIT_INDEX_FILE": str(index)}
         # --update adds changes to tracked files only; --all adds untracked files too.
         mode = "--all" if untracked else "--update"

@@ -109,6 +109,8 @@ class RunManifest:
     pid: int | None = None
     from_run: str | None = None
     """The folder of the run this one started from (`--from-run`)."""
+    rerun_of: str | None = None
+    """The folder of the run this one reruns exactly, on its code (`flow rerun`)."""
     sweep: SweepOrigin | None = None
     """The sweep and variation that launched this run, if any."""
     config_type: str | None = None

@@ -3,8 +3,9 @@
 `--from-run RUN` loads a run's config as the starting point; every other flag is applied
 on top by tyro. RUN is a run folder or its `config.json`, or a run id (or its start) or
 `EXPERIMENT/RUN_ID` looked up in the workspace's logs as `flow show` does. One line on
-stderr says so when the run belongs to another experiment, or when the code's git commit
-differs from the one the run recorded.
+stderr says so when the run belongs to another experiment, or when the experiment's
+folder differs from the code the run ran, or the run's uncommitted changes are not
+applied here (`flow rerun` runs a run's exact code).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
 from flows_workspace._errors import exit_with_error, tell
 from flows_workspace.runs.manifest import (
     CONFIG_NAME,
-    PATCH_NAME,
     RunManifest,
     UnreadableManifestError,
 )
@@ -95,8 +95,8 @@ def parse_run(
         manifest = RunManifest.read(config_file.parent)  # read once for both warnings
     except UnreadableManifestError:
         manifest = None
-    if manifest is not None:
-        _warn_if_other_experiment(config_file.parent, manifest, prog)
+    # Another experiment's code differs anyway: that one line is enough.
+    if manifest is not None and not _warn_if_other_experiment(config_file.parent, manifest, prog):
         _warn_if_commit_changed(config_file.parent, manifest, prog)
     config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
     return ParsedRun(config, config_file.parent.resolve())
@@ -167,19 +167,20 @@ def _code_folder() -> Path:
     return _script_folder() or Path.cwd()
 
 
-def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
+def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | None) -> bool:
     """Say so when the run belongs to another experiment (allowed: it can be deliberate)."""
     recorded = manifest.experiment
     script_folder = _script_folder()
     current = script_folder.name if script_folder else None
     if current is None or recorded == current:
-        return
+        return False
     tell(
         "warning",
         f"run `{run_dir.name}` is a run of experiment `{recorded}`, not `{current}`; "
         "starting from its config anyway",
         prog,
     )
+    return True
 
 
 def _load(
@@ -195,20 +196,9 @@ def _load(
 
 
 def _warn_if_commit_changed(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
-    from flows_workspace.runs.git_state import current_commit
+    """One line when the experiment's code (or the run's patch) differs from what the run ran."""
+    from flows_workspace.runs.code_match import code_difference
 
-    git = manifest.git
-    recorded = git.commit if git else None
-    if git is None or not recorded:
-        return
-    now = current_commit(_code_folder())
-    if now == recorded:
-        return
-    dirty = f" with uncommitted changes (see {run_dir / PATCH_NAME})" if git.dirty else ""
-    current = now[:12] if now else "no git commit"
-    tell(
-        "warning",
-        f"run `{run_dir.name}` ran at commit {recorded[:12]}{dirty}; the code is now at "
-        f"{current}, so results may differ",
-        prog,
-    )
+    difference = code_difference(_code_folder(), run_dir, manifest)
+    if difference is not None:
+        tell("warning", difference, prog)

@@ -193,7 +193,7 @@ def _first_manifest(
 ) -> RunManifest:
     from flows_workspace.runs.defaults import defaults_of, type_defaults
     from flows_workspace.runs.environment import host_name, recorded_environment
-    from flows_workspace.sweeps.environment import sweep_entry
+    from flows_workspace.sweeps.environment import rerun_source, sweep_entry
 
     config_type = type(config)
     return RunManifest(
@@ -211,6 +211,7 @@ def _first_manifest(
         hostname=host_name(),
         environment=recorded_environment(),
         sweep=sweep_entry(script),
+        rerun_of=rerun_source(script),
     )
 
 
