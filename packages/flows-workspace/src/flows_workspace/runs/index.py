@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flows_workspace._errors import BadInputError
 from flows_workspace.runs.ids import RUN_ID_PATTERN
 from flows_workspace.runs.manifest import (
+    RESUMED,
     RUNNING,
     RunManifest,
     UnreadableManifestError,
@@ -47,7 +48,7 @@ class RecordedRun:
     @property
     def status(self) -> str:
         """The recorded status; `died` for a `running` run whose process no longer exists."""
-        if self.manifest.status == RUNNING and not self._process_alive():
+        if self.manifest.status in (RUNNING, RESUMED) and not self._process_alive():
             return DIED
         return self.manifest.status
 

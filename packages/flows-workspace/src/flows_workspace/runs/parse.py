@@ -40,11 +40,13 @@ FROM_RUN_HELP = (
 
 @dataclass(frozen=True)
 class ParsedRun(Generic[_T]):
-    """A parsed command line: the config, and the run it started from (`--from-run`)."""
+    """A parsed command line: the config, and the run it starts from or continues."""
 
     config: _T
     from_run: Path | None = None
     """The folder of the run whose config was the starting point; pass it to `record_run`."""
+    resume: Path | None = None
+    """The folder of the run to continue (`--resume`); `record_run` records into it."""
 
 
 class _ParseOptions(TypedDict, total=False):
@@ -83,23 +85,36 @@ def parse_run(
     """
     import tyro
 
+    from flows_workspace.runs.resume import RESUME_FLAG, RESUME_HELP
+
     arguments = list(sys.argv[1:] if args is None else args)
     source, rest = split_from_run(arguments, prog)
+    resume, rest = split_flag(rest, RESUME_FLAG, prog)
     summary = reflow(description or config_type.__doc__ or "")
-    help_text = f"{summary}\n\n{FROM_RUN_HELP}".strip()
-    if source is None:
+    help_text = f"{summary}\n\n{FROM_RUN_HELP} {RESUME_HELP}".strip()
+    if source is None and resume is None:
         return ParsedRun(tyro.cli(config_type, args=rest, description=help_text, prog=prog))
-    config_file = _config_file(source, prog)
+    if source is not None and resume is not None:
+        exit_with_error(f"give `{FROM_RUN_FLAG}` or `{RESUME_FLAG}`, not both", prog)
+    config_file = _config_file(source or resume or "", prog)
+    run_dir = config_file.parent.resolve()
     start = _load(config_type, config_file, registry, prog)
     try:
-        manifest = RunManifest.read(config_file.parent)  # read once for both warnings
-    except UnreadableManifestError:
+        manifest = RunManifest.read(run_dir)  # read once for both warnings
+    except UnreadableManifestError as error:
+        if resume is not None:
+            exit_with_error(f"cannot resume: {error}", prog)
         manifest = None
+    if resume is not None and manifest is not None:
+        _check_resumable(run_dir, manifest, prog)
     # Another experiment's code differs anyway: that one line is enough.
-    if manifest is not None and not _warn_if_other_experiment(config_file.parent, manifest, prog):
-        _warn_if_commit_changed(config_file.parent, manifest, prog)
+    if manifest is not None and not _warn_if_other_experiment(run_dir, manifest, prog):
+        _warn_if_commit_changed(run_dir, manifest, prog)
     config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
-    return ParsedRun(config, config_file.parent.resolve())
+    if resume is None:
+        return ParsedRun(config, run_dir)
+    _check_same_config(run_dir, config_file, config, registry, prog)
+    return ParsedRun(config, resume=run_dir)
 
 
 def reflow(text: str) -> str:
@@ -112,6 +127,11 @@ def reflow(text: str) -> str:
 
 def split_from_run(arguments: list[str], prog: str | None) -> tuple[str | None, list[str]]:
     """Take `--from-run PATH` (or `--from-run=PATH`) out of `arguments`."""
+    return split_flag(arguments, FROM_RUN_FLAG, prog)
+
+
+def split_flag(arguments: list[str], flag: str, prog: str | None) -> tuple[str | None, list[str]]:
+    """Take `FLAG RUN` (or `FLAG=RUN`) out of `arguments`, up to a `--`."""
     source: str | None = None
     rest: list[str] = []
     items = iter(arguments)
@@ -119,13 +139,12 @@ def split_from_run(arguments: list[str], prog: str | None) -> tuple[str | None, 
         if item == "--":
             rest.extend([item, *items])
             break
-        if item == FROM_RUN_FLAG:
+        if item == flag:
             value = next(items, None)
             if value is None:
-                needs = f"`{FROM_RUN_FLAG}` needs a run (a folder, config file or run id)"
-                exit_with_error(needs, prog)
+                exit_with_error(f"`{flag}` needs a run (a folder, config file or run id)", prog)
             source = value
-        elif item.startswith(f"{FROM_RUN_FLAG}="):
+        elif item.startswith(f"{flag}="):
             source = item.partition("=")[2]
         else:
             rest.append(item)
@@ -181,6 +200,34 @@ def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | 
         prog,
     )
     return True
+
+
+def _check_resumable(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
+    """One line and exit 2 for a run still running or of another experiment."""
+    from flows_workspace.runs.resume import RESUME_FLAG, check_resumable
+
+    script_folder = _script_folder()
+    if script_folder is not None and script_folder.name != manifest.experiment:
+        exit_with_error(
+            f"run `{run_dir.name}` is a run of experiment `{manifest.experiment}`; "
+            f"resume it with that experiment's run.py (`{RESUME_FLAG}` continues a run, "
+            f"`{FROM_RUN_FLAG}` starts a new one from its config)",
+            prog,
+        )
+    check_resumable(run_dir, manifest, prog)
+
+
+def _check_same_config(
+    run_dir: Path, config_file: Path, config: object, registry: Registry | None, prog: str | None
+) -> None:
+    import json
+
+    from config_utils.serialization import dumps
+
+    from flows_workspace.runs.resume import check_same_config
+
+    recorded = json.loads(config_file.read_text(encoding="utf-8"))
+    check_same_config(run_dir, recorded, json.loads(dumps(config, registry=registry)), prog)
 
 
 def _load(

@@ -50,7 +50,7 @@ RunTerminated = Terminated
 
 @dataclass(frozen=True)
 class Run:
-    """A run in progress: where it writes and what it is called."""
+    """A run in progress: where it writes, what it is called, where it keeps checkpoints."""
 
     dir: Path
     """The run folder, `LOGS_ROOT/<experiment>/<id>/`: write results here."""
@@ -60,6 +60,21 @@ class Run:
     """The experiment's name (its folder under the flows folder)."""
     workspace: Workspace = field(repr=False)
     """The workspace the run belongs to."""
+    resuming: bool = False
+    """Whether the run continues in its own folder (`--resume`): load its latest checkpoint."""
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """The run's checkpoint folder, `<run folder>/checkpoints/` (created when asked for)."""
+        from flows_workspace.runs.resume import checkpoint_folder
+
+        return checkpoint_folder(self.dir)
+
+    def latest_checkpoint(self, pattern: str = "*") -> Path | None:
+        """The newest file matching `pattern` in the checkpoint folder, None when there is none."""
+        from flows_workspace.runs.resume import CHECKPOINT_DIR_NAME, latest_checkpoint
+
+        return latest_checkpoint(self.dir / CHECKPOINT_DIR_NAME, pattern)
 
 
 @contextlib.contextmanager
@@ -98,8 +113,10 @@ def record_run(
 
     from flows_workspace.runs.parse import ParsedRun
 
+    resume: Path | None = None
     if isinstance(config, ParsedRun):
         from_run = config.from_run if from_run is None else from_run
+        resume = config.resume
         config = config.config
     from flows_workspace.runs.git_state import in_git_repository
     from flows_workspace.sweeps.environment import experiment_folder
@@ -117,11 +134,18 @@ def record_run(
             "version; run `git init` there to record it",
         )
     config_text = dumps(config, registry=registry)  # before the folder: a bad config leaves none
-    run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
-    run = Run(run_dir, run_id, experiment, workspace)
-    write_atomically(run_dir / CONFIG_NAME, config_text)
-    manifest = _first_manifest(run, config, config_text, script_path, started, registry)
-    manifest.from_run = None if from_run is None else str(Path(from_run).resolve())
+    if resume is None:
+        run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
+        run = Run(run_dir, run_id, experiment, workspace)
+        write_atomically(run_dir / CONFIG_NAME, config_text)
+        manifest = _first_manifest(run, config, config_text, script_path, started, registry)
+        manifest.from_run = None if from_run is None else str(Path(from_run).resolve())
+    else:  # its config, code version and environment stay as first recorded
+        from flows_workspace.runs.resume import resumed_manifest
+
+        manifest = resumed_manifest(resume)
+        run = Run(resume, manifest.run_id, experiment, workspace, resuming=True)
+        run_dir = resume
     record = _Record(run_dir, manifest)
     record.write()
     background = threading.Thread(
@@ -135,7 +159,8 @@ def record_run(
     try:
         with sigterm_raises(), _maybe_tee(run_dir, enabled=capture_output):
             # Last: it competes with the start-up for the interpreter.
-            start_shielded(background)
+            if not run.resuming:
+                start_shielded(background)
             try:
                 yield run
             except BaseException as error:
