@@ -32,9 +32,11 @@ CHECKPOINT_DIR_NAME = "checkpoints"
 def check_resumable(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
     """Exit with one line when the run is still running (here, or on a host we cannot see)."""
     from flows_workspace.runs.index import DIED, RecordedRun
+    from flows_workspace.sweeps.requeue import restarted_job_of
 
     status = RecordedRun(run_dir, manifest).status
-    if manifest.status in (RUNNING, RESUMED) and status != DIED:
+    # A requeued SLURM job resumes the run of its earlier attempt, which SLURM has ended.
+    if manifest.status in (RUNNING, RESUMED) and status != DIED and not restarted_job_of(manifest):
         where = f"process {manifest.pid} on {manifest.hostname}" if manifest.pid else "elsewhere"
         exit_with_error(
             f"run `{run_dir.name}` is still running ({where}); resume it once it has stopped",
