@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import glob
 import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from subprocesses import git, run_flow, run_python
+from subprocesses import git, run_flow, run_python, start
 
 if TYPE_CHECKING:
-    import subprocess
     from pathlib import Path
 
 EXPERIMENT = '''
+import os
+import time
 from dataclasses import dataclass
 
 from flows_workspace import parse_run, record_run
@@ -31,7 +38,10 @@ class Config:
 if __name__ == "__main__":
     parsed = parse_run(Config)
     with record_run(parsed, __file__) as run:
-        print(f"result={SCALE * parsed.config.lr + OFFSET!r}")
+        print(f"result={SCALE * parsed.config.lr + OFFSET!r}", flush=True)
+        if os.environ.get("RERUN_TEST_WAIT"):
+            print("ready", flush=True)
+            time.sleep(60)
 '''
 
 
@@ -152,6 +162,29 @@ def test_a_failing_rerun_exits_with_its_status_and_removes_the_worktree(ws: Path
     )
     [rerun] = set(run_dirs(ws)) - {source}
     assert manifest(rerun)["status"] == "failed"
+    assert len(git(ws, "worktree", "list").splitlines()) == 1
+
+
+def test_sigterm_stops_the_rerun_records_it_interrupted_and_removes_the_worktree(
+    ws: Path,
+) -> None:
+    """SIGTERM to `flow rerun` reaches the run, which records itself; no worktree is left."""
+    edit(ws / "flows" / "train" / "run.py", "OFFSET = 1.0", "OFFSET = 2.0")
+    source = run_train(ws)
+    argv = [sys.executable, "-m", "flows_workspace", "rerun", source.name]
+    process = start(argv, cwd=ws, env={"RERUN_TEST_WAIT": "1"}, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    with process.stdout:
+        for line in process.stdout:
+            if line.strip() == b"ready":
+                break
+        [tree] = glob.glob(os.path.join(tempfile.gettempdir(), f"flows-rerun-{source.name}-*"))
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 143
+    [rerun] = set(run_dirs(ws)) - {source}
+    assert manifest(rerun)["status"] == "interrupted"
+    assert manifest(rerun)["interrupted_by"] == "SIGTERM"
+    assert not os.path.exists(tree)
     assert len(git(ws, "worktree", "list").splitlines()) == 1
 
 
