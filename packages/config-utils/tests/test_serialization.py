@@ -89,6 +89,74 @@ class RunConfig:
     plain: Unregistered | None = None
 
 
+@dataclass
+class OpenConfig:
+    mapping: dict[str, Any] = field(default_factory=dict)
+    items: list[Any] = field(default_factory=list)
+    anything: Any = None
+    obj: object = None
+    objects: dict[str, object] = field(default_factory=dict)
+    nested: list[dict[str, Any]] = field(default_factory=list)
+    fixed: tuple[Any, ...] = ()
+    either: int | Any = 0
+
+
+def test_open_fields_holding_containers_round_trip() -> None:
+    """`Any`/`object` fields and containers of them holding lists and dicts save and load."""
+    config = OpenConfig(
+        mapping={"a": [1, 2], "b": {"c": [3]}},
+        items=[[1], {"x": [2]}],
+        anything=[1, {"a": [2]}],
+        obj={"k": [1]},
+        objects={"k": [1, [2]]},
+        nested=[{"a": [1]}],
+        fixed=([1], {"b": 2}),
+        either=[1, 2],
+    )
+    assert loads(OpenConfig, dumps(config, registry=reg), registry=reg) == config
+
+
+def test_dict_key_naming_config_types_cannot_be_saved() -> None:
+    """A plain dict holding the `@type` key is refused on save (it would load as a config)."""
+    with pytest.raises(SerializationError, match=r"^config\.anything: cannot save dict key `@"):
+        to_data(OpenConfig(anything={TYPE_KEY: "LinearConfig"}), registry=reg)
+
+
+@dataclass
+class ChainConfig:
+    child: ChainConfig | None = None
+
+
+def test_nesting_beyond_the_recursion_limit_is_one_error(tmp_path: Path) -> None:
+    """Too deep a tree (saved, loaded, or a file of brackets) is an error saying the limit."""
+    chain = ChainConfig()
+    for _ in range(5000):
+        chain = ChainConfig(chain)
+    with pytest.raises(SerializationError, match=r"^the config is nested deeper than Python's rec"):
+        dumps(chain, registry=reg)
+    target = tmp_path / "config.json"
+    target.write_text("[" * 100_000, encoding="utf-8")
+    with pytest.raises(SerializationError, match=r"config\.json: the config is nested deeper"):
+        load(OpenConfig, target, registry=reg)
+    with pytest.raises(SerializationError, match=r"nested deeper than Python's recursion limit"):
+        from_data(ChainConfig, to_data(ChainConfig(ChainConfig())) | {"child": _deep_dict(5000)})
+
+
+def _deep_dict(depth: int) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for _ in range(depth):
+        data = {"child": data}
+    return data
+
+
+def test_config_that_contains_itself_names_the_place() -> None:
+    """A list that contains itself is an error naming where, not a RecursionError."""
+    looped: list[Any] = []
+    looped.append(looped)
+    with pytest.raises(SerializationError, match=r"^config\.items\[0\]: the config contains it"):
+        to_data(OpenConfig(items=looped), registry=reg)
+
+
 def test_nested_unions_are_tagged_by_registry_name() -> None:
     """A dataclass in a union field carries `@type` with its registry name, not an import path."""
     config = RunConfig(model=StackConfig(layers=[LinearConfig(4), ConvConfig()], head=ConvConfig()))
@@ -265,3 +333,32 @@ def test_random_config_trees_round_trip_exactly(config: RunConfig) -> None:
     assert back == config
     assert type(back.lr) is type(config.lr)
     assert to_data(back, registry=reg) == to_data(config, registry=reg)
+
+
+_open_leaves = st.none() | st.booleans() | _ints | _floats | _texts | _linear | _conv
+_open_values = st.recursive(
+    _open_leaves,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(_texts.filter(lambda key: key != TYPE_KEY), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+_open_dicts = st.dictionaries(_texts, _open_values, max_size=3)
+_open_configs = st.builds(
+    OpenConfig,
+    mapping=_open_dicts,
+    items=st.lists(_open_values, max_size=3),
+    anything=_open_values,
+    obj=_open_values,
+    objects=_open_dicts,
+    nested=st.lists(_open_dicts, max_size=2),
+    fixed=st.lists(_open_values, max_size=3).map(tuple),
+    either=_ints | _open_values,
+)
+
+
+@given(_open_configs)
+def test_random_open_trees_round_trip_exactly(config: OpenConfig) -> None:
+    """`Any`, `object` and nested containers of them (lists, dicts, configs) come back equal."""
+    assert loads(OpenConfig, dumps(config, registry=reg), registry=reg) == config

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import sysconfig
 import venv
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flows_workspace.cli import main
 from subprocesses import run
+
+if TYPE_CHECKING:
+    import subprocess
 
 REPO = Path(__file__).resolve().parents[3]
 PACKAGES = ("config-utils", "flow-templates", "flows-workspace")
@@ -68,10 +71,8 @@ class ScratchEnv:
         self.root = root
         bindir = "Scripts" if os.name == "nt" else "bin"
         self.python = root / bindir / ("python.exe" if os.name == "nt" else "python")
-        purelib = subprocess.run(
+        purelib = run(
             [self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True,
-            text=True,
             check=True,
         ).stdout.strip()
         self.site = Path(purelib)
@@ -121,7 +122,15 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
             command = ["uv", "build", "--wheel", "--quiet", "--out-dir", str(out), source]
         else:
             command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), source]
-        subprocess.run(command, check=True, capture_output=True)
+        run(command, check=True)
     built = sorted(out.glob("*.whl"))
     assert len(built) == len(PACKAGES), built
     return built
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many fault-injection cases ran (`test_faults.py`)."""
+    from faultcases import TRIED
+
+    if TRIED:
+        terminalreporter.write_line(f"fault injection: {len(TRIED)} cases tried")

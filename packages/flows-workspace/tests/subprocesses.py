@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, Literal, overload
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -72,6 +72,23 @@ def run_flow(
     return run_python("-m", "flows_workspace", *args, cwd=cwd, env=env)
 
 
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+"""A fixed identity and no global config: git behaves the same on every machine."""
+
+
+def git(root: Path, *args: str, env: Mapping[str, str | None] | None = None) -> str:
+    """Run git in `root` (`GIT_ENV` plus `env`); its stripped stdout. Fails the test on error."""
+    done = run(["git", "-C", root, *args], env={**GIT_ENV, **(env or {})}, check=True)
+    return done.stdout.strip()
+
+
+@overload
 def start(
     argv: Sequence[str | os.PathLike[str]],
     *,
@@ -79,8 +96,35 @@ def start(
     env: Mapping[str, str | None] | None = None,
     stdout: int | IO[bytes] | None = subprocess.DEVNULL,
     stderr: int | IO[bytes] | None = subprocess.DEVNULL,
-) -> subprocess.Popen[bytes]:
-    """Start `argv` in the background; the caller waits for it or kills it."""
+    text: Literal[False] = False,
+) -> subprocess.Popen[bytes]: ...
+
+
+@overload
+def start(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str | None] | None = None,
+    stdout: int | IO[str] | None = subprocess.DEVNULL,
+    stderr: int | IO[str] | None = subprocess.DEVNULL,
+    text: Literal[True],
+) -> subprocess.Popen[str]: ...
+
+
+def start(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str | None] | None = None,
+    stdout: int | IO[Any] | None = subprocess.DEVNULL,
+    stderr: int | IO[Any] | None = subprocess.DEVNULL,
+    text: bool = False,
+) -> subprocess.Popen[bytes] | subprocess.Popen[str]:
+    """Start `argv` in the background; the caller waits for it or kills it.
+
+    Its pipes carry bytes, or text with `text=True`.
+    """
     return subprocess.Popen(
         [str(arg) for arg in argv],
         cwd=cwd,
@@ -88,26 +132,6 @@ def start(
         stdin=subprocess.DEVNULL,
         stdout=stdout,
         stderr=stderr,
+        text=text,
         preexec_fn=_default_sigint,
     )
-
-
-GIT_ENV = {  # a fixed identity, no global config
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-def git(root: Path, *args: str) -> str:
-    """Run git in `root` with a fixed identity and no global config."""
-    done = subprocess.run(
-        ["git", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **GIT_ENV},
-        check=True,
-    )
-    return done.stdout.strip()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from typing import TYPE_CHECKING
 
 from flows_workspace.workspace.experiments import RECORD_NAME, ExperimentRecord
-from subprocesses import run_python
+from subprocesses import git, run_python
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -17,10 +16,7 @@ if TYPE_CHECKING:
 
 
 def _git(root: Path, *args: str) -> str:
-    identity = ["-c", "user.name=Tester", "-c", "user.email=t@example.org"]
-    return subprocess.run(
-        ["git", *identity, *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout.strip()
+    return git(root, *args)
 
 
 def test_fork_notebook_readme_and_help_name_the_fork(workspace: Path, flow: Flow) -> None:

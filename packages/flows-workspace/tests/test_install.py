@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from flows_workspace.workspace.install import DIST_INFO, DIST_NAME, FINDER_MODULE, PTH_NAME
+from subprocesses import run
 
 if TYPE_CHECKING:
+    import subprocess
+
     from conftest import ScratchEnv
 
 pytestmark = pytest.mark.slow  # every test here makes a virtual environment
@@ -222,12 +224,12 @@ def fresh_env(
     # The interpreter running the tests (a path, so uv never downloads one).
     py = getattr(sys, "_base_executable", sys.executable)
     if kind == "pip":
-        subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+        run([sys.executable, "-m", "venv", env], check=True)
         install = [str(_bin(env, "python")), "-m", "pip", "install", "--quiet"]
     else:
-        subprocess.run(["uv", "venv", "--quiet", "-p", py, str(env)], check=True)
+        run(["uv", "venv", "--quiet", "-p", py, env], check=True)
         install = ["uv", "pip", "install", "--quiet", "-p", str(_bin(env, "python"))]
-    subprocess.run([*install, *map(str, wheels)], check=True)
+    run([*install, *wheels], check=True)
     return kind, env
 
 
@@ -236,41 +238,33 @@ def test_fresh_environment_end_to_end(fresh_env: tuple[str, Path], tmp_path: Pat
     kind, env = fresh_env
     python = str(_bin(env, "python"))
     if kind == "uv":
-        assert subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode
+        assert run([python, "-m", "pip", "--version"]).returncode
     root = tmp_path / "research"
     root.mkdir()
 
-    def run(*argv: str | Path, cwd: Path = root) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [str(a) for a in argv],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=300,
-            check=False,
-        )
+    def run_ok(*argv: str | Path, cwd: Path = root) -> subprocess.CompletedProcess[str]:
+        done = run(argv, cwd=cwd)
         assert done.returncode == 0, f"{argv}: {done.stdout}\n{done.stderr}"
         return done
 
-    run(_bin(env, "flow"), "init")
-    run(_bin(env, "flow"), "create", "exp1")
-    assert "usage" in run(python, "flows/exp1/run.py", "--help").stdout.lower()
-    run(python, "flows/exp1/run.py")
+    run_ok(_bin(env, "flow"), "init")
+    run_ok(_bin(env, "flow"), "create", "exp1")
+    assert "usage" in run_ok(python, "flows/exp1/run.py", "--help").stdout.lower()
+    run_ok(python, "flows/exp1/run.py")
     assert [p for p in (root / "logs/exp1").rglob("*") if p.is_file()]
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    assert run(python, "-c", IMPORT_ROOT, cwd=elsewhere).stdout.strip() == str(root.resolve())
+    assert run_ok(python, "-c", IMPORT_ROOT, cwd=elsewhere).stdout.strip() == str(root.resolve())
     assert not list(root.glob("*.egg-info"))
     assert not (root / "build").exists()
     if kind == "pip":
-        listed = run(python, "-m", "pip", "list", cwd=elsewhere).stdout
+        listed = run_ok(python, "-m", "pip", "list", cwd=elsewhere).stdout
         uninstall = [python, "-m", "pip", "uninstall", "--yes", DIST_NAME]
     else:
-        listed = run("uv", "pip", "list", "-p", python, cwd=elsewhere).stdout
+        listed = run_ok("uv", "pip", "list", "-p", python, cwd=elsewhere).stdout
         uninstall = ["uv", "pip", "uninstall", "-p", python, DIST_NAME]
     assert DIST_NAME in listed
-    run(*uninstall, cwd=elsewhere)
-    gone = subprocess.run([python, "-c", "import flows"], cwd=elsewhere, capture_output=True)
+    run_ok(*uninstall, cwd=elsewhere)
+    gone = run([python, "-c", "import flows"], cwd=elsewhere)
     assert gone.returncode != 0
     assert not list(Path(env).rglob(f"{FINDER_MODULE}*"))

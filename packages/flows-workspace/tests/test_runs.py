@@ -623,7 +623,7 @@ def test_an_unignored_venv_stays_out_of_the_patch(ws: Path) -> None:
     assert done.returncode == 0, done.stderr
     [run_dir] = run_dirs(ws)
     recorded = manifest(run_dir)["git"]
-    assert len(recorded["not_in_patch"]) == UNTRACKED_COUNT_CAP + 1
+    assert recorded["not_in_patch_count"] == UNTRACKED_COUNT_CAP + 1
     patch = (run_dir / "uncommitted.patch").read_text(encoding="utf-8")
     assert "+# tweak" in patch
     assert ".venv" not in patch

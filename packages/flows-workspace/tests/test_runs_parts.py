@@ -15,7 +15,6 @@ from flows_workspace.runs.config_diff import (
     rebase_defaults,
 )
 from flows_workspace.runs.environment import recorded_environment
-from flows_workspace.runs.git_state import _status_entries
 from flows_workspace.runs.ids import RUN_ID_PATTERN, new_run_id
 from flows_workspace.runs.parse import split_from_run
 from subprocesses import run_python
@@ -26,8 +25,10 @@ def test_run_ids_sort_by_start_time_and_differ_within_a_microsecond() -> None:
     start = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
     ids = [new_run_id(start + timedelta(microseconds=step)) for step in (0, 1, 999_999, 10**7)]
     assert ids == sorted(ids)
+    # 24 random bits: 200 ids of one instant collide about once in 800 tries, which the
+    # run folder's exclusive mkdir absorbs; what matters is that they are not all alike.
     same = {new_run_id(start) for _ in range(200)}
-    assert len(same) == 200
+    assert len(same) >= 195
     assert all(RUN_ID_PATTERN.match(run_id) for run_id in same)
     assert ids[0].startswith("20260102-030405-000006-")
 
@@ -107,12 +108,6 @@ def test_switched_config_type_is_compared_with_its_own_defaults() -> None:
 
 def _text(pairs: list[tuple[str, object]]) -> str:
     return " ".join(f"{key}={value}" for key, value in pairs)
-
-
-def test_git_status_parsing_skips_rename_sources() -> None:
-    """`git status -z` entries: a rename's source path is not taken for another entry."""
-    output = " M a.py\0R  new.py\0old.py\0?? notes.txt\0"
-    assert _status_entries(output) == [(" M", "a.py"), ("R ", "new.py"), ("??", "notes.txt")]
 
 
 @dataclass

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import sys
 import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from flows_workspace.cli import main as flow_main
-from subprocesses import GIT_ENV, run_python, start
+from subprocesses import git, run_python, start
 
 if TYPE_CHECKING:
+    import subprocess
     from pathlib import Path
 
 
 def _run(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_python(ws / "flows" / "fit" / "run.py", *args, cwd=ws)
-
-
-def _git(ws: Path, *args: str) -> None:
-    env = {**os.environ, **GIT_ENV}
-    subprocess.run(["git", "-C", str(ws), *args], check=True, capture_output=True, env=env)
 
 
 def _config(run_dir: Path) -> dict[str, Any]:
@@ -41,9 +35,9 @@ def test_default_template_run_is_recorded_listed_and_reproduced(
     monkeypatch.chdir(ws)
     assert flow_main(["create", "fit"]) == 0
     assert "record_run(parsed, __file__)" in (ws / "flows/fit/run.py").read_text(encoding="utf-8")
-    _git(ws, "init", "-q")
-    _git(ws, "add", ".")
-    _git(ws, "commit", "-qm", "fit")
+    git(ws, "init", "-q")
+    git(ws, "add", ".")
+    git(ws, "commit", "-qm", "fit")
     (ws / "flows" / "fit" / "README.md").write_text("edited\n", encoding="utf-8")
 
     done = _run(ws, "model:quadratic", "optimizer:momentum", "--steps", "20")

@@ -9,15 +9,16 @@ templates, with no change to flows-workspace.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import textwrap
 from typing import TYPE_CHECKING
 
 import pytest
 from flows_workspace.workspace.experiments import RECORD_NAME
+from subprocesses import run
 
 if TYPE_CHECKING:
+    import subprocess
     from pathlib import Path
 
 LAB_FILES = {
@@ -80,15 +81,7 @@ def _bin(env: Path, name: str) -> Path:
 
 
 def _run(*argv: str | Path, cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [str(a) for a in argv],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=600,
-        check=False,
-    )
+    done = run(argv, cwd=cwd, timeout=600)
     if ok:
         assert done.returncode == 0, f"{argv}:\n{done.stdout}\n{done.stderr}"
     return done

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import os
 import signal
 import subprocess
 import sys
@@ -13,6 +12,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import subprocesses
+from subprocesses import start
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,26 +40,11 @@ _config_steps = [0]
 """
 
 
-def _default_sigint() -> None:
-    """Undo an ignored SIGINT (nohup, background jobs) so the child can be interrupted."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def flow(
     ws: Path, *argv: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `flow ARGV` in a subprocess from the workspace root."""
-    return subprocess.run(
-        [sys.executable, "-m", "flows_workspace", *argv],
-        cwd=ws,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-        timeout=300,
-        check=False,
-        preexec_fn=_default_sigint,
-    )
+    return subprocesses.run([sys.executable, "-m", "flows_workspace", *argv], cwd=ws, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +210,7 @@ def _started_runs(ws: Path) -> list[Path]:
 def test_a_variation_queued_before_an_edit_runs_the_code_as_launched(ws: Path) -> None:
     """Editing run.py while a sweep runs changes nothing for its queued variations."""
     gate = ws / "gate"
-    process = subprocess.Popen(
+    process = start(
         [
             sys.executable,
             "-m",
@@ -237,12 +223,10 @@ def test_a_variation_queued_before_an_edit_runs_the_code_as_launched(ws: Path) -
             "1",
         ],
         cwd=ws,
-        env={**os.environ, "SWEEP_TEST_GATE": str(gate)},
-        stdin=subprocess.DEVNULL,
+        env={"SWEEP_TEST_GATE": str(gate)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_default_sigint,
     )
     try:
         _wait_for(lambda: len(_started_runs(ws)) == 1, "the first variation")
@@ -266,16 +250,14 @@ def test_a_variation_queued_before_an_edit_runs_the_code_as_launched(ws: Path) -
 def test_ctrl_c_interrupts_every_variation_and_resume_runs_them(ws: Path) -> None:
     """SIGINT stops running and pending variations as interrupted; resume finishes them all."""
     gate = ws / "gate"
-    process = subprocess.Popen(
+    process = start(
         [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "-p", "steps=2,3,4,5",
          "--jobs", "2"],
         cwd=ws,
-        env={**os.environ, "SWEEP_TEST_GATE": str(gate)},
-        stdin=subprocess.DEVNULL,
+        env={"SWEEP_TEST_GATE": str(gate)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_default_sigint,
     )  # fmt: skip
     try:
         _wait_for(lambda: len(_started_runs(ws)) == 2, "two running variations")
@@ -374,11 +356,8 @@ def test_unknown_sweep_id_is_one_line_exit_2(ws: Path) -> None:
 
 def _no_job_left(ws: Path, sweep_id: str) -> bool:
     job_ids = [v["job_id"] for v in record(ws, sweep_id)["variations"] if v["job_id"]]
-    listed = subprocess.run(
-        ["squeue", "--noheader", "--array", "--format=%i"],
-        capture_output=True,
-        text=True,
-        check=True,
+    listed = subprocesses.run(
+        ["squeue", "--noheader", "--array", "--format=%i"], check=True
     ).stdout.split()
     return not set(job_ids) & set(listed)
 
@@ -416,7 +395,7 @@ def test_detached_slurm_sweep_status_scancel_and_resume(ws: Path) -> None:
     assert status.returncode == 0, status.stderr
     assert "pending" in status.stdout
     cancelled = record(ws, sweep_id)["variations"][3]["job_id"]
-    subprocess.run(["scancel", cancelled], check=True)
+    subprocesses.run(["scancel", cancelled], check=True)
     gate.touch()
     _wait_for(lambda: _no_job_left(ws, sweep_id), "the array to end", timeout=300)
     status = flow(ws, "sweep", "status", sweep_id)
@@ -484,16 +463,14 @@ def test_ctrl_c_cancels_an_attached_sweep_on_the_engine(ws: Path, launcher: str)
     """SIGINT to an attached SLURM or Ray sweep cancels its jobs; all are recorded interrupted."""
     gate = ws / "gate"
     limit = ["--array-parallelism", "1"] if launcher == "slurm" else ["--cpus", "1"]
-    process = subprocess.Popen(
+    process = start(
         [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "--launcher", launcher,
          "-p", "steps=2,3,4", *limit],
         cwd=ws,
-        env={**os.environ, "SWEEP_TEST_GATE": str(gate)},
-        stdin=subprocess.DEVNULL,
+        env={"SWEEP_TEST_GATE": str(gate)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_default_sigint,
     )  # fmt: skip
     try:
         _wait_for(lambda: len(_started_runs(ws)) >= 1, "a running variation", timeout=300)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from typing import TYPE_CHECKING
 
 from flows_workspace.workspace.variables import git_author
+from subprocesses import run
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,7 +58,7 @@ def test_no_author_is_an_empty_string(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def _git(folder: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True)
+    run(["git", "-C", folder, *args], check=True)
 
 
 def test_author_honours_git_config_global(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

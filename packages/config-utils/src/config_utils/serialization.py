@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import sys
 import types
 import typing
 import weakref
@@ -65,7 +66,11 @@ def to_data(config: object, *, registry: Registry | None = None) -> Any:
         SerializationError: a value of an unsupported type, or a dataclass in a union
             that is not a registered config (its type could not be named in the file).
     """
-    return _Encoder(_registry_or_default(registry)).encode(config, type(config), ROOT)
+    encoder = _Encoder(_registry_or_default(registry))
+    try:
+        return encoder.encode(config, type(config), ROOT)
+    except RecursionError as error:
+        raise _too_deep(config) from error
 
 
 def from_data(config_type: type[_T], data: Any, *, registry: Registry | None = None) -> _T:
@@ -75,14 +80,21 @@ def from_data(config_type: type[_T], data: Any, *, registry: Registry | None = N
         SerializationError: unknown type name, removed field, or a value of the wrong type;
             the message starts with the path of the bad value.
     """
-    decoded = _Decoder(_registry_or_default(registry)).decode(data, config_type, ROOT)
+    decoder = _Decoder(_registry_or_default(registry))
+    try:
+        decoded = decoder.decode(data, config_type, ROOT)
+    except RecursionError as error:
+        raise _too_deep(data) from error
     return typing.cast("_T", decoded)
 
 
 def dumps(config: object, *, registry: Registry | None = None) -> str:
     """The config file text (indented JSON ending in a newline) of `config`."""
     data = to_data(config, registry=registry)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    try:
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    except RecursionError as error:
+        raise _too_deep(data) from error
 
 
 def loads(config_type: type[_T], text: str, *, registry: Registry | None = None) -> _T:
@@ -96,6 +108,8 @@ def loads(config_type: type[_T], text: str, *, registry: Registry | None = None)
     except json.JSONDecodeError as error:
         msg = f"not a config file (invalid JSON at line {error.lineno}, column {error.colno})"
         raise SerializationError(msg) from error
+    except RecursionError as error:
+        raise _too_deep(None) from error
     return from_data(config_type, data, registry=registry)
 
 
@@ -141,6 +155,21 @@ def _registry_or_default(registry: Registry | None) -> Registry:
     from .registry import registry as default
 
     return default
+
+
+def _too_deep(tree: object) -> SerializationError:
+    """The error for a tree deeper than the recursion limit, or one that contains itself."""
+    from ._build import find_cycle
+
+    cycle = find_cycle(tree, ROOT)
+    if cycle is not None:
+        msg = f"{cycle}: the config contains itself; a config must be a tree"
+        return SerializationError(msg, path=cycle)
+    msg = (
+        f"the config is nested deeper than Python's recursion limit ({sys.getrecursionlimit()}) "
+        "allows; flatten it or raise the limit with sys.setrecursionlimit"
+    )
+    return SerializationError(msg)
 
 
 def _fail(path: str, message: str) -> typing.NoReturn:
@@ -246,6 +275,8 @@ class _Encoder:
                 for index, item in enumerate(value)
             ]
         if isinstance(value, dict):
+            if TYPE_KEY in value:
+                _fail(path, f"cannot save dict key `{TYPE_KEY}`: it names config types in the file")
             _, value_type = _dict_types(member)
             return {
                 _encode_key(key, path): self.encode(item, value_type, f"{path}[{key!r}]")
@@ -273,6 +304,10 @@ class _Encoder:
 def _member_for(value: Any, declared: Any) -> Any:
     """The member of `declared` (a union, maybe) whose container kind fits `value`."""
     for member in _union_members(declared) or (declared,):
+        # On Python 3.11+ `Any` is a class that refuses isinstance(); an open member says
+        # nothing about the items, which is what the fallback below says too.
+        if _is_open(member):
+            continue
         origin = get_origin(member) or member
         if isinstance(origin, type) and isinstance(value, origin):
             return member

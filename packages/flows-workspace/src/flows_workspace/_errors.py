@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -45,3 +46,39 @@ def exit_with_error(message: str, prog: str | None = None) -> NoReturn:
     """Print `PROG: error: MESSAGE` as one line on stderr and exit with status 2."""
     tell("error", message, prog)
     raise SystemExit(2)
+
+
+_OS_ADVICE = {
+    errno.EACCES: "you may not write there: fix its permissions or use another folder",
+    errno.EPERM: "you may not write there: fix its permissions or use another folder",
+    errno.EROFS: "the file system is read-only: use a writable folder",
+    errno.ENOSPC: "the disk is full: free some space and run again",
+    errno.EDQUOT: "your disk quota is used up: free some space and run again",
+    errno.ENOENT: "a folder on the way does not exist or cannot hold files: check the path",
+    errno.ENOTDIR: "a file stands where a folder is needed: check the path",
+}
+
+
+def os_error_message(error: OSError) -> str:
+    """One line for a failed file operation: where, why, and what to do."""
+    where = ""
+    if error.filename:
+        path = Path(os.fsdecode(error.filename))
+        if path.name.startswith(".") and (path.name.endswith(".tmp") or ".flow-" in path.name):
+            path = path.parent  # our temporary file or staging folder: name where it was
+        where = f"`{path}`: "
+    reason = error.strerror or str(error) or type(error).__name__
+    advice = _OS_ADVICE.get(error.errno or 0, "fix that and run again")
+    return f"{where}{reason}; {advice}"
+
+
+def reader_went_away() -> int:
+    """After a `BrokenPipeError` on stdout (`... | head`): the exit status to stop quietly.
+
+    Unix tools stop silently when their reader goes away. Stdout is pointed at devnull
+    so the interpreter's final flush does not print another error.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + 13  # as a shell reports a death by SIGPIPE

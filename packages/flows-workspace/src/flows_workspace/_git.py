@@ -9,30 +9,45 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
+@overload
 def run_git(
-    folder: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str] | None:
-    """`git -C folder ARGS`, or None when git is missing or cannot run."""
+    folder: Path, *args: str, env: dict[str, str] | None = None, binary: Literal[False] = False
+) -> subprocess.CompletedProcess[str] | None: ...
+
+
+@overload
+def run_git(
+    folder: Path, *args: str, env: dict[str, str] | None = None, binary: Literal[True]
+) -> subprocess.CompletedProcess[bytes] | None: ...
+
+
+def run_git(
+    folder: Path, *args: str, env: dict[str, str] | None = None, binary: bool = False
+) -> subprocess.CompletedProcess[str] | subprocess.CompletedProcess[bytes] | None:
+    """`git -C folder ARGS`, or None when git is missing or cannot run.
+
+    Output is text (UTF-8, undecodable bytes replaced), or the exact bytes with `binary`
+    (a patch of files in any encoding).
+    """
     git = shutil.which("git")
     if git is None:
         return None
+    decoding: dict[str, Any] = {} if binary else {"encoding": "utf-8", "errors": "replace"}
     try:
         return subprocess.run(
             [git, "-C", str(folder), *args],
             capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", **(env or {})},
             stdin=subprocess.DEVNULL,
             timeout=60,
             check=False,
+            **decoding,
         )
     except (OSError, subprocess.SubprocessError):
         return None

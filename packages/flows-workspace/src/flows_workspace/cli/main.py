@@ -151,12 +151,17 @@ def _run(parse: Callable[[], Command]) -> int:
             raise
         print("flow: terminated", file=sys.stderr)
         return 143
-    except BrokenPipeError:
-        # The reader went away (`flow list | head`): stop quietly, as Unix tools do;
-        # stdout goes to devnull so the interpreter's final flush does not complain.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 141
+    except BrokenPipeError:  # the reader went away (`flow list | head`)
+        from flows_workspace._errors import reader_went_away
+
+        return reader_went_away()
+    except OSError as error:  # a read-only folder, a full disk, `/proc/x`
+        if debug:
+            raise
+        from flows_workspace._errors import os_error_message
+
+        print(f"flow: error: {os_error_message(error)}", file=sys.stderr)
+        return 1
     return 0
 
 

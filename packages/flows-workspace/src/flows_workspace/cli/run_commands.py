@@ -38,8 +38,7 @@ class Runs:
 
     def run(self) -> None:
         """Print the runs, oldest first."""
-        import json
-
+        from flows_workspace.cli.json_output import json_text
         from flows_workspace.cli.run_views import RUNS_HEADER, run_row, run_summary
         from flows_workspace.cli.table import print_table
         from flows_workspace.runs.index import find_runs
@@ -54,7 +53,7 @@ class Runs:
 
             runs = only_sweep(runs, workspace.logs_root, self.sweep)
         if self.json:
-            print(json.dumps([run_summary(run) for run in runs], indent=2, ensure_ascii=False))
+            print(json_text([run_summary(run) for run in runs]))
             return
         if not runs:
             where = f"experiment `{self.experiment}`" if self.experiment else "this workspace"
@@ -67,8 +66,13 @@ class Runs:
 def _check_experiment(workspace: Workspace, name: str) -> None:
     """Raise `BadInputError` unless `name` has a folder under flows/ or under logs/."""
     from flows_workspace._errors import BadInputError
+    from flows_workspace._names import name_problem
     from flows_workspace.workspace.experiments import list_experiments
 
+    problem = name_problem(name)
+    if problem is not None:  # `.` or `../..` would list some other folder's runs
+        msg = f"`{name}` {problem}, so it names no experiment; `flow list` shows the names"
+        raise BadInputError(msg)
     if (workspace.flows_root / name).is_dir() or (workspace.logs_root / name).is_dir():
         return
     known = {experiment.name for experiment in list_experiments(workspace.flows_root)}
@@ -96,8 +100,8 @@ class Show:
     def run(self) -> None:
         """Print the run's record."""
         import dataclasses
-        import json
 
+        from flows_workspace.cli.json_output import json_text
         from flows_workspace.cli.run_views import show_lines
         from flows_workspace.runs.index import find_run
         from flows_workspace.workspace.settings import find_workspace
@@ -106,7 +110,7 @@ class Show:
         if self.json:
             manifest = dataclasses.asdict(run.manifest)
             record = {"dir": str(run.dir), "manifest": manifest, "config": run.config_data()}
-            print(json.dumps(record, indent=2, ensure_ascii=False))
+            print(json_text(record))
             return
         print("\n".join(show_lines(run)))
 
@@ -134,14 +138,13 @@ class Diff:
 
     def run(self) -> None:
         """Print one line per differing config value."""
-        import json
-
         if self.template or self.parent or self.run_b is None:
             from flows_workspace.workspace.code_diff import run_code_diff
 
             run_code_diff(self.run_a, template=self.template, parent=self.parent, other=self.run_b)
             return
 
+        from flows_workspace.cli.json_output import json_text
         from flows_workspace.cli.run_views import diff_rows
         from flows_workspace.cli.table import print_table
         from flows_workspace.runs.config_diff import MISSING, differences
@@ -156,7 +159,7 @@ class Diff:
                 key: [None if old is MISSING else old, None if new is MISSING else new]
                 for key, old, new in changed
             }
-            print(json.dumps(plain, indent=2, ensure_ascii=False))
+            print(json_text(plain))
             return
         rows = diff_rows(a, b)
         if not rows:

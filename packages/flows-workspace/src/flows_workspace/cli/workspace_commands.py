@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Optional, Union
 
 import tyro
 
 # tyro reads the annotations at run time, so these are needed outside TYPE_CHECKING.
 from flows_workspace.cli.template_commands import NewTemplates, ShowTemplate  # noqa: TC001
+
+if TYPE_CHECKING:
+    from flows_workspace.workspace.experiments import Experiment
 
 # Optional[...] rather than `X | None` (hence the ruff noqa at the top):
 # tyro checks each default against its type, and only typing.Union takes its
@@ -34,7 +37,7 @@ class Init:
     Idempotent: a second run adds what is missing and changes nothing else.
     """
 
-    path: tyro.conf.Positional[Path] = Path(".")
+    path: tyro.conf.Positional[str] = "."
     """Workspace root (created if missing)."""
     flow_dir_name: Annotated[Optional[str], tyro.conf.arg(metavar="NAME", **_NO_DEFAULT)] = None
     """Name of the experiments folder and importable package (default: `flows`)."""
@@ -49,8 +52,13 @@ class Init:
         """Initialise the workspace and print what changed."""
         from flows_workspace.workspace.init import init_workspace
 
+        if not self.path.strip():
+            from flows_workspace._errors import BadInputError
+
+            msg = f"`flow init` got an empty folder name ({self.path!r}); give `.` for this folder"
+            raise BadInputError(msg)
         report = init_workspace(
-            self.path,
+            Path(self.path),
             flows_dir=self.flow_dir_name,
             force=self.force,
             install=self.install,
@@ -102,11 +110,21 @@ class ListExperiments:
         if not experiments:
             print(f"no experiments in {workspace.flows_root}; create one with `flow create NAME`")
             return
-        rows = [
-            (e.name, e.record.origin() if e.record else "-", e.created().strftime("%Y-%m-%d %H:%M"))
-            for e in experiments
-        ]
+        rows = [(e.name, _origin(e), e.created().strftime("%Y-%m-%d %H:%M")) for e in experiments]
         print_table(("NAME", "ORIGIN", "CREATED"), rows)
+        broken = [e for e in experiments if e.problem]
+        if broken:
+            from flows_workspace._errors import FlowsError
+
+            more = f" (and {len(broken) - 1} more, marked BROKEN)" if len(broken) > 1 else ""
+            msg = f"{broken[0].problem}{more}"
+            raise FlowsError(msg)
+
+
+def _origin(experiment: Experiment) -> str:
+    if experiment.record is not None:
+        return experiment.record.origin()
+    return "BROKEN: unreadable record" if experiment.problem else "-"
 
 
 @dataclass(frozen=True)
@@ -201,7 +219,7 @@ class LegacyInit:
         """Initialise the workspace around FLOW_DIR_NAME."""
         folder = self.flow_dir_name.expanduser().absolute()
         Init(
-            path=folder.parent,
+            path=str(folder.parent),
             flow_dir_name=folder.name,
             force=self.force,
             install=self.install,

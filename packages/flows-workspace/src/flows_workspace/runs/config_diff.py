@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from config_utils.serialization import TYPE_KEY
@@ -36,9 +37,16 @@ def differences(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
     # In the order of the newer config, then what it no longer has.
     for key in [*new, *(key for key in old if key not in new)]:
         a, b = old.get(key, MISSING), new.get(key, MISSING)
-        if a != b or type(a) is not type(b):
+        if not _same(a, b):
             changed.append((key, a, b))
     return changed
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of one type; NaN is the same as NaN (a config value, not a measurement)."""
+    if type(a) is not type(b):
+        return False
+    return bool(a == b) or (isinstance(a, float) and math.isnan(a) and math.isnan(b))
 
 
 def render_value(value: Any) -> str:

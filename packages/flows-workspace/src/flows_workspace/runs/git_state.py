@@ -2,14 +2,20 @@
 
 Every call tolerates a missing `git` or a folder outside any repository (the answer is
 then `None`).
+
+The patch covers the workspace only (in a workspace nested inside a bigger repository,
+the rest of the repository is not the run's code), follows the repository's ignore
+rules, and never holds a file whose name marks a secret (`SECRET_PATTERNS`), tracked or
+not, ignored or not; the manifest lists those it left out.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from flows_workspace._git import run_git
 from flows_workspace.runs.manifest import GitSummary
@@ -20,6 +26,17 @@ UNTRACKED_TOTAL_CAP = 20_000_000
 """Past this many bytes of untracked files under the per-file cap, none go into the patch."""
 UNTRACKED_COUNT_CAP = 2_000
 """Past this many untracked files, none go into the patch (an unignored venv)."""
+LISTED_PATHS_CAP = 100
+"""The manifest lists at most this many paths of each kind; the counts are complete."""
+SECRET_PATTERNS = (".env*", "*.pem", "*.key", "id_*", ".netrc")
+"""File names that mark credentials: such files never go into the patch."""
+NOT_SECRET_PATTERNS = ("id_*.py",)
+"""Names matching a secret pattern that are code (`id_utils.py`); the workspace's
+`.gitignore` makes the same exception."""
+_NAMED_CAP = 1_000
+"""Up to this many changed files, the diff names them instead of walking the tree."""
+_COPIED_INDEX_SECONDS = 2.0
+"""An index whose inode changed this long after it was written was copied (`cp -a`)."""
 
 
 @dataclass(frozen=True)
@@ -28,10 +45,10 @@ class GitState:
 
     summary: GitSummary
     """Commit, dirty flag, untracked files and those left out of the patch."""
-    patch: str = ""
+    patch: bytes = b""
     """The uncommitted changes, untracked files included, as a binary diff from `HEAD`
     (from the empty tree before the first commit): `git apply` on the commit restores
-    the tree."""
+    the tree. Bytes: files in any encoding come back exactly."""
 
 
 def in_git_repository(folder: Path) -> bool:
@@ -64,46 +81,117 @@ def current_commit(folder: Path) -> str | None:
     return done.stdout.strip() or None
 
 
-def git_state(folder: Path, *, exclude: Path | None = None) -> GitState | None:
+def is_secret(path: str) -> bool:
+    """Whether the file name of `path` (a git path) marks credentials (`SECRET_PATTERNS`)."""
+    name = PurePosixPath(path).name
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in NOT_SECRET_PATTERNS):
+        return False
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in SECRET_PATTERNS)
+
+
+def git_state(
+    folder: Path, *, within: Path | None = None, exclude: Path | None = None
+) -> GitState | None:
     """The state of the repository holding `folder`, or None when there is none.
 
+    Three git commands at most: where the repository is, one `git status` pass, and
+    the diff (through a throwaway copy of the index only when untracked files go in).
+
     Args:
-        folder: A folder inside the repository.
+        folder: A folder inside the repository (the experiment's).
+        within: The folder whose changes count (the workspace); the whole repository
+            when None or when the repository lies inside it.
         exclude: A folder whose changes do not count (the workspace's logs, which a
             run itself writes to).
     """
-    top = run_git(folder, "rev-parse", "--show-toplevel")
-    if top is None or top.returncode != 0:
+    where = run_git(folder, "rev-parse", "--show-toplevel", "--git-path", "index")
+    if where is None or where.returncode != 0 or len(where.stdout.splitlines()) != 2:
         return None
-    root = Path(top.stdout.strip())
-    pathspec = [":(top)"]
-    if exclude is not None:
-        try:
-            relative = exclude.resolve().relative_to(root.resolve())
-        except ValueError:
-            relative = None
-        # An ignored folder needs no excluding; naming it would make `git add` fail.
-        ignored = run_git(root, "check-ignore", "--quiet", "--", str(relative or ""))
-        if relative is not None and relative.parts and not (ignored and ignored.returncode == 0):
-            pathspec.append(f":(top,exclude){relative.as_posix()}")
-    commit = current_commit(folder)
+    top, index_path = where.stdout.splitlines()
+    root = Path(top)
+    _refresh_copied_index(folder, folder / index_path)  # relative to `folder` unless absolute
+    pathspec = [_top_spec(root, within, "top"), *_exclude_spec(root, exclude)]
     status = run_git(
-        folder, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspec
+        folder,
+        *("status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all"),
+        *("--", *pathspec),
     )
-    entries = _status_entries(status.stdout if status and status.returncode == 0 else "")
-    untracked = [path for code, path in entries if code == "??"]
-    sizes = {path: _size(root / path) for path in untracked}
+    commit, entries = parse_status(status.stdout if status and status.returncode == 0 else "")
+    untracked = [path for code, path in entries if code == "?"]
+    secrets = [path for _, path in entries if is_secret(path)]
+    candidates = [path for path in untracked if not is_secret(path)]
+    sizes = {path: _size(root / path) for path in candidates}
     too_large = [path for path, size in sizes.items() if size > UNTRACKED_SIZE_CAP]
     code_size = sum(size for size in sizes.values() if size <= UNTRACKED_SIZE_CAP)
     # That much untracked stuff is not code someone forgot to commit (an unignored venv):
     # the patch keeps only the changes to tracked files, and says what it left out.
-    too_much = len(untracked) > UNTRACKED_COUNT_CAP or code_size > UNTRACKED_TOTAL_CAP
-    left_out = untracked if too_much else too_large
-    patch = ""
-    if entries:
-        skip = [] if too_much else [f":(top,literal,exclude){path}" for path in too_large]
-        patch = _patch(folder, commit, [*pathspec, *skip], untracked=not too_much)
-    return GitState(GitSummary(str(root), commit, bool(entries), untracked, left_out), patch)
+    too_much = len(candidates) > UNTRACKED_COUNT_CAP or code_size > UNTRACKED_TOTAL_CAP
+    left_out = candidates if too_much else too_large
+    patch = b""
+    with_untracked = not too_much and len(left_out) < len(candidates)
+    if len(secrets) < len(entries):
+        skip = [_literal_exclude(path) for path in [*secrets, *([] if too_much else too_large)]]
+        changed = [path for kind, path in entries if kind == "1" and not is_secret(path)]
+        if not with_untracked and len(changed) == len(entries) - len(secrets) <= _NAMED_CAP:
+            # Only plain changes to tracked files: naming them spares the diff a walk
+            # over every tracked file (20,000 in a big repository).
+            pathspec, skip = [f":(top,literal){path}" for path in changed], []
+        patch = _patch(
+            folder, commit, [*pathspec, *skip], index=folder / index_path, untracked=with_untracked
+        )
+    summary = GitSummary(
+        root=str(root),
+        commit=commit,
+        dirty=bool(entries),
+        untracked=untracked[:LISTED_PATHS_CAP],
+        not_in_patch=left_out[:LISTED_PATHS_CAP],
+        untracked_count=len(untracked),
+        not_in_patch_count=len(left_out),
+        secrets_not_in_patch=secrets[:LISTED_PATHS_CAP],
+    )
+    return GitState(summary, patch)
+
+
+def _top_spec(root: Path, within: Path | None, magic: str) -> str:
+    """The pathspec of `within` relative to the repository `root` (all of it when outside)."""
+    if within is not None:
+        try:
+            relative = within.resolve().relative_to(root.resolve())
+        except ValueError:
+            relative = None
+        if relative is not None and relative.parts:
+            return f":({magic},literal){relative.as_posix()}"
+    return f":({magic})"
+
+
+def _exclude_spec(root: Path, exclude: Path | None) -> list[str]:
+    spec = _top_spec(root, exclude, "top,exclude")
+    if exclude is None or spec == ":(top,exclude)":
+        return []
+    # An ignored folder stays out anyway, and naming one makes `git add` fail.
+    ignored = run_git(root, "check-ignore", "--quiet", "--", str(exclude.resolve()))
+    return [] if ignored is not None and ignored.returncode == 0 else [spec]
+
+
+def _literal_exclude(path: str) -> str:
+    return f":(top,literal,exclude){path}"
+
+
+def _refresh_copied_index(folder: Path, index: Path) -> None:
+    """Rewrite the stat cache of an index that was copied with its folder (`cp -a`, rsync).
+
+    Every git call here runs with `GIT_OPTIONAL_LOCKS=0`, so `git status` never writes
+    the index back: after a copy (new inodes and change times) each run would read every
+    tracked file again. A copied index shows it: its change time is well after its
+    modification time, which git's own writes keep equal. `update-index --refresh` takes
+    the index lock like a user's `git status` would, and does nothing when it is held.
+    """
+    try:
+        stat = index.stat()
+    except OSError:
+        return
+    if stat.st_ctime - stat.st_mtime > _COPIED_INDEX_SECONDS:
+        run_git(folder, "update-index", "-q", "--refresh", env={"GIT_OPTIONAL_LOCKS": "1"})
 
 
 def folder_changes(folder: Path, *, exclude: tuple[str, ...] = ()) -> tuple[str | None, str]:
@@ -113,38 +201,52 @@ def folder_changes(folder: Path, *, exclude: tuple[str, ...] = ()) -> tuple[str 
     folder has no changes. `exclude` names sub-folders of `folder` left out.
     """
     commit = current_commit(folder)
-    pathspec = [".", *(f":(literal,exclude){name}" for name in exclude)]
-    return commit, _patch(folder, commit, pathspec, untracked=True)
-
-
-def _patch(folder: Path, commit: str | None, pathspec: list[str], *, untracked: bool) -> str:
-    """The diff from `commit` to the working tree, untracked files included.
-
-    `git diff HEAD` leaves untracked files out, so the new code of an experiment not yet
-    committed would be lost. The files are added to a throwaway copy of the index instead
-    (the real index and the staging area stay untouched), then the copy is diffed.
-    """
-    import tempfile  # here, not at the top: `record_run` imports this module at start-up
-
     where = run_git(folder, "rev-parse", "--git-path", "index")
     if where is None or where.returncode != 0:
-        return ""
-    real_index = folder / where.stdout.strip()  # relative to `folder` unless absolute
+        return commit, ""
+    pathspec = [
+        ".",
+        *(f":(literal,exclude){name}" for name in exclude),
+        # Kept in a record that is often committed: never a credential file's content.
+        *(f":(glob,exclude)**/{pattern}" for pattern in SECRET_PATTERNS),
+    ]
+    index = folder / where.stdout.strip()  # relative to `folder` unless absolute
+    patch = _patch(folder, commit, pathspec, index=index, untracked=True)
+    return commit, patch.decode("utf-8", errors="replace")  # kept in a TOML record: text
+
+
+def _patch(
+    folder: Path, commit: str | None, pathspec: list[str], *, index: Path, untracked: bool
+) -> bytes:
+    """The binary diff from `commit` to the working tree, untracked files included.
+
+    `git diff HEAD` leaves untracked files out, so the new code of an experiment not yet
+    committed would be lost. When there are some to include, they are added to a
+    throwaway copy of the index (the real index and the staging area stay untouched),
+    then the copy is diffed; otherwise the working tree is diffed against `commit`.
+    """
+    if commit is not None and not untracked:
+        diff = run_git(folder, "diff", "--binary", commit, "--", *pathspec, binary=True)
+        return diff.stdout if diff is not None and diff.returncode == 0 else b""
+    import tempfile  # here, not at the top: `record_run` imports this module at start-up
+
     with tempfile.TemporaryDirectory(prefix="flows-git-") as scratch:
-        index = Path(scratch) / "index"
-        if real_index.is_file():  # a copy keeps the stat cache: only changed files are read
+        copy = Path(scratch) / "index"
+        if index.is_file():  # a copy keeps the stat cache: only changed files are read
             # With its time too: git re-reads files changed in the index's last second
             # ("racily clean"), which it can only tell from the index file's own time.
-            shutil.copy2(real_index, index)
-        env = {"GIT_INDEX_FILE": str(index)}
+            shutil.copy2(index, copy)
+        env = {"GIT_INDEX_FILE": str(copy)}
         # --update adds changes to tracked files only; --all adds untracked files too.
         mode = "--all" if untracked else "--update"
         added = run_git(folder, "add", mode, "--", *pathspec, env=env)
         if added is None or added.returncode != 0:
-            return ""
+            return b""
         base = [commit] if commit is not None else []  # none yet: from the empty tree
-        diff = run_git(folder, "diff", "--cached", "--binary", *base, "--", *pathspec, env=env)
-    return diff.stdout if diff is not None and diff.returncode == 0 else ""
+        diff = run_git(
+            folder, "diff", "--cached", "--binary", *base, "--", *pathspec, env=env, binary=True
+        )
+    return diff.stdout if diff is not None and diff.returncode == 0 else b""
 
 
 def _size(path: Path) -> int:
@@ -154,15 +256,28 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _status_entries(output: str) -> list[tuple[str, str]]:
-    """`(code, path)` pairs of `git status --porcelain=v1 -z` output."""
+_PATH_FIELD = {"1": 8, "2": 9, "u": 10, "?": 1}
+"""How many space-separated fields come before the path, by entry kind."""
+
+
+def parse_status(output: str) -> tuple[str | None, list[tuple[str, str]]]:
+    """The commit and `(kind, path)` entries of `git status --porcelain=v2 --branch -z`.
+
+    Kinds: `1` changed, `2` renamed or copied, `u` unmerged, `?` untracked. The commit is
+    None before the first one.
+    """
+    commit: str | None = None
     entries: list[tuple[str, str]] = []
     tokens = iter(output.split("\0"))
     for token in tokens:
-        if len(token) < 4:  # "XY path" needs at least 4 characters
-            continue
-        code, path = token[:2], token[3:]
-        entries.append((code, path))
-        if code[0] in "RC":  # a rename or copy is followed by its source path
-            next(tokens, None)
-    return entries
+        kind = token[:1]
+        if token.startswith("# branch.oid "):
+            oid = token.removeprefix("# branch.oid ")
+            commit = None if oid == "(initial)" else oid
+        elif kind in _PATH_FIELD:
+            fields = token.split(" ", _PATH_FIELD[kind])
+            if len(fields) == _PATH_FIELD[kind] + 1:
+                entries.append((kind, fields[-1]))
+            if kind == "2":  # a rename or copy is followed by its source path
+                next(tokens, None)
+    return commit, entries

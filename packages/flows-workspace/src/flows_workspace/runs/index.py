@@ -121,6 +121,7 @@ def find_run(logs_root: Path, reference: str) -> RecordedRun:
         )
         raise BadInputError(msg)
     shown = ", ".join(f"`{run.experiment}/{run.id}`" for run in matches[:5])
+    shown += ", ..." if len(matches) > 5 else ""
     msg = f"`{reference}` matches {len(matches)} runs ({shown}); give more of the id"
     raise BadInputError(msg)
 

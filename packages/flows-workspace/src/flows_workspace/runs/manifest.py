@@ -4,8 +4,9 @@ A run folder `LOGS_ROOT/<experiment>/<run-id>/` holds:
 
 - `config.json`: the resolved config (`config_utils.serialization` format);
 - `manifest.json`: what ran, where, when, on which code, and how it ended;
-- `uncommitted.patch`: the uncommitted changes, new untracked files included, as a
-  binary diff that `git apply` puts back on the recorded commit;
+- `uncommitted.patch`: the uncommitted changes of the workspace, new untracked files
+  included (never files whose names mark secrets), as a binary diff that `git apply`
+  puts back on the recorded commit;
 - `stdout.log`, `stderr.log`: everything the run printed.
 
 Only `RunManifest.read` and `RunManifest.write` open `manifest.json`; every write
@@ -73,9 +74,16 @@ class GitSummary:
     """`HEAD`'s full hash; None in a repository without commits."""
     dirty: bool
     untracked: list[str] = field(default_factory=list)
-    """Untracked, not ignored files, relative to `root`."""
+    """Untracked, not ignored files, relative to `root` (the first 100: see the count)."""
     not_in_patch: list[str] = field(default_factory=list)
-    """Untracked files left out of the patch (too large, or too many)."""
+    """Untracked files left out of the patch (too large, or too many; the first 100)."""
+    untracked_count: int | None = None
+    """How many untracked files there were (None in manifests written before the cap)."""
+    not_in_patch_count: int | None = None
+    """How many untracked files were left out of the patch."""
+    secrets_not_in_patch: list[str] = field(default_factory=list)
+    """Changed or untracked files left out of the patch because their names mark
+    credentials (`.env*`, `*.pem`, `*.key`, `id_*`, `.netrc`)."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +182,7 @@ class RunManifest:
     def write(self, run_dir: Path) -> None:
         """Write the manifest to `run_dir`, replacing the previous one whole."""
         text = json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False, default=str)
-        write_atomically(run_dir / MANIFEST_NAME, text + "\n")
+        write_atomically(run_dir / MANIFEST_NAME, text + "\n", in_place_when_full=True)
 
     @property
     def started_at(self) -> datetime | None:

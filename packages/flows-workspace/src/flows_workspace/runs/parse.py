@@ -10,6 +10,7 @@ applied here (`flow rerun` runs a run's exact code).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from flows_workspace.runs.manifest import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from config_utils import Registry
     from typing_extensions import Unpack
@@ -93,7 +94,8 @@ def parse_run(
     summary = reflow(description or config_type.__doc__ or "")
     help_text = f"{summary}\n\n{FROM_RUN_HELP} {RESUME_HELP}".strip()
     if source is None and resume is None:
-        return ParsedRun(tyro.cli(config_type, args=rest, description=help_text, prog=prog))
+        with _quiet_when_reader_goes_away():
+            return ParsedRun(tyro.cli(config_type, args=rest, description=help_text, prog=prog))
     if source is not None and resume is not None:
         exit_with_error(f"give `{FROM_RUN_FLAG}` or `{RESUME_FLAG}`, not both", prog)
     config_file = _config_file(source or resume or "", prog)
@@ -110,11 +112,30 @@ def parse_run(
     # Another experiment's code differs anyway: that one line is enough.
     if manifest is not None and not _warn_if_other_experiment(run_dir, manifest, prog):
         _warn_if_commit_changed(run_dir, manifest, prog)
-    config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
+    with _quiet_when_reader_goes_away():
+        config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
     if resume is None:
         return ParsedRun(config, run_dir)
     _check_same_config(run_dir, config_file, config, registry, prog)
     return ParsedRun(config, resume=run_dir)
+
+
+@contextlib.contextmanager
+def _quiet_when_reader_goes_away() -> Iterator[None]:
+    """`run.py --help | head`: a reader that stops early ends the help quietly (status 141)."""
+    from flows_workspace._errors import reader_went_away
+
+    try:
+        yield
+        sys.stdout.flush()
+    except SystemExit:
+        try:
+            sys.stdout.flush()  # the help is printed: a closed pipe shows up here
+        except BrokenPipeError:
+            raise SystemExit(reader_went_away()) from None
+        raise
+    except BrokenPipeError:
+        raise SystemExit(reader_went_away()) from None
 
 
 def reflow(text: str) -> str:
@@ -141,13 +162,18 @@ def split_flag(arguments: list[str], flag: str, prog: str | None) -> tuple[str |
             break
         if item == flag:
             value = next(items, None)
-            if value is None:
-                exit_with_error(f"`{flag}` needs a run (a folder, config file or run id)", prog)
-            source = value
         elif item.startswith(f"{flag}="):
-            source = item.partition("=")[2]
+            value = item.partition("=")[2]
         else:
             rest.append(item)
+            continue
+        if not value:
+            exit_with_error(f"`{flag}` needs a run (a folder, config file or run id)", prog)
+        if source is not None and value != source:
+            one = "a run starts from one run's config" if flag == FROM_RUN_FLAG else "one run"
+            msg = f"`{flag}` given twice (`{source}` and `{value}`); {one}: keep one"
+            exit_with_error(msg, prog)
+        source = value
     return source, rest
 
 

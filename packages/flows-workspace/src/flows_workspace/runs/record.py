@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sys
 import threading
 import traceback
@@ -127,6 +128,7 @@ def record_run(
     experiment_dir = experiment_folder(script_path)
     experiment = experiment_dir.name
     workspace = _workspace_or_exit(experiment_dir / script_path.name)
+    _warn_about_foreign_package(workspace)
     if not in_git_repository(script_path.parent):
         tell(
             "note",
@@ -134,23 +136,25 @@ def record_run(
             "version; run `git init` there to record it",
         )
     config_text = dumps(config, registry=registry)  # before the folder: a bad config leaves none
-    if resume is None:
-        run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
-        run = Run(run_dir, run_id, experiment, workspace)
-        write_atomically(run_dir / CONFIG_NAME, config_text)
-        manifest = _first_manifest(run, config, config_text, script_path, started, registry)
-        manifest.from_run = None if from_run is None else str(Path(from_run).resolve())
-    else:  # its config, code version and environment stay as first recorded
-        from flows_workspace.runs.resume import resumed_manifest
+    with _one_line_on_os_error(workspace.logs_root / experiment) as made:
+        if resume is None:
+            run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
+            made.append(run_dir)
+            run = Run(run_dir, run_id, experiment, workspace)
+            write_atomically(run_dir / CONFIG_NAME, config_text)
+            manifest = _first_manifest(run, config, config_text, script_path, started, registry)
+            manifest.from_run = None if from_run is None else str(Path(from_run).resolve())
+        else:  # its config, code version and environment stay as first recorded
+            from flows_workspace.runs.resume import resumed_manifest
 
-        manifest = resumed_manifest(resume)
-        run = Run(resume, manifest.run_id, experiment, workspace, resuming=True)
-        run_dir = resume
-    record = _Record(run_dir, manifest)
-    record.write()
+            manifest = resumed_manifest(resume)
+            run = Run(resume, manifest.run_id, experiment, workspace, resuming=True)
+            run_dir = resume
+        record = _Record(run_dir, manifest)
+        record.write()
     background = threading.Thread(
         target=record.add_slow_facts,
-        args=(script_path.parent, workspace.logs_root),
+        args=(script_path.parent, workspace.root, workspace.logs_root),
         name="flows-run-facts",
         daemon=True,
     )
@@ -173,26 +177,80 @@ def record_run(
             background.join(_BACKGROUND_JOIN_SECONDS)
         if error_text and capture_output:
             # Python prints the traceback after the tee is gone: keep a copy in the log.
-            with (run_dir / STDERR_NAME).open("a", encoding="utf-8") as log:
+            with (
+                contextlib.suppress(OSError),  # a full disk: the terminal still shows it
+                (run_dir / STDERR_NAME).open("a", encoding="utf-8") as log,
+            ):
                 log.write(error_text)
-        record.finish(outcome)
+        try:
+            record.finish(outcome)
+        except OSError as error:  # a full disk must not hide how the run itself ended
+            _warn_unrecorded("how the run ended", error)
 
 
 def _workspace_or_exit(script: Path) -> Workspace:
     """The workspace above `script`; outside one, a one-line error and exit status 2."""
-    from flows_workspace._errors import WorkspaceNotFoundError, debug_enabled, exit_with_error
+    from flows_workspace._errors import (
+        FlowsError,
+        WorkspaceNotFoundError,
+        debug_enabled,
+        exit_with_error,
+    )
     from flows_workspace.workspace.settings import MARKER_NAME, find_workspace
 
     try:
         return find_workspace(script.parent)
-    except WorkspaceNotFoundError:
+    except FlowsError as error:
         if debug_enabled():
             raise
+        if not isinstance(error, WorkspaceNotFoundError):  # a broken flows.toml, say
+            tell("error", str(error))
+            raise SystemExit(error.exit_code) from None
         exit_with_error(
             f"`{script}` is not inside a flows workspace (no `{MARKER_NAME}` above it), so "
             "its runs have nowhere to go; move it into a workspace's flows/ folder or run "
             "`flow init` in a folder above it"
         )
+
+
+def _warn_about_foreign_package(workspace: Workspace) -> None:
+    from flows_workspace.runs.package_check import foreign_package_warning
+
+    warning = foreign_package_warning(workspace)
+    if warning is not None:
+        tell("warning", warning)
+
+
+@contextlib.contextmanager
+def _one_line_on_os_error(experiment_logs: Path) -> Iterator[list[Path]]:
+    """Turn a failure to set up the run folder into one line and exit status 1.
+
+    What the body made (the folders it adds to the list it is given) is removed, and
+    the experiment's folder too if it was made for this run.
+    """
+    from flows_workspace._errors import debug_enabled, os_error_message
+
+    existed = experiment_logs.is_dir()
+    made: list[Path] = []
+    try:
+        yield made
+    except OSError as error:
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
+        if not existed:
+            with contextlib.suppress(OSError):
+                experiment_logs.rmdir()
+        if debug_enabled():
+            raise
+        where = "" if error.filename else f" in `{experiment_logs}`"
+        tell("error", f"cannot record the run{where}: {os_error_message(error)}")
+        raise SystemExit(1) from None
+
+
+def _warn_unrecorded(what: str, error: OSError) -> None:
+    from flows_workspace._errors import os_error_message
+
+    tell("warning", f"could not record {what}: {os_error_message(error)}")
 
 
 def _make_run_dir(experiment_logs: Path, started: datetime) -> tuple[Path, str]:
@@ -261,23 +319,26 @@ class _Record:
         with self.lock:
             self.manifest.write(self.run_dir)
 
-    def add_slow_facts(self, code_folder: Path, logs_root: Path) -> None:
+    def add_slow_facts(self, code_folder: Path, root: Path, logs_root: Path) -> None:
         """Git state (and patch) and installed distributions; runs in a background thread."""
         from flows_workspace.runs.environment import installed_distributions, python_facts
         from flows_workspace.runs.git_state import git_state
 
-        state = git_state(code_folder, exclude=logs_root)
-        if state is not None and state.patch:
-            write_atomically(self.run_dir / PATCH_NAME, state.patch)
-        distributions = installed_distributions()
-        python, platform = python_facts()
-        with self.lock:
-            self.manifest.python = python
-            self.manifest.platform = platform
-            self.manifest.git = None if state is None else state.summary
-            self.manifest.distributions = distributions
-            self.manifest.details_recorded = True
-            self.manifest.write(self.run_dir)
+        state = git_state(code_folder, within=root, exclude=logs_root)
+        try:
+            if state is not None and state.patch:
+                write_atomically(self.run_dir / PATCH_NAME, state.patch)
+            distributions = installed_distributions()
+            python, platform = python_facts()
+            with self.lock:
+                self.manifest.python = python
+                self.manifest.platform = platform
+                self.manifest.git = None if state is None else state.summary
+                self.manifest.distributions = distributions
+                self.manifest.details_recorded = True
+                self.manifest.write(self.run_dir)
+        except OSError as error:
+            _warn_unrecorded("the run's code version and environment", error)
 
     def finish(self, outcome: _Outcome) -> None:
         ended = datetime.now(timezone.utc)

@@ -43,10 +43,12 @@ class _DescriptorTee:
         os.close(write_end)
 
     def _pump(self, read_end: int) -> None:
-        original_ok = True
+        original_ok = log_ok = True
         try:
             while chunk := os.read(read_end, _CHUNK):
-                self.log.write(chunk)
+                if log_ok:
+                    # A full disk ends the copy, never the run: the pipe keeps draining.
+                    log_ok = _write_all(self.log.fileno(), chunk)
                 if original_ok:
                     original_ok = _write_all(self.original, chunk)
         finally:
@@ -63,7 +65,7 @@ class _DescriptorTee:
 
 
 def _write_all(fd: int, data: bytes) -> bool:
-    """Write all of `data` to `fd`; False once the destination is gone (closed terminal)."""
+    """Write all of `data` to `fd`; False once it fails (a closed terminal, a full disk)."""
     view = memoryview(data)
     try:
         while view:

@@ -31,7 +31,8 @@ def take_snapshot(experiment_dir: Path, sweep_dir: Path, logs_root: Path) -> Cod
 
     target = sweep_dir / CODE_DIR / experiment_dir.name
     shutil.copytree(experiment_dir, target, ignore=shutil.ignore_patterns(*SKIPPED))
-    state = git_state(experiment_dir, exclude=logs_root)
+    # The workspace (the logs folder's parent) bounds the patch, as for a run.
+    state = git_state(experiment_dir, within=logs_root.parent, exclude=logs_root)
     patch = None
     if state is not None and state.patch:
         write_atomically(sweep_dir / PATCH_NAME, state.patch)

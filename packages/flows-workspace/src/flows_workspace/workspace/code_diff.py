@@ -41,7 +41,7 @@ def run_code_diff(experiment: str, *, template: bool, parent: bool, other: str |
         raise BadInputError(msg)
     workspace = find_workspace()
     path = experiment_path(workspace, experiment)
-    record = ExperimentRecord.read(path)
+    record = ExperimentRecord.read_checked(path)
     if record is None or (parent and record.parent is None):
         what = "no record" if record is None else "no parent (it is not a fork)"
         msg = f"experiment `{experiment}` has {what}; nothing to compare it with"

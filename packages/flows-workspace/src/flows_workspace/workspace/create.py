@@ -16,10 +16,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows_workspace._errors import BadInputError
+from flows_workspace._errors import BadInputError, FlowsError, tell
 from flows_workspace._names import check_experiment_name, name_problem
 from flows_workspace._process import process_alive
 from flows_workspace.workspace.experiments import (
+    RECORD_NAME,
     ExperimentRecord,
     list_experiments,
 )
@@ -70,9 +71,10 @@ def fork_named(source: str, name: str, parent_dir: Path) -> Path:
     `exp1` is the experiment, not its results folder `logs/exp1`.
     """
     path = Path(source)
+    named = False  # whether `source` named an experiment of `parent_dir`
     if name_problem(source) is None:
         if (parent_dir / source).is_dir():
-            path = parent_dir / source
+            path, named = parent_dir / source, True
         elif not path.is_dir():
             # A bare name is an experiment name, wherever the command runs from: say
             # which experiments exist rather than naming a path under the current folder.
@@ -80,7 +82,32 @@ def fork_named(source: str, name: str, parent_dir: Path) -> Path:
             listed = ", ".join(f"`{n}`" for n in existing) or "none yet"
             msg = f"no experiment `{source}` in `{parent_dir}` to fork; existing: {listed}"
             raise BadInputError(msg)
+    if not named:
+        _refuse_non_experiment(path)
     return fork_experiment(path, name, parent_dir=parent_dir)
+
+
+def _refuse_non_experiment(path: Path) -> None:
+    """Stop unless `path` is an experiment: in a workspace's flows folder, or with a record.
+
+    `flow create x --from /etc` would otherwise copy `/etc` as a "fork of etc".
+    """
+    from flows_workspace.workspace.settings import find_workspace_or_none
+
+    folder = path.resolve()
+    if not folder.is_dir() or (folder / RECORD_NAME).is_file():
+        return  # a missing folder gets its own message from fork_experiment
+    try:
+        workspace = find_workspace_or_none(folder)
+    except FlowsError:
+        workspace = None
+    if workspace is not None and folder.parent == workspace.flows_root:
+        return
+    msg = (
+        f"`{path}` is not an experiment (not a folder of a workspace's flows folder, and "
+        f"no `{RECORD_NAME}` in it); give `--from` an experiment name or folder"
+    )
+    raise BadInputError(msg)
 
 
 def create_from_template(
@@ -156,16 +183,14 @@ def fork_experiment(source: Path, name: str, *, parent_dir: Path) -> Path:
         parent_patch=patch or None,
     )
 
+    left_out: list[str] = []
+
     def build(staging: Path) -> None:
+        from flows_workspace.workspace.fork_copy import copy_experiment
         from flows_workspace.workspace.renaming import rename_in_files
 
-        shutil.copytree(
-            source,
-            staging,
-            symlinks=True,
-            ignore=shutil.ignore_patterns(*FORK_SKIPPED),
-            dirs_exist_ok=True,
-        )
+        summary = copy_experiment(source, staging, FORK_SKIPPED).summary()
+        left_out.extend([] if summary is None else [summary])
         # The fork names itself, not its parent, wherever the name is text.
         original = read_files(staging)
         for relative, data in rename_in_files(original, source.name, name).items():
@@ -173,6 +198,8 @@ def fork_experiment(source: Path, name: str, *, parent_dir: Path) -> Path:
                 staging.joinpath(*relative.split("/")).write_bytes(data)
 
     _build_atomically(target, build, record)
+    for summary in left_out:
+        tell("note", f"the fork `{name}` leaves out {summary}", "flow")
     return target
 
 
@@ -219,10 +246,15 @@ def _build_atomically(
         build(staging)
         base_hash = store_base(staging, read_files(staging))
         dataclasses.replace(record, base_hash=base_hash).write(staging)
+        appeared = f"experiment `{target.name}` appeared at `{target}` while it was being created"
         if target.exists():
-            msg = f"experiment `{target.name}` appeared at `{target}` while it was being created"
-            raise BadInputError(msg)
-        os.rename(staging, target)
+            raise BadInputError(appeared)
+        try:
+            os.rename(staging, target)
+        except OSError as error:  # another `flow create` of the same name won the race
+            if target.exists():
+                raise BadInputError(appeared) from error
+            raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

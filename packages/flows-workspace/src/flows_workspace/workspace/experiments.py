@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace._files import toml_text, write_atomically
+from flows_workspace._errors import FlowsError
+from flows_workspace._files import read_small_text, toml_text, write_atomically
 from flows_workspace._names import name_problem
 from flows_workspace.workspace.template_metadata import TemplateOrigin, VariableValue
 
@@ -97,7 +98,28 @@ class ExperimentRecord:
     def read(cls, folder: Path) -> ExperimentRecord | None:
         """The record in experiment folder `folder`, or None if missing or unreadable."""
         try:
-            data: dict[str, Any] = tomllib.loads((folder / RECORD_NAME).read_text(encoding="utf-8"))
+            return cls.read_checked(folder)
+        except UnreadableRecordError:
+            return None
+
+    @classmethod
+    def read_checked(cls, folder: Path) -> ExperimentRecord | None:
+        """The record in experiment folder `folder`, or None when there is none.
+
+        Raises:
+            UnreadableRecordError: the file is there but not a record (garbage, cut
+                short, wrong types, nested too deeply, far too large).
+        """
+        path = folder / RECORD_NAME
+        try:
+            text = read_small_text(path, RECORD_SIZE_LIMIT)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            msg = f"cannot read `{path}`: {error}; fix or delete it"
+            raise UnreadableRecordError(msg) from error
+        try:
+            data: dict[str, Any] = tomllib.loads(text)
             template = data.get("template")
             base = data.get("base", {})
             return cls(
@@ -119,9 +141,27 @@ class ExperimentRecord:
                 if base.get("updated") is None
                 else datetime.fromisoformat(str(base["updated"])),
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            # A hand-edited or foreign record must not break listing; it shows as unknown.
-            return None
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+            if isinstance(error, KeyError):
+                reason = f"`{error.args[0]}` is missing"
+            elif isinstance(error, RecursionError):
+                reason = "nested too deeply"
+            else:
+                reason = str(error) or type(error).__name__
+            msg = f"`{path}` is not an experiment record: {reason}; fix or delete it"
+            raise UnreadableRecordError(msg) from error
+
+
+RECORD_SIZE_LIMIT = 50_000_000
+"""A record holds a fork's parent patch, so it may be large, but not this large."""
+
+
+class UnreadableRecordError(FlowsError, ValueError):
+    """A `.flow-experiment.toml` that is there but cannot be read as a record.
+
+    Commands that need the record (`flow update`, `flow mv`, `flow diff --template`) stop
+    with its one line; `flow list` lists the experiment as BROKEN.
+    """
 
 
 def _optional_text(value: object) -> str | None:
@@ -140,6 +180,8 @@ class Experiment:
     name: str
     path: Path
     record: ExperimentRecord | None
+    problem: str | None = None
+    """Why the record file that is there could not be read (then `record` is None)."""
 
     def created(self) -> datetime:
         """When the experiment was created (the folder's time when there is no record)."""
@@ -158,8 +200,15 @@ def list_experiments(flows_root: Path) -> list[Experiment]:
     if not flows_root.is_dir():
         return []
     found = [
-        Experiment(child.name, child, ExperimentRecord.read(child))
+        _experiment(child)
         for child in flows_root.iterdir()
         if child.is_dir() and name_problem(child.name) is None
     ]
     return sorted(found, key=lambda experiment: experiment.name)
+
+
+def _experiment(folder: Path) -> Experiment:
+    try:
+        return Experiment(folder.name, folder, ExperimentRecord.read_checked(folder))
+    except UnreadableRecordError as error:
+        return Experiment(folder.name, folder, None, str(error))

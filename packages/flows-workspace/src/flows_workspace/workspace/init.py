@@ -34,6 +34,13 @@ _FALLBACK_GITIGNORE = """\
 !/{data}/README.md
 __pycache__/
 .ipynb_checkpoints/
+# Credentials never belong in git; a run's patch leaves these out too.
+.env*
+*.pem
+*.key
+id_*
+!id_*.py
+.netrc
 """
 _FALLBACK_READMES = {
     "flows": "# Experiments\n\nOne folder per experiment; create one with `flow create NAME`.\n",
@@ -110,13 +117,21 @@ def init_workspace(
 
         check_install(workspace, replace=replace)
     report = InitReport(workspace)
-    root.mkdir(parents=True, exist_ok=True)
-    preexisting = {name: (root / name).is_dir() for name in (settings.logs_dir, settings.data_dir)}
-    _place_template(workspace, report, force=force, protected=preexisting)
-    _write_fallbacks(workspace, report, protected=preexisting)
-    if not workspace.marker.exists():
-        settings.write(workspace.marker)
-        report.created.append(workspace.marker)
+    new_folder = next((p for p in (*reversed(root.parents), root) if not p.exists()), None)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        preexisting = {
+            name: (root / name).is_dir() for name in (settings.logs_dir, settings.data_dir)
+        }
+        _place_template(workspace, report, force=force, protected=preexisting)
+        _write_fallbacks(workspace, report, protected=preexisting)
+        if not workspace.marker.exists():
+            settings.write(workspace.marker)
+            report.created.append(workspace.marker)
+    except BaseException:
+        if new_folder is not None:  # made here and now: take it away again, whole
+            shutil.rmtree(new_folder, ignore_errors=True)
+        raise
     if install:
         from flows_workspace.workspace.install import install_flows_package
 

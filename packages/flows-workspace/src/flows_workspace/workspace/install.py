@@ -66,10 +66,18 @@ class WorkspaceFinder:
         if fullname != PACKAGE or path is not None:
             return None
         init = os.path.join(PACKAGE_DIR, "__init__.py")
-        if not os.path.isfile(init):
-            return None
         from importlib.machinery import PathFinder
         from importlib.util import spec_from_file_location
+
+        if not os.path.isfile(init):
+            if PathFinder.find_spec(fullname, path) is not None:
+                return None
+            raise ModuleNotFoundError(
+                f"No module named {{fullname!r}}: `flow init` made it importable from the "
+                f"workspace {{ROOT}}, which is not there any more (moved?); run `flow init` "
+                "in the workspace's new folder, or `flow uninstall`",
+                name=fullname,
+            )
 
         # A regular package or module of that name on sys.path (a workspace root as the
         # current folder) wins; a bare folder (a namespace package) must not hide ours.

@@ -107,7 +107,7 @@ def _rename_copy(folder: Path, old: str, new: str) -> None:
     for relative, data in rename_in_files(files, old, new).items():
         if data != files[relative]:
             write_files(folder, {relative: data})
-    record = ExperimentRecord.read(folder)
+    record = ExperimentRecord.read_checked(folder)
     if record is None:
         return
     record = record.renamed(new)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import stat
 from fnmatch import fnmatch
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError, FlowsError
@@ -16,7 +17,6 @@ from flows_workspace.workspace.template_metadata import METADATA_NAME
 if TYPE_CHECKING:
     import sys
     from collections.abc import Iterator, Mapping
-    from pathlib import Path
 
     import jinja2
 
@@ -88,6 +88,13 @@ def _walk(
     for child in sorted(folder.iterdir(), key=lambda item: item.name):
         if any(fnmatch(child.name, pattern) for pattern in CACHE_PATTERNS):
             continue
+        if isinstance(child, Path) and child.is_symlink() and child.is_dir():
+            # Followed, a link to a big tree (a data set, `/`) would be walked whole.
+            msg = (
+                f"`{child}` in a template is a link to a folder, which templates do not follow; "
+                "put the folder itself in the template"
+            )
+            raise FlowsError(msg)
         if child.is_dir():
             yield from _walk(child, (*parts, child.name))
         elif child.is_file():

@@ -8,13 +8,14 @@ up from a directory, never assumed to be the current directory.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flows_workspace._errors import FlowsError, WorkspaceNotFoundError
-from flows_workspace._files import toml_text, write_atomically
+from flows_workspace._files import read_small_text, toml_text, write_atomically
 from flows_workspace._names import folder_name_problem, name_problem
 
 if sys.version_info >= (3, 11):
@@ -47,9 +48,10 @@ class WorkspaceSettings:
             FlowsError: the file cannot be read, or holds unusable settings.
         """
         try:
-            data: dict[str, Any] = tomllib.loads(marker.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:  # ValueError: bad TOML or bad UTF-8
-            msg = f"cannot read workspace settings `{marker}`: {error}; fix or delete the file"
+            data: dict[str, Any] = tomllib.loads(read_small_text(marker))
+        except (OSError, ValueError, RecursionError) as error:  # ValueError: TOML, UTF-8
+            reason = "nested too deeply" if isinstance(error, RecursionError) else error
+            msg = f"cannot read workspace settings `{marker}`: {reason}; fix or delete the file"
             raise FlowsError(msg) from error
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
@@ -80,6 +82,8 @@ class WorkspaceSettings:
         flows folder is also imported as a package, so it follows the experiment-name rules.
         """
         flows_problem = name_problem(self.flows_dir)
+        if flows_problem is None and self.flows_dir in sys.stdlib_module_names:
+            flows_problem = "is a module of Python's standard library, which it would hide"
         if flows_problem is not None:
             return (
                 f"flows folder name `{self.flows_dir}` {flows_problem} (it is imported as a "
@@ -134,15 +138,32 @@ def find_workspace(start: Path | None = None) -> Workspace:
     Raises:
         WorkspaceNotFoundError: no `flows.toml` in `start` or any parent.
     """
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
+    given = _logical_cwd() if start is None else Path(os.path.abspath(start))
+    here = given.resolve()
+    # The folders above the path as written first: in `logs/exp1`, with `logs` a link to
+    # scratch space (as on clusters), the workspace is above `logs`, not above its target.
+    for folder in dict.fromkeys((given, *given.parents, here, *here.parents)):
         if (folder / MARKER_NAME).is_file():
-            return Workspace(folder, WorkspaceSettings.read(folder / MARKER_NAME))
+            root = folder.resolve()
+            return Workspace(root, WorkspaceSettings.read(root / MARKER_NAME))
     msg = (
         f"`{here}` is not inside a flows workspace (no `{MARKER_NAME}` found in it or its "
         "parents); run `flow init` at the workspace root first"
     )
     raise WorkspaceNotFoundError(msg)
+
+
+def _logical_cwd() -> Path:
+    """The current folder as the shell names it (`$PWD`, links kept), else the real one."""
+    physical = Path.cwd()
+    logical = os.environ.get("PWD", "")
+    if os.path.isabs(logical):
+        try:
+            if os.path.samefile(logical, physical):
+                return Path(logical)
+        except OSError:
+            pass
+    return physical
 
 
 def find_workspace_or_none(start: Path | None = None) -> Workspace | None:

@@ -123,7 +123,7 @@ def plan_update(workspace: Workspace, path: Path) -> UpdatePlan:
     Raises:
         FlowsError: it has no record or base, or its template or parent is gone.
     """
-    record = ExperimentRecord.read(path)
+    record = ExperimentRecord.read_checked(path)
     if record is None:
         msg = (
             f"experiment `{path.name}` has no record (`flow create` did not make it); "

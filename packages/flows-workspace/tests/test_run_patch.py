@@ -1,0 +1,281 @@
+"""The git part of a run record: what the patch holds, what it never holds, what it costs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from flows_workspace.runs.git_state import (
+    LISTED_PATHS_CAP,
+    folder_changes,
+    git_state,
+    parse_status,
+)
+from subprocesses import git, run_python
+
+SECRETS = {
+    ".env": b"WANDB_API_KEY=abc123\n",
+    ".env.local": b"TOKEN=1\n",
+    "certs/server.pem": b"-----BEGIN PRIVATE KEY-----\n",
+    "deploy.key": b"secret\n",
+    "keys/id_ed25519": b"-----BEGIN OPENSSH PRIVATE KEY-----\n",
+    ".netrc": b"machine example.com password hunter2\n",
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository with one commit holding `code.py` and `.gitignore` (ignores out/)."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "code.py").write_text("x = 1\n", encoding="utf-8")
+    (root / ".gitignore").write_text("out/\n", encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "first")
+    return root
+
+
+def _write(root: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+
+
+def _applied(repo: Path, patch: bytes, tmp_path: Path) -> Path:
+    """A clone of `repo` at HEAD with `patch` applied."""
+    copy = tmp_path / "applied"
+    git(tmp_path, "clone", "-q", str(repo), str(copy))
+    (tmp_path / "p.patch").write_bytes(patch)
+    git(copy, "apply", str(tmp_path / "p.patch"))
+    return copy
+
+
+def test_secret_files_never_go_into_the_patch_and_are_listed(repo: Path, tmp_path: Path) -> None:
+    """Untracked `.env*`, `*.pem`, `*.key`, `id_*`, `.netrc` stay out of the patch, listed."""
+    _write(repo, {**SECRETS, "new.py": b"y = 2\n", "id_utils.py": b"z = 3\n"})
+    state = git_state(repo)
+    assert state is not None
+    assert b"hunter2" not in state.patch
+    assert b"WANDB_API_KEY" not in state.patch
+    assert b"PRIVATE KEY" not in state.patch
+    assert b"+y = 2" in state.patch
+    assert b"+z = 3" in state.patch  # code that only looks like a key name
+    assert sorted(state.summary.secrets_not_in_patch) == sorted(SECRETS)
+    assert (_applied(repo, state.patch, tmp_path) / "new.py").read_bytes() == b"y = 2\n"
+
+
+def test_a_tracked_secret_file_changes_stay_out_of_the_patch(repo: Path) -> None:
+    """A committed `.env` that changed is listed, and its new content is not in the patch."""
+    (repo / ".env").write_text("KEY=old\n", encoding="utf-8")
+    git(repo, "add", ".env")
+    git(repo, "commit", "-qm", "env")
+    (repo / ".env").write_text("KEY=new-secret\n", encoding="utf-8")
+    (repo / "code.py").write_text("x = 2\n", encoding="utf-8")
+    state = git_state(repo)
+    assert state is not None
+    assert b"new-secret" not in state.patch
+    assert b"+x = 2" in state.patch
+    assert state.summary.secrets_not_in_patch == [".env"]
+    assert state.summary.dirty
+
+
+def test_only_secret_changes_give_an_empty_patch(repo: Path) -> None:
+    """When the only changes are secret files, there is no patch, and the tree is dirty."""
+    _write(repo, {".env": b"A=1\n"})
+    state = git_state(repo)
+    assert state is not None
+    assert state.patch == b""
+    assert state.summary.dirty
+
+
+def test_patch_honours_ignore_rules(repo: Path) -> None:
+    """Files the repository ignores (`.gitignore`, `info/exclude`) are not in the patch."""
+    (repo / ".git" / "info").mkdir(exist_ok=True)
+    (repo / ".git" / "info" / "exclude").write_text("scratch.txt\n", encoding="utf-8")
+    _write(repo, {"out/result.txt": b"ignored\n", "scratch.txt": b"mine\n", "kept.txt": b"k\n"})
+    state = git_state(repo)
+    assert state is not None
+    assert b"ignored" not in state.patch
+    assert b"mine" not in state.patch
+    assert state.summary.untracked == ["kept.txt"]
+
+
+def test_workspace_nested_in_a_bigger_repository_patches_only_itself(repo: Path) -> None:
+    """Changes outside the workspace (the rest of the repository) are not the run's code."""
+    workspace = repo / "research"
+    _write(workspace, {"flows/e/run.py": b"print(1)\n", "logs/e/r/out.txt": b"run output\n"})
+    _write(repo, {"other/notes.txt": b"private notes\n"})
+    (repo / "code.py").write_text("x = 99\n", encoding="utf-8")
+    state = git_state(workspace / "flows" / "e", within=workspace, exclude=workspace / "logs")
+    assert state is not None
+    assert b"private notes" not in state.patch
+    assert b"x = 99" not in state.patch
+    assert b"run output" not in state.patch
+    assert b"print(1)" in state.patch
+    assert state.summary.untracked == ["research/flows/e/run.py"]
+    assert state.summary.root == str(repo)
+
+
+def test_files_in_any_encoding_come_back_exactly(repo: Path, tmp_path: Path) -> None:
+    """A Latin-1 source file (not UTF-8) is patched byte for byte, not garbled."""
+    latin = "# café\nname = 'Müller'\n".encode("latin-1")
+    _write(repo, {"legacy.py": latin})
+    (repo / "code.py").write_bytes("x = '\xe9'\n".encode("latin-1"))
+    state = git_state(repo)
+    assert state is not None
+    copy = _applied(repo, state.patch, tmp_path)
+    assert (copy / "legacy.py").read_bytes() == latin
+    assert (copy / "code.py").read_bytes() == "x = '\xe9'\n".encode("latin-1")
+
+
+def test_path_lists_are_capped_and_counted(repo: Path) -> None:
+    """Past the cap the manifest lists the first paths only, with the full counts."""
+    many = LISTED_PATHS_CAP + 30
+    _write(repo, {f"outputs/{index:04}.txt": b"x\n" for index in range(many)})
+    _write(repo, {f"big/{index}.bin": b"\0" * 1_000_001 for index in range(LISTED_PATHS_CAP + 1)})
+    state = git_state(repo)
+    assert state is not None
+    summary = state.summary
+    assert len(summary.untracked) == LISTED_PATHS_CAP
+    assert summary.untracked_count == many + LISTED_PATHS_CAP + 1
+    assert len(summary.not_in_patch) == LISTED_PATHS_CAP
+    assert summary.not_in_patch_count == LISTED_PATHS_CAP + 1
+
+
+def _git_commands(trace: Path) -> list[str]:
+    """The git subcommands a `GIT_TRACE` file shows were run."""
+    commands = []
+    for line in trace.read_text(encoding="utf-8").splitlines():
+        if "trace: built-in: git " in line:
+            commands.append(line.split("trace: built-in: git ", 1)[1].split()[0])
+    return commands
+
+
+def test_tracked_changes_only_take_three_git_commands(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without untracked code: where the repo is, one status pass, one diff; no index copy."""
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    (repo / "code.py").write_text("x = 2\n", encoding="utf-8")
+    state = git_state(repo)
+    assert state is not None
+    assert b"+x = 2" in state.patch
+    assert _git_commands(trace) == ["rev-parse", "status", "diff"]
+    trace.unlink()
+    _write(repo, {"new.py": b"y = 1\n"})
+    assert git_state(repo) is not None
+    assert _git_commands(trace) == ["rev-parse", "status", "add", "diff"]
+
+
+def test_an_index_copied_with_the_workspace_is_refreshed(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `cp -a` (new inodes, old times) the run refreshes the real index once."""
+    index = repo / ".git" / "index"
+    written = index.stat().st_mtime - 60
+    os.utime(index, (written, written))  # as if committed a minute before the copy
+    copy = tmp_path / "copy"
+    shutil.copytree(repo, copy, symlinks=True)  # copy2: times kept, new inodes
+    debug = git(copy, "ls-files", "--debug", "code.py")
+    assert f"ino: {(copy / 'code.py').stat().st_ino}" not in debug  # stale stat cache
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    assert git_state(copy) is not None
+    assert "update-index" in _git_commands(trace)
+    debug = git(copy, "ls-files", "--debug", "code.py")
+    assert f"ino: {(copy / 'code.py').stat().st_ino}" in debug
+    trace.unlink()
+    assert git_state(copy) is not None
+    assert "update-index" not in _git_commands(trace)  # fresh now: nothing more to do
+
+
+def test_status_v2_parsing_takes_paths_with_spaces_and_skips_rename_sources() -> None:
+    """`git status --porcelain=v2 -z`: commit, changed, renamed (source skipped), untracked."""
+    output = (
+        "# branch.oid 0123abcd\0# branch.head main\0"
+        "1 .M N... 100644 100644 100644 aa bb a file.py\0"
+        "2 R. N... 100644 100644 100644 aa bb R100 new.py\0old.py\0"
+        "? notes .txt\0"
+    )
+    commit, entries = parse_status(output)
+    assert commit == "0123abcd"
+    assert entries == [("1", "a file.py"), ("2", "new.py"), ("?", "notes .txt")]
+    assert parse_status("# branch.oid (initial)\0? a\0")[0] is None
+
+
+RUN = """
+from dataclasses import dataclass
+
+from flows_workspace import record_run
+
+
+@dataclass
+class Config:
+    x: int = 1
+
+
+with record_run(Config(), __file__) as run:
+    print(run.dir)
+"""
+
+
+def test_a_recorded_run_lists_skipped_secrets_in_its_manifest(repo: Path) -> None:
+    """End to end: a run in a nested workspace keeps `.env` out and names it in the manifest."""
+    workspace = repo / "research"
+    _write(workspace, {"flows.toml": b"", "flows/e/run.py": RUN.encode(), ".env": b"K=v\n"})
+    _write(repo, {"outside.txt": b"not the run's\n"})
+    done = run_python(workspace / "flows" / "e" / "run.py", cwd=workspace)
+    assert done.returncode == 0, done.stderr
+    run_dir = Path(done.stdout.strip())
+    recorded = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["git"]
+    assert recorded["secrets_not_in_patch"] == ["research/.env"]
+    assert recorded["untracked"] == [
+        "research/.env",
+        "research/flows.toml",
+        "research/flows/e/run.py",
+    ]
+    assert recorded["untracked_count"] == 3
+    patch = (run_dir / "uncommitted.patch").read_bytes()
+    assert b"K=v" not in patch
+    assert b"not the run's" not in patch
+
+
+def _ignored(root: Path, names: list[str]) -> list[str]:
+    """The names among `names` that git ignores in the repository `root`."""
+    listed = git(root, "check-ignore", "--no-index", *names, env={"GIT_DIR": None})
+    return listed.splitlines()
+
+
+def test_workspace_gitignore_covers_secret_files(tmp_path: Path) -> None:
+    """`flow init`'s .gitignore (template and fallback alike) ignores the secret file names."""
+    from flows_workspace.cli import main
+    from flows_workspace.workspace.init import _FALLBACK_GITIGNORE
+
+    secrets = [*SECRETS, "flows/e/.env", "flows/e/id_rsa"]
+    code = ["flows/e/id_utils.py", "flows/e/run.py", "environment.yml"]
+    made = tmp_path / "made"
+    assert main(["init", str(made), "--no-install"]) == 0
+    fallback = tmp_path / "fallback"
+    fallback.mkdir()
+    (fallback / ".gitignore").write_text(
+        _FALLBACK_GITIGNORE.format(logs="logs", data="data"), encoding="utf-8"
+    )
+    for root in (made, fallback):
+        git(root, "init", "-q")
+        assert _ignored(root, [*secrets, *code]) == secrets, root
+
+
+def test_a_folders_changes_for_a_fork_record_leave_secrets_out(repo: Path) -> None:
+    """The parent patch a fork records holds the folder's code changes, never secret files."""
+    folder = repo / "exp"
+    _write(folder, {**SECRETS, "run.py": b"print('parent')\n"})
+    commit, patch = folder_changes(folder)
+    assert commit is not None
+    assert "print('parent')" in patch
+    for secret in ("WANDB_API_KEY", "hunter2", "PRIVATE KEY", "TOKEN=1", "secret"):
+        assert secret not in patch, secret
