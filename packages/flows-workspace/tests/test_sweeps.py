@@ -423,7 +423,7 @@ def test_a_requeued_slurm_job_resumes_its_run_in_its_folder(ws: Path) -> None:
     logs = ws / "logs" / "exp1"
     _wait_for(lambda: any(logs.glob("*/checkpoints/step-*.json")), "a checkpoint", timeout=300)
     [run_dir] = {path.parent.parent for path in logs.glob("*/checkpoints/step-*.json")}
-    subprocess.run(["scontrol", "requeue", variation["job_id"]], check=True)
+    subprocesses.run(["scontrol", "requeue", variation["job_id"]], check=True)
 
     def manifest() -> dict[str, Any]:
         data: dict[str, Any] = json.loads((run_dir / "manifest.json").read_text())
