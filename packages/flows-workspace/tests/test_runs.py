@@ -319,8 +319,8 @@ def test_rerun_from_folder_reproduces_config_and_overrides_one_value(
     assert json.loads(capsys.readouterr().out) == {}
 
 
-def test_rerun_warns_when_the_commit_changed(ws: Path) -> None:
-    """Starting from a run recorded at another commit prints one warning line with both commits."""
+def test_from_run_warns_only_when_the_experiment_folder_changed(ws: Path) -> None:
+    """A commit elsewhere in the repository is silent; one in the experiment's folder warns once."""
     assert run_script(ws).returncode == 0
     [original] = run_dirs(ws)
     old = git(ws, "rev-parse", "HEAD")
@@ -329,10 +329,46 @@ def test_rerun_warns_when_the_commit_changed(ws: Path) -> None:
     git(ws, "commit", "-qm", "second")
     again = run_script(ws, "--from-run", str(original))
     assert again.returncode == 0, again.stderr
+    assert "warning" not in again.stderr
+
+    (ws / "flows" / "train" / "notes.md").write_text("new file\n", encoding="utf-8")
+    untracked = run_script(ws, "--from-run", str(original))
+    (ws / "flows" / "train" / "notes.md").unlink()
+    run_py = ws / "flows" / "train" / "run.py"
+    run_py.write_text(run_py.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    git(ws, "commit", "-qam", "third")
+    committed = run_script(ws, "--from-run", str(original))
+    for done in (untracked, committed):
+        assert done.returncode == 0, done.stderr
+        warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+        assert warnings == [
+            f"run.py: warning: run `{original.name}` ran at commit {old[:12]}; `flows/train` "
+            f"has changed since, so results may differ; `flow rerun {original.name}` runs "
+            "its exact code"
+        ]
+
+
+def test_from_run_says_once_when_the_runs_patch_is_not_applied(ws: Path) -> None:
+    """A run of uncommitted changes, restarted on the clean tree, gets one line naming the patch."""
+    run_py = ws / "flows" / "train" / "run.py"
+    committed = run_py.read_text(encoding="utf-8")
+    run_py.write_text(committed + "# tweak\n", encoding="utf-8")
+    assert run_script(ws).returncode == 0
+    [dirty] = run_dirs(ws)
+    same = run_script(ws, "--from-run", str(dirty))  # the tweak is still here: same code
+    assert same.returncode == 0, same.stderr
+    assert "warning" not in same.stderr
+
+    run_py.write_text(committed, encoding="utf-8")
+    again = run_script(ws, "--from-run", str(dirty))
+    assert again.returncode == 0, again.stderr
     warnings = [line for line in again.stderr.splitlines() if "warning" in line]
+    commit = git(ws, "rev-parse", "HEAD")
     assert warnings == [
-        f"run.py: warning: run `{original.name}` ran at commit {old[:12]}; the code is now "
-        f"at {git(ws, 'rev-parse', 'HEAD')[:12]}, so results may differ"
+        f"run.py: warning: run `{dirty.name}` ran at commit {commit[:12]} with uncommitted "
+        f"changes (`{dirty / 'uncommitted.patch'}`) that are not applied here; `flows/train` "
+        f"has changed since, so results may differ; `flow rerun {dirty.name}` runs its "
+        "exact code"
     ]
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import signal
+import sys
+import time
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from flows_workspace.cli import main as flow_main
 from flows_workspace.runs.metrics import MetricsFile
+from subprocesses import git, run_python, start
 
 if TYPE_CHECKING:
     import subprocess
     from pathlib import Path
-
-    import pytest
-from subprocesses import git, run_python
 
 
 def _run(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -81,3 +83,93 @@ def test_default_template_run_is_recorded_listed_and_reproduced(
     ]
     assert " --steps=7 " in rows[2]
     assert " --steps=20 " in rows[0]
+
+
+def test_default_template_run_killed_and_resumed_ends_as_an_uninterrupted_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seeded run SIGKILLed mid-training, then `--resume`d, ends exactly as one never stopped."""
+    args = ("optimizer:momentum", "--steps", "3000", "--checkpoint-every", "100")
+    whole, resumed = _killed_and_resumed(tmp_path, monkeypatch, "default", args, "step-*.json")
+    assert len(list((whole / "checkpoints").glob("step-*.json"))) == 29  # every 100 steps
+    assert "resuming at step " in (resumed / "stdout.log").read_text(encoding="utf-8")
+    assert _final(resumed) == _final(whole)
+
+
+@pytest.mark.torch
+def test_pytorch_template_run_killed_and_resumed_ends_as_an_uninterrupted_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pytorch template resumes model, optimizer, scheduler and RNGs: the same final state."""
+    args = ("--epochs", "6", "--data.samples", "8192", "--batch-size", "16")
+    whole, resumed = _killed_and_resumed(tmp_path, monkeypatch, "pytorch", args, "epoch-*.pt")
+    assert "resuming at epoch " in (resumed / "stdout.log").read_text(encoding="utf-8")
+    assert _final(resumed)["summary"] == _final(whole)["summary"]
+    same = (
+        "import sys, torch\n"
+        "a, b = (torch.load(path) for path in sys.argv[1:])\n"
+        "print(all(torch.equal(a['model'][k], b['model'][k]) for k in a['model']),"
+        " a['optimizer']['state'].keys() == b['optimizer']['state'].keys(),"
+        " a['scheduler'] == b['scheduler'])"
+    )
+    last = "checkpoints/epoch-006.pt"
+    done = run_python("-c", same, whole / last, resumed / last)
+    assert done.stdout.split() == ["True", "True", "True"], done.stderr
+
+
+def _killed_and_resumed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    template: str,
+    args: tuple[str, ...],
+    pattern: str,
+) -> tuple[Path, Path]:
+    """An uninterrupted run of `template` and one SIGKILLed after its first checkpoint, resumed."""
+    ws = tmp_path / "research"
+    assert flow_main(["init", str(ws), "--no-install"]) == 0
+    monkeypatch.chdir(ws)
+    assert flow_main(["create", "fit", "--template", template]) == 0
+    done = _run(ws, *args)
+    assert done.returncode == 0, done.stderr
+    [whole] = sorted((ws / "logs" / "fit").iterdir())
+
+    process = start([sys.executable, ws / "flows" / "fit" / "run.py", *args], cwd=ws)
+    try:
+        killed = _wait_for_first_checkpoint(ws / "logs" / "fit", process, pattern)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert json.loads((killed / "manifest.json").read_text())["status"] == "running"
+    assert json.loads((killed / "manifest.json").read_text())["summary"] == {}  # mid-training
+
+    done = _run(ws, "--resume", str(killed))
+    assert done.returncode == 0, done.stderr
+    assert sorted((ws / "logs" / "fit").iterdir()) == sorted([whole, killed])  # no new folder
+    manifest = json.loads((killed / "manifest.json").read_text())
+    assert manifest["status"] == "finished"
+    assert manifest["run_id"] == killed.name
+    assert len(manifest["resumed"]) == 1
+    return whole, killed
+
+
+def _wait_for_first_checkpoint(logs: Path, process: subprocess.Popen[bytes], pattern: str) -> Path:
+    """The run folder of `process` once its first checkpoint is written."""
+    while process.poll() is None:
+        for checkpoint in logs.glob(f"*/checkpoints/{pattern}"):
+            run_dir = checkpoint.parent.parent
+            if json.loads((run_dir / "manifest.json").read_text())["pid"] == process.pid:
+                return run_dir
+        time.sleep(0.01)
+    msg = f"the run ended (status {process.returncode}) before writing a checkpoint"
+    raise AssertionError(msg)
+
+
+def _final(run_dir: Path) -> dict[str, object]:
+    """What a run ended with: its final numbers, and the fitted parameters when written."""
+    params = run_dir / "params.json"
+    return {
+        "summary": json.loads((run_dir / "manifest.json").read_text())["summary"],
+        "params": json.loads(params.read_text()) if params.is_file() else None,
+    }

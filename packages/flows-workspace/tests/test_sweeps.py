@@ -410,6 +410,34 @@ def test_detached_slurm_sweep_status_scancel_and_resume(ws: Path) -> None:
     assert len(runs_of_sweep(ws, sweep_id)) == 4
 
 
+@pytest.mark.slurm
+def test_a_requeued_slurm_job_resumes_its_run_in_its_folder(ws: Path) -> None:
+    """`scontrol requeue` of a training variation: the requeued job continues the same run."""
+    done = flow(
+        ws, "sweep", "exp1", "--launcher", "slurm", "-p", "steps=20000",
+        "--checkpoint-every", "100", "--detach",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [sweep_id] = sweep_ids(ws)
+    [variation] = record(ws, sweep_id)["variations"]
+    logs = ws / "logs" / "exp1"
+    _wait_for(lambda: any(logs.glob("*/checkpoints/step-*.json")), "a checkpoint", timeout=300)
+    [run_dir] = {path.parent.parent for path in logs.glob("*/checkpoints/step-*.json")}
+    subprocesses.run(["scontrol", "requeue", variation["job_id"]], check=True)
+
+    def manifest() -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((run_dir / "manifest.json").read_text())
+        return data
+
+    _wait_for(lambda: manifest()["status"] == "finished", "the run to finish", timeout=600)
+    assert len(manifest()["resumed"]) == 1
+    assert "resuming at step " in (run_dir / "stdout.log").read_text(encoding="utf-8")
+    assert assert_complete(run_dir)["steps"] == 20000
+    assert [run["run_id"] for run in runs_of_sweep(ws, sweep_id)] == [run_dir.name]
+    status = flow(ws, "sweep", "status", sweep_id)
+    assert "1 finished" in status.stdout, status.stdout
+
+
 @pytest.mark.ray
 def test_ray_sweep_runs_one_task_per_variation_and_reports_a_failure(ws: Path) -> None:
     """On a local Ray instance every variation runs; a failing one is named, the rest finish."""

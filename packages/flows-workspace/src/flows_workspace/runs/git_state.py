@@ -166,7 +166,11 @@ def _top_spec(root: Path, within: Path | None, magic: str) -> str:
 
 def _exclude_spec(root: Path, exclude: Path | None) -> list[str]:
     spec = _top_spec(root, exclude, "top,exclude")
-    return [] if spec == ":(top,exclude)" else [spec]
+    if exclude is None or spec == ":(top,exclude)":
+        return []
+    # An ignored folder stays out anyway, and naming one makes `git add` fail.
+    ignored = run_git(root, "check-ignore", "--quiet", "--", str(exclude.resolve()))
+    return [] if ignored is not None and ignored.returncode == 0 else [spec]
 
 
 def _literal_exclude(path: str) -> str:

@@ -13,6 +13,7 @@ from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace.runs.ids import RUN_ID_PATTERN
 from flows_workspace.runs.manifest import (
     CONFIG_NAME,
+    RESUMED,
     RUNNING,
     RunManifest,
     UnreadableManifestError,
@@ -52,7 +53,7 @@ class RecordedRun:
     @property
     def status(self) -> str:
         """The recorded status; `died` for a `running` run whose process no longer exists."""
-        if self.manifest.status == RUNNING and not self._process_alive():
+        if self.manifest.status in (RUNNING, RESUMED) and not self._process_alive():
             return DIED
         return self.manifest.status
 

@@ -38,6 +38,8 @@ MANIFEST_FORMAT = 1
 """Bumped when a manifest key changes meaning; readers accept what they know."""
 
 RUNNING = "running"
+RESUMED = "resumed"
+"""A run running again in its own folder (`--resume`)."""
 FINISHED = "finished"
 FAILED = "failed"
 INTERRUPTED = "interrupted"
@@ -119,6 +121,10 @@ class RunManifest:
     pid: int | None = None
     from_run: str | None = None
     """The folder of the run this one started from (`--from-run`)."""
+    resumed: list[str] = field(default_factory=list)
+    """When the run was resumed (`--resume`), ISO 8601 times, oldest first."""
+    rerun_of: str | None = None
+    """The folder of the run this one reruns exactly, on its code (`flow rerun`)."""
     sweep: SweepOrigin | None = None
     """The sweep and variation that launched this run, if any."""
     config_type: str | None = None
@@ -251,6 +257,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "ended": (str, type(None)),
     "duration_seconds": (int, float, type(None)),
     "argv": (list,),
+    "resumed": (list,),
     "pid": (int, type(None)),
     "type_defaults": (dict,),
     "environment": (dict,),

@@ -3,8 +3,9 @@
 `--from-run RUN` loads a run's config as the starting point; every other flag is applied
 on top by tyro. RUN is a run folder or its `config.json`, or a run id (or its start) or
 `EXPERIMENT/RUN_ID` looked up in the workspace's logs as `flow show` does. One line on
-stderr says so when the run belongs to another experiment, or when the code's git commit
-differs from the one the run recorded.
+stderr says so when the run belongs to another experiment, or when the experiment's
+folder differs from the code the run ran, or the run's uncommitted changes are not
+applied here (`flow rerun` runs a run's exact code).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
 from flows_workspace._errors import exit_with_error, tell
 from flows_workspace.runs.manifest import (
     CONFIG_NAME,
-    PATCH_NAME,
     RunManifest,
     UnreadableManifestError,
 )
@@ -41,11 +41,13 @@ FROM_RUN_HELP = (
 
 @dataclass(frozen=True)
 class ParsedRun(Generic[_T]):
-    """A parsed command line: the config, and the run it started from (`--from-run`)."""
+    """A parsed command line: the config, and the run it starts from or continues."""
 
     config: _T
     from_run: Path | None = None
     """The folder of the run whose config was the starting point; pass it to `record_run`."""
+    resume: Path | None = None
+    """The folder of the run to continue (`--resume`); `record_run` records into it."""
 
 
 class _ParseOptions(TypedDict, total=False):
@@ -84,25 +86,38 @@ def parse_run(
     """
     import tyro
 
+    from flows_workspace.runs.resume import RESUME_FLAG, RESUME_HELP
+
     arguments = list(sys.argv[1:] if args is None else args)
     source, rest = split_from_run(arguments, prog)
+    resume, rest = split_flag(rest, RESUME_FLAG, prog)
     summary = reflow(description or config_type.__doc__ or "")
-    help_text = f"{summary}\n\n{FROM_RUN_HELP}".strip()
-    if source is None:
+    help_text = f"{summary}\n\n{FROM_RUN_HELP} {RESUME_HELP}".strip()
+    if source is None and resume is None:
         with _quiet_when_reader_goes_away():
             return ParsedRun(tyro.cli(config_type, args=rest, description=help_text, prog=prog))
-    config_file = _config_file(source, prog)
+    if source is not None and resume is not None:
+        exit_with_error(f"give `{FROM_RUN_FLAG}` or `{RESUME_FLAG}`, not both", prog)
+    config_file = _config_file(source or resume or "", prog)
+    run_dir = config_file.parent.resolve()
     start = _load(config_type, config_file, registry, prog)
     try:
-        manifest = RunManifest.read(config_file.parent)  # read once for both warnings
-    except UnreadableManifestError:
+        manifest = RunManifest.read(run_dir)  # read once for both warnings
+    except UnreadableManifestError as error:
+        if resume is not None:
+            exit_with_error(f"cannot resume: {error}", prog)
         manifest = None
-    if manifest is not None:
-        _warn_if_other_experiment(config_file.parent, manifest, prog)
-        _warn_if_commit_changed(config_file.parent, manifest, prog)
+    if resume is not None and manifest is not None:
+        _check_resumable(run_dir, manifest, prog)
+    # Another experiment's code differs anyway: that one line is enough.
+    if manifest is not None and not _warn_if_other_experiment(run_dir, manifest, prog):
+        _warn_if_commit_changed(run_dir, manifest, prog)
     with _quiet_when_reader_goes_away():
         config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
-    return ParsedRun(config, config_file.parent.resolve())
+    if resume is None:
+        return ParsedRun(config, run_dir)
+    _check_same_config(run_dir, config_file, config, registry, prog)
+    return ParsedRun(config, resume=run_dir)
 
 
 @contextlib.contextmanager
@@ -133,6 +148,11 @@ def reflow(text: str) -> str:
 
 def split_from_run(arguments: list[str], prog: str | None) -> tuple[str | None, list[str]]:
     """Take `--from-run PATH` (or `--from-run=PATH`) out of `arguments`."""
+    return split_flag(arguments, FROM_RUN_FLAG, prog)
+
+
+def split_flag(arguments: list[str], flag: str, prog: str | None) -> tuple[str | None, list[str]]:
+    """Take `FLAG RUN` (or `FLAG=RUN`) out of `arguments`, up to a `--`."""
     source: str | None = None
     rest: list[str] = []
     items = iter(arguments)
@@ -140,21 +160,18 @@ def split_from_run(arguments: list[str], prog: str | None) -> tuple[str | None, 
         if item == "--":
             rest.extend([item, *items])
             break
-        if item == FROM_RUN_FLAG:
+        if item == flag:
             value = next(items, None)
-        elif item.startswith(f"{FROM_RUN_FLAG}="):
+        elif item.startswith(f"{flag}="):
             value = item.partition("=")[2]
         else:
             rest.append(item)
             continue
         if not value:
-            needs = f"`{FROM_RUN_FLAG}` needs a run (a folder, config file or run id)"
-            exit_with_error(needs, prog)
+            exit_with_error(f"`{flag}` needs a run (a folder, config file or run id)", prog)
         if source is not None and value != source:
-            msg = (
-                f"`{FROM_RUN_FLAG}` given twice (`{source}` and `{value}`); a run starts "
-                "from one run's config: keep one"
-            )
+            one = "a run starts from one run's config" if flag == FROM_RUN_FLAG else "one run"
+            msg = f"`{flag}` given twice (`{source}` and `{value}`); {one}: keep one"
             exit_with_error(msg, prog)
         source = value
     return source, rest
@@ -195,19 +212,48 @@ def _code_folder() -> Path:
     return _script_folder() or Path.cwd()
 
 
-def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
+def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | None) -> bool:
     """Say so when the run belongs to another experiment (allowed: it can be deliberate)."""
     recorded = manifest.experiment
     script_folder = _script_folder()
     current = script_folder.name if script_folder else None
     if current is None or recorded == current:
-        return
+        return False
     tell(
         "warning",
         f"run `{run_dir.name}` is a run of experiment `{recorded}`, not `{current}`; "
         "starting from its config anyway",
         prog,
     )
+    return True
+
+
+def _check_resumable(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
+    """One line and exit 2 for a run still running or of another experiment."""
+    from flows_workspace.runs.resume import RESUME_FLAG, check_resumable
+
+    script_folder = _script_folder()
+    if script_folder is not None and script_folder.name != manifest.experiment:
+        exit_with_error(
+            f"run `{run_dir.name}` is a run of experiment `{manifest.experiment}`; "
+            f"resume it with that experiment's run.py (`{RESUME_FLAG}` continues a run, "
+            f"`{FROM_RUN_FLAG}` starts a new one from its config)",
+            prog,
+        )
+    check_resumable(run_dir, manifest, prog)
+
+
+def _check_same_config(
+    run_dir: Path, config_file: Path, config: object, registry: Registry | None, prog: str | None
+) -> None:
+    import json
+
+    from config_utils.serialization import dumps
+
+    from flows_workspace.runs.resume import check_same_config
+
+    recorded = json.loads(config_file.read_text(encoding="utf-8"))
+    check_same_config(run_dir, recorded, json.loads(dumps(config, registry=registry)), prog)
 
 
 def _load(
@@ -223,20 +269,9 @@ def _load(
 
 
 def _warn_if_commit_changed(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
-    from flows_workspace.runs.git_state import current_commit
+    """One line when the experiment's code (or the run's patch) differs from what the run ran."""
+    from flows_workspace.runs.code_match import code_difference
 
-    git = manifest.git
-    recorded = git.commit if git else None
-    if git is None or not recorded:
-        return
-    now = current_commit(_code_folder())
-    if now == recorded:
-        return
-    dirty = f" with uncommitted changes (see {run_dir / PATCH_NAME})" if git.dirty else ""
-    current = now[:12] if now else "no git commit"
-    tell(
-        "warning",
-        f"run `{run_dir.name}` ran at commit {recorded[:12]}{dirty}; the code is now at "
-        f"{current}, so results may differ",
-        prog,
-    )
+    difference = code_difference(_code_folder(), run_dir, manifest)
+    if difference is not None:
+        tell("warning", difference, prog)

@@ -54,7 +54,7 @@ RunTerminated = Terminated
 
 @dataclass(frozen=True)
 class Run:
-    """A run in progress: where it writes and what it is called."""
+    """A run in progress: where it writes, what it is called, where it keeps checkpoints."""
 
     dir: Path
     """The run folder, `LOGS_ROOT/<experiment>/<id>/`: write results here."""
@@ -83,6 +83,22 @@ class Run:
     def summary(self, /, **values: SupportsFloat) -> None:
         """Record final numbers (a test accuracy, a best score), shown beside the metrics."""
         self.metrics.add_final(**values)
+
+    resuming: bool = False
+    """Whether the run continues in its own folder (`--resume`): load its latest checkpoint."""
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """The run's checkpoint folder, `<run folder>/checkpoints/` (created when asked for)."""
+        from flows_workspace.runs.resume import checkpoint_folder
+
+        return checkpoint_folder(self.dir)
+
+    def latest_checkpoint(self, pattern: str = "*") -> Path | None:
+        """The newest file matching `pattern` in the checkpoint folder, None when there is none."""
+        from flows_workspace.runs.resume import CHECKPOINT_DIR_NAME, latest_checkpoint
+
+        return latest_checkpoint(self.dir / CHECKPOINT_DIR_NAME, pattern)
 
 
 @contextlib.contextmanager
@@ -125,8 +141,10 @@ def record_run(
 
     from flows_workspace.runs.parse import ParsedRun
 
+    resume: Path | None = None
     if isinstance(config, ParsedRun):
         from_run = config.from_run if from_run is None else from_run
+        resume = config.resume
         config = config.config
     from flows_workspace.runs.git_state import in_git_repository
     from flows_workspace.sweeps.environment import experiment_folder
@@ -149,14 +167,22 @@ def record_run(
         )
     config_text = dumps(config, registry=registry)  # before the folder: a bad config leaves none
     with _one_line_on_os_error(workspace.logs_root / experiment) as made:
-        run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
-        made.append(run_dir)
-        run = Run(run_dir, run_id, experiment, workspace, MetricsWriter(run_dir))
-        write_atomically(run_dir / CONFIG_NAME, config_text)
-        manifest = _first_manifest(run, config, config_text, script_path, started, registry)
+        if resume is None:
+            run_dir, run_id = _make_run_dir(workspace.logs_root / experiment, started)
+            made.append(run_dir)
+            run = Run(run_dir, run_id, experiment, workspace, MetricsWriter(run_dir))
+            write_atomically(run_dir / CONFIG_NAME, config_text)
+            manifest = _first_manifest(run, config, config_text, script_path, started, registry)
+            manifest.from_run = None if from_run is None else str(Path(from_run).resolve())
+        else:  # its config, code version and environment stay as first recorded
+            from flows_workspace.runs.resume import resumed_manifest
+
+            manifest = resumed_manifest(resume)
+            metrics = MetricsWriter(resume)  # appends to the run's metrics.jsonl
+            run = Run(resume, manifest.run_id, experiment, workspace, metrics, resuming=True)
+            run_dir = resume
         if with_tensorboard:
             run.metrics.tensorboard_to(_tensorboard_events(run_dir, config_text, manifest))
-        manifest.from_run = None if from_run is None else str(Path(from_run).resolve())
         record = _Record(run_dir, manifest)
         record.write()
     background = threading.Thread(
@@ -170,7 +196,8 @@ def record_run(
     try:
         with sigterm_raises(), _maybe_tee(run_dir, enabled=capture_output):
             # Last: it competes with the start-up for the interpreter.
-            start_shielded(background)
+            if not run.resuming:
+                start_shielded(background)
             try:
                 yield run
             except BaseException as error:
@@ -307,7 +334,7 @@ def _first_manifest(
     from flows_workspace.runs.cli_names import cli_names
     from flows_workspace.runs.defaults import defaults_of, type_defaults, type_names
     from flows_workspace.runs.environment import host_name, recorded_environment
-    from flows_workspace.sweeps.environment import sweep_entry
+    from flows_workspace.sweeps.environment import rerun_source, sweep_entry
 
     config_type = type(config)
     config_data = json.loads(config_text)
@@ -327,6 +354,7 @@ def _first_manifest(
         hostname=host_name(),
         environment=recorded_environment(),
         sweep=sweep_entry(script),
+        rerun_of=rerun_source(script),
     )
 
 
@@ -379,6 +407,11 @@ class _Record:
         ended = datetime.now(timezone.utc)
         with self.lock:
             manifest = self.manifest
+            if self.manifest.resumed:  # the summaries cover every attempt's values
+                from flows_workspace.runs.metrics import MetricsFile
+
+                metrics = MetricsFile.read(self.run_dir).summaries()
+                final = {**manifest.summary, **final}
             manifest.metrics = metrics
             manifest.summary = final
             manifest.status = outcome.status

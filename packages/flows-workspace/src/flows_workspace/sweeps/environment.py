@@ -3,8 +3,9 @@
 A variation runs the `run.py` of a code snapshot, not the experiment's own folder. The
 launcher names, in the variation's environment, the snapshot folder and the experiment
 folder it copies; `record_run` then records into that experiment's logs and notes the
-sweep and variation in the manifest. The variables apply only to the snapshot's own
-script, so a run started by a variation (another experiment's `run.py`) is unaffected.
+sweep and variation in the manifest (for `flow rerun`, which runs a git worktree the
+same way, the run it reruns). The variables apply only to the snapshot's own script,
+so a run started by a variation (another experiment's `run.py`) is unaffected.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ SWEEP_ID_ENV = "FLOWS_SWEEP_ID"
 """The sweep the variation belongs to."""
 VARIATION_ENV = "FLOWS_SWEEP_VARIATION"
 """The variation's index in the sweep."""
+RERUN_OF_ENV = "FLOWS_RERUN_OF"
+"""The run folder `flow rerun` reruns (set instead of the sweep's variables)."""
 
 
 def _snapshot_applies(script_folder: Path) -> bool:
@@ -43,7 +46,7 @@ def experiment_folder(script: Path) -> Path:
 
 def sweep_entry(script: Path) -> SweepOrigin | None:
     """The manifest's `sweep` entry of a run of `script`: None unless a sweep launched it."""
-    if not _snapshot_applies(script.parent):
+    if not _snapshot_applies(script.parent) or SWEEP_ID_ENV not in os.environ:
         return None
     from flows_workspace.runs.manifest import SweepOrigin
 
@@ -54,3 +57,10 @@ def sweep_entry(script: Path) -> SweepOrigin | None:
         snapshot=str(script.parent),
         snapshot_of=os.environ.get(SNAPSHOT_OF_ENV),
     )
+
+
+def rerun_source(script: Path) -> str | None:
+    """The run folder a run of `script` reruns exactly (`flow rerun`), or None."""
+    if not _snapshot_applies(script.parent):
+        return None
+    return os.environ.get(RERUN_OF_ENV) or None

@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from flows_workspace._errors import FlowsError
-from flows_workspace.sweeps.task import run_task
+from flows_workspace.sweeps.requeue import RequeueableTask
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -57,7 +57,8 @@ class SlurmLauncher:
         executor = submitit.AutoExecutor(folder=self.folder, cluster="slurm")
         executor.update_parameters(name="flow-sweep", **self._parameters())
         try:
-            jobs = executor.map_array(run_task, list(tasks))
+            # Requeued jobs (preempted, timed out) resume their variation's run.
+            jobs = executor.map_array(RequeueableTask(), list(tasks))
         except Exception as error:  # sbatch refused: a message for the user, not a bug
             msg = f"SLURM did not accept the job array: {str(error).strip().splitlines()[-1]}"
             raise FlowsError(msg) from error

@@ -1,0 +1,232 @@
+"""`flow rerun`: a recorded run again on its own commit and patch, in real processes and repos."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from subprocesses import git, run_flow, run_python, start
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+EXPERIMENT = '''
+import os
+import time
+from dataclasses import dataclass
+
+from flows_workspace import parse_run, record_run
+from scale import SCALE
+
+OFFSET = 1.0
+
+
+@dataclass
+class Config:
+    """Compute a result from the code's constants and the config."""
+
+    lr: float = 0.1
+
+
+if __name__ == "__main__":
+    parsed = parse_run(Config)
+    with record_run(parsed, __file__) as run:
+        print(f"result={SCALE * parsed.config.lr + OFFSET!r}", flush=True)
+        if os.environ.get("RERUN_TEST_WAIT"):
+            print("ready", flush=True)
+            time.sleep(60)
+'''
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A git workspace with experiment `train` (run.py and a sibling module), one commit."""
+    root = tmp_path / "ws"
+    train = root / "flows" / "train"
+    train.mkdir(parents=True)
+    (root / "flows.toml").write_text("", encoding="utf-8")
+    (root / ".gitignore").write_text("logs/\n__pycache__/\n", encoding="utf-8")
+    (train / "run.py").write_text(EXPERIMENT, encoding="utf-8")
+    (train / "scale.py").write_text("SCALE = 2.0\n", encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "first")
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace `old` by `new` in the file at `path`."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def run_train(ws: Path, *args: str) -> Path:
+    """Run the experiment once (it must succeed); its run folder."""
+    before = set(run_dirs(ws))
+    done = run_python(ws / "flows" / "train" / "run.py", *args, cwd=ws)
+    assert done.returncode == 0, done.stderr
+    [new] = set(run_dirs(ws)) - before
+    return new
+
+
+def run_dirs(ws: Path) -> list[Path]:
+    """The run folders of experiment `train`, oldest first."""
+    folder = ws / "logs" / "train"
+    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def manifest(run_dir: Path) -> dict[str, Any]:
+    """The parsed manifest of a run folder."""
+    data: dict[str, Any] = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    return data
+
+
+def result(run_dir: Path) -> str:
+    """The `result=` line the run printed."""
+    [line] = [
+        line
+        for line in (run_dir / "stdout.log").read_text(encoding="utf-8").splitlines()
+        if line.startswith("result=")
+    ]
+    return line
+
+
+def test_rerun_of_a_dirty_run_reproduces_its_result_and_leaves_todays_code_alone(
+    ws: Path,
+) -> None:
+    """A run of uncommitted edits, rerun after more edits and a commit, prints its result again."""
+    train = ws / "flows" / "train"
+    edit(train / "scale.py", "2.0", "3.0")  # uncommitted, in a sibling module
+    edit(train / "run.py", "OFFSET = 1.0", "OFFSET = 5.0")
+    (train / "extra.txt").write_text("untracked\n", encoding="utf-8")
+    source = run_train(ws, "--lr", "0.5")
+    assert result(source) == "result=6.5"
+    assert manifest(source)["git"]["dirty"] is True
+    commit = git(ws, "rev-parse", "HEAD")
+
+    edit(train / "scale.py", "3.0", "7.0")
+    git(ws, "commit", "-qam", "second")
+    edit(train / "run.py", "OFFSET = 5.0", "OFFSET = 100.0")  # dirty again, differently
+    today = {p.name: p.read_bytes() for p in train.iterdir() if p.is_file()}
+    status = git(ws, "status", "--porcelain")
+
+    done = run_flow("rerun", source.name, cwd=ws)
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr, done.stderr
+    [rerun] = set(run_dirs(ws)) - {source}
+    assert result(rerun) == result(source)
+    recorded = manifest(rerun)
+    assert recorded["rerun_of"] == str(source.resolve())
+    assert recorded["from_run"] == str(source.resolve())
+    assert recorded["sweep"] is None
+    assert recorded["experiment"] == "train"
+    assert recorded["status"] == "finished"
+    assert recorded["git"]["commit"] == commit
+    assert (rerun / "config.json").read_text() == (source / "config.json").read_text()
+    assert (rerun / "uncommitted.patch").read_text() == (source / "uncommitted.patch").read_text()
+
+    assert {p.name: p.read_bytes() for p in train.iterdir() if p.is_file()} == today
+    assert git(ws, "status", "--porcelain") == status
+    assert len(git(ws, "worktree", "list").splitlines()) == 1  # the worktree is gone
+
+
+def test_rerun_of_a_clean_run_runs_its_commit(ws: Path) -> None:
+    """A run of a clean tree reruns its commit even after later commits changed the result."""
+    source = run_train(ws)
+    edit(ws / "flows" / "train" / "scale.py", "2.0", "9.0")
+    git(ws, "commit", "-qam", "second")
+    done = run_flow("rerun", f"train/{source.name}", cwd=ws)
+    assert done.returncode == 0, done.stderr
+    [rerun] = set(run_dirs(ws)) - {source}
+    assert result(rerun) == result(source) == "result=1.2"
+    assert not (rerun / "uncommitted.patch").exists()
+
+
+def test_a_failing_rerun_exits_with_its_status_and_removes_the_worktree(ws: Path) -> None:
+    """A rerun whose code fails is recorded failed; flow exits non-zero; no worktree is left."""
+    edit(ws / "flows" / "train" / "run.py", "OFFSET = 1.0", "OFFSET = 2.0")
+    source = run_train(ws)
+    edit(source / "uncommitted.patch", "+OFFSET = 2.0", '+OFFSET = "2"')  # fails in the run
+    done = run_flow("rerun", source.name, cwd=ws)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        f"flow: error: the rerun of run `{source.name}` exited with status 1; `flow runs` lists it"
+    )
+    [rerun] = set(run_dirs(ws)) - {source}
+    assert manifest(rerun)["status"] == "failed"
+    assert len(git(ws, "worktree", "list").splitlines()) == 1
+
+
+def test_sigterm_stops_the_rerun_records_it_interrupted_and_removes_the_worktree(
+    ws: Path,
+) -> None:
+    """SIGTERM to `flow rerun` reaches the run, which records itself; no worktree is left."""
+    edit(ws / "flows" / "train" / "run.py", "OFFSET = 1.0", "OFFSET = 2.0")
+    source = run_train(ws)
+    argv = [sys.executable, "-m", "flows_workspace", "rerun", source.name]
+    process = start(argv, cwd=ws, env={"RERUN_TEST_WAIT": "1"}, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    with process.stdout:
+        for line in process.stdout:
+            if line.strip() == b"ready":
+                break
+        [tree] = glob.glob(os.path.join(tempfile.gettempdir(), f"flows-rerun-{source.name}-*"))
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 143
+    [rerun] = set(run_dirs(ws)) - {source}
+    assert manifest(rerun)["status"] == "interrupted"
+    assert manifest(rerun)["interrupted_by"] == "SIGTERM"
+    assert not os.path.exists(tree)
+    assert len(git(ws, "worktree", "list").splitlines()) == 1
+
+
+def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
+    """The single stderr line of a refused `flow rerun` (exit status 2)."""
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.splitlines()
+    return line
+
+
+def test_refusals_are_one_line_exit_2_and_start_nothing(ws: Path, tmp_path: Path) -> None:
+    """Unknown run, files left out of the patch, a patch that does not apply: one line each."""
+    line = one_line_error(run_flow("rerun", "nope", cwd=ws))
+    assert line.startswith("flow: error: no run `nope` in ")
+
+    big = ws / "flows" / "train" / "weights.bin"
+    big.write_bytes(b"\0" * 1_100_000)
+    left_out = run_train(ws)
+    line = one_line_error(run_flow("rerun", left_out.name, cwd=ws))
+    assert "left out of its patch (too large or too many): `flows/train/weights.bin`" in line
+    assert f"--from-run {left_out}" in line
+    big.unlink()
+
+    edit(ws / "flows" / "train" / "run.py", "OFFSET = 1.0", "OFFSET = 2.0")
+    dirty = run_train(ws)
+    edit(dirty / "uncommitted.patch", "-OFFSET = 1.0", "-OFFSET = 3.0")
+    line = one_line_error(run_flow("rerun", dirty.name, cwd=ws))
+    assert line.startswith(f"flow: error: the recorded changes `{dirty / 'uncommitted.patch'}` ")
+    assert "do not apply on commit" in line
+
+    assert len(run_dirs(ws)) == 2
+    assert len(git(ws, "worktree", "list").splitlines()) == 1
+
+    outside = tmp_path / "plain"
+    (outside / "flows" / "train").mkdir(parents=True)
+    (outside / "flows.toml").write_text("", encoding="utf-8")
+    (outside / "flows" / "train" / "run.py").write_text(EXPERIMENT, encoding="utf-8")
+    (outside / "flows" / "train" / "scale.py").write_text("SCALE = 2.0\n", encoding="utf-8")
+    env = {"GIT_CEILING_DIRECTORIES": str(tmp_path)}
+    assert run_python(outside / "flows" / "train" / "run.py", cwd=outside, env=env).returncode == 0
+    [plain] = (outside / "logs" / "train").iterdir()
+    line = one_line_error(run_flow("rerun", plain.name, cwd=outside, env=env))
+    no_git = "recorded no git commit (its code was not in a git repository)"
+    assert f"run `{plain.name}` {no_git}" in line
+    assert "--from-run" in line
