@@ -84,8 +84,8 @@ def bench_help(repeats: int, scratch: Path) -> tuple[float, float]:
 def _cookiecutter_template(workspace: Path, scratch: Path) -> tuple[Path, dict[str, str]]:
     """The `default` template converted to a cookiecutter template; and its context."""
     from flows_workspace.workspace.settings import find_workspace
-    from flows_workspace.workspace.templates import METADATA_NAME, find_experiment_template
-    from flows_workspace.workspace.variables import template_variables
+    from flows_workspace.templates.discovery import METADATA_NAME, find_experiment_template
+    from flows_workspace.templates.variables import template_variables
 
     template = find_experiment_template("default", find_workspace(workspace))
     context = template_variables(

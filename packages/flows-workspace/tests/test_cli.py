@@ -55,8 +55,8 @@ def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
     done = run_python("-c", code, cwd=tmp_path, check=True)
     loaded = done.stdout.strip().splitlines()[-1]
     assert "jinja2" not in loaded
-    assert "flows_workspace.workspace.templates" not in loaded
-    assert "flows_workspace.workspace.render" not in loaded
+    assert "flows_workspace.templates.discovery" not in loaded
+    assert "flows_workspace.templates.render" not in loaded
     assert "flows_workspace.cli.main" in loaded  # the probe really saw the package's modules
 
 

@@ -9,9 +9,9 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
+from flows_workspace.updates.merge_base import BASE_FOLDER
 from flows_workspace.workspace.create import STAGING_PREFIX
 from flows_workspace.workspace.experiments import RECORD_NAME, ExperimentRecord, list_experiments
-from flows_workspace.workspace.merge_base import BASE_FOLDER
 from subprocesses import start
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from flows_workspace.runs.metrics import METRICS_NAME, MetricsFile, MetricsWriter, MetricValueError
+from flows_workspace.results.metrics import METRICS_NAME, MetricsFile, MetricValueError
+from flows_workspace.results.metrics_writer import MetricsWriter
 from subprocesses import run_flow, run_python, start
 
 if TYPE_CHECKING:

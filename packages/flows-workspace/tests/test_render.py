@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import nbformat
 import pytest
 from flows_workspace._errors import BadInputError, FlowsError
-from flows_workspace.runs.metrics import MetricsFile
-from flows_workspace.workspace.render import render_template
-from flows_workspace.workspace.template_metadata import Template, read_template
-from flows_workspace.workspace.templates import workspace_template
+from flows_workspace.results.metrics import MetricsFile
+from flows_workspace.templates.discovery import workspace_template
+from flows_workspace.templates.metadata import Template, read_template
+from flows_workspace.templates.render import render_template
 from subprocesses import run_python
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from flows_workspace.cli import main as flow_main
-from flows_workspace.runs.metrics import MetricsFile
+from flows_workspace.results.metrics import MetricsFile
 from subprocesses import git, run_python, start
 
 if TYPE_CHECKING:

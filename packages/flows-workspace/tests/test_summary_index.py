@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
-from flows_workspace.runs.summary_index import INDEX_NAME, RunIndex
+from flows_workspace.results.summary_index import INDEX_NAME, RunIndex
 from subprocesses import run_flow, start
 
 if TYPE_CHECKING:

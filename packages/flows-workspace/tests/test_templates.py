@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 from flows_workspace._errors import BadInputError, FlowsError
-from flows_workspace.workspace.settings import Workspace, WorkspaceSettings
-from flows_workspace.workspace.template_metadata import ENTRY_POINT_GROUP, Template, read_template
-from flows_workspace.workspace.templates import (
+from flows_workspace.templates.discovery import (
     BrokenTemplate,
     find_experiment_template,
     listed_templates,
     workspace_template,
 )
+from flows_workspace.templates.metadata import ENTRY_POINT_GROUP, Template, read_template
+from flows_workspace.workspace.settings import Workspace, WorkspaceSettings
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -7,9 +7,9 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
-from flows_workspace.workspace.merge_base import SIZE_CAP, read_files
+from flows_workspace.updates.merge_base import SIZE_CAP, read_files
+from flows_workspace.updates.three_way import THEIRS_SUFFIX, Labels, merge_trees
 from flows_workspace.workspace.renaming import rename_in_file, rename_in_python
-from flows_workspace.workspace.three_way import THEIRS_SUFFIX, Labels, merge_trees
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from flows_workspace.workspace.filters import py_docstring
-from flows_workspace.workspace.render import render_template
-from flows_workspace.workspace.templates import find_experiment_template
-from flows_workspace.workspace.variables import template_variables
+from flows_workspace.templates.discovery import find_experiment_template
+from flows_workspace.templates.filters import py_docstring
+from flows_workspace.templates.render import render_template
+from flows_workspace.templates.variables import template_variables
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from subprocesses import run_python

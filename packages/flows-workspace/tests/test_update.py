@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from conftest import ScratchEnv, tree
+from flows_workspace.updates.merge_base import BASE_FOLDER, read_files
 from flows_workspace.workspace.experiments import ExperimentRecord
-from flows_workspace.workspace.merge_base import BASE_FOLDER, read_files
 from subprocesses import run, run_flow
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flows_workspace.workspace.variables import git_author
+from flows_workspace.templates.variables import git_author
 from subprocesses import run
 
 if TYPE_CHECKING:

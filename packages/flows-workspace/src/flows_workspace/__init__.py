@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from flows_workspace.results.records import MetricHistory as MetricHistory
+    from flows_workspace.results.records import RunRecord as RunRecord
+    from flows_workspace.results.records import RunRecords as RunRecords
+    from flows_workspace.results.records import load_runs as load_runs
     from flows_workspace.runs.parse import ParsedRun as ParsedRun
     from flows_workspace.runs.parse import parse_config as parse_config
     from flows_workspace.runs.parse import parse_run as parse_run
     from flows_workspace.runs.record import Run as Run
     from flows_workspace.runs.record import RunTerminated as RunTerminated
     from flows_workspace.runs.record import record_run as record_run
-    from flows_workspace.runs.records import MetricHistory as MetricHistory
-    from flows_workspace.runs.records import RunRecord as RunRecord
-    from flows_workspace.runs.records import RunRecords as RunRecords
-    from flows_workspace.runs.records import load_runs as load_runs
 
 __version__ = "0.7.0"
 
@@ -27,10 +27,10 @@ _LAZY = {
     "record_run": "flows_workspace.runs.record",
     "Run": "flows_workspace.runs.record",
     "RunTerminated": "flows_workspace.runs.record",
-    "load_runs": "flows_workspace.runs.records",
-    "RunRecord": "flows_workspace.runs.records",
-    "RunRecords": "flows_workspace.runs.records",
-    "MetricHistory": "flows_workspace.runs.records",
+    "load_runs": "flows_workspace.results.records",
+    "RunRecord": "flows_workspace.results.records",
+    "RunRecords": "flows_workspace.results.records",
+    "MetricHistory": "flows_workspace.results.records",
 }
 
 __all__ = [

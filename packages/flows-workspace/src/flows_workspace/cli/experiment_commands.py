@@ -35,7 +35,7 @@ class Update:
 
     def run(self) -> None:
         """Merge, print what changed, and fail naming the files left in conflict."""
-        from flows_workspace.workspace.update import run_update
+        from flows_workspace.updates.update import run_update
 
         run_update([str(name) for name in self.experiments], all_=self.all_, dry_run=self.dry_run)
 

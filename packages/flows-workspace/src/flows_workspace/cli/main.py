@@ -70,7 +70,6 @@ def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
     import tyro
 
     from flows_workspace.cli.experiment_commands import EXPERIMENT_COMMANDS
-    from flows_workspace.cli.rerun_command import RERUN_COMMANDS
     from flows_workspace.cli.result_commands import RESULT_COMMANDS
     from flows_workspace.cli.run_commands import RUN_COMMANDS
     from flows_workspace.cli.workspace_commands import WORKSPACE_COMMANDS
@@ -80,7 +79,6 @@ def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
         **WORKSPACE_COMMANDS,
         **EXPERIMENT_COMMANDS,
         **RUN_COMMANDS,
-        **RERUN_COMMANDS,
         **SWEEP_COMMANDS,
         **RESULT_COMMANDS,
     }

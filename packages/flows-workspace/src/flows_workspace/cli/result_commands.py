@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import tyro
 
 if TYPE_CHECKING:
-    from flows_workspace.runs.records import RunRecord
+    from flows_workspace.results.records import RunRecord
     from flows_workspace.workspace.settings import Workspace
 
 
@@ -20,8 +20,8 @@ def chosen_records(workspace: Workspace, targets: tuple[str, ...]) -> list[RunRe
         BadInputError: nothing named, or a reference matching no run or several.
     """
     from flows_workspace._errors import BadInputError
+    from flows_workspace.results.records import RunRecord
     from flows_workspace.runs.index import find_run, find_runs
-    from flows_workspace.runs.records import RunRecord
 
     if not targets:
         msg = "name the runs: experiments (all their runs) or runs (ids, `last`, tags)"
@@ -56,7 +56,7 @@ class Plot:
 
     def run(self) -> None:
         """Draw the curves and say where."""
-        from flows_workspace.runs.plot import plot_runs
+        from flows_workspace.results.plot import plot_runs
         from flows_workspace.workspace.settings import find_workspace
 
         records = chosen_records(find_workspace(), self.targets)
@@ -84,7 +84,7 @@ class Report:
     def run(self) -> None:
         """Write the report and say where."""
         from flows_workspace._errors import BadInputError
-        from flows_workspace.runs.report import write_report
+        from flows_workspace.results.report import write_report
         from flows_workspace.workspace.settings import find_workspace
 
         if self.output.suffix.lower() not in (".html", ".htm"):

@@ -60,10 +60,10 @@ class Runs:
         from flows_workspace.cli.json_output import json_text
         from flows_workspace.cli.run_table import chosen_columns, print_runs_table, write_csv
         from flows_workspace.cli.run_views import broken_summary, run_summary
+        from flows_workspace.results.query import select
+        from flows_workspace.results.records import RunRecord
+        from flows_workspace.results.summary_index import RunIndex
         from flows_workspace.runs.index import RecordedRun
-        from flows_workspace.runs.query import select
-        from flows_workspace.runs.records import RunRecord
-        from flows_workspace.runs.summary_index import RunIndex
         from flows_workspace.workspace.settings import find_workspace
 
         workspace = find_workspace()
@@ -145,7 +145,7 @@ class Show:
 
         run = find_run(find_workspace().logs_root, self.run_ref)
         if self.json:
-            from flows_workspace.runs.notes import RunNotes
+            from flows_workspace.results.notes import RunNotes
 
             manifest = json.loads(run.manifest.to_json())
             notes = dataclasses.asdict(RunNotes.read(run.dir))
@@ -188,7 +188,7 @@ class Diff:
     def run(self) -> None:
         """Print one line per differing config value, metric and fact."""
         if self.template or self.parent or self.run_b is None:
-            from flows_workspace.workspace.code_diff import run_code_diff
+            from flows_workspace.updates.code_diff import run_code_diff
 
             run_code_diff(self.run_a, template=self.template, parent=self.parent, other=self.run_b)
             return
@@ -236,9 +236,9 @@ class Tag:
 
     def run(self) -> None:
         """Add (or remove) the tags and say which changed."""
+        from flows_workspace.results.notes import RunNotes, check_tag
+        from flows_workspace.results.summary_index import RunIndex
         from flows_workspace.runs.index import find_run
-        from flows_workspace.runs.notes import RunNotes, check_tag
-        from flows_workspace.runs.summary_index import RunIndex
         from flows_workspace.workspace.settings import find_workspace
 
         names = [check_tag(name) for name in self.names]
@@ -264,9 +264,9 @@ class Note:
     def run(self) -> None:
         """Append the note."""
         from flows_workspace._errors import BadInputError
+        from flows_workspace.results.notes import RunNotes
+        from flows_workspace.results.summary_index import RunIndex
         from flows_workspace.runs.index import find_run
-        from flows_workspace.runs.notes import RunNotes
-        from flows_workspace.runs.summary_index import RunIndex
         from flows_workspace.workspace.settings import find_workspace
 
         if not self.text.strip():
@@ -280,10 +280,32 @@ class Note:
         print(f"noted on {run.experiment}/{run.id} ({len(notes.notes)} notes)")
 
 
+@dataclass(frozen=True)
+class Rerun:
+    """Run a recorded run again on its own code: its commit with its uncommitted changes.
+
+    The code is checked out in a throwaway git worktree (removed afterwards) and run
+    with the run's config; the new run is recorded in the experiment's logs and names
+    its source (`rerun_of`). To run today's code with a run's config instead, use
+    `python flows/EXPERIMENT/run.py --from-run RUN`.
+    """
+
+    run_ref: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN")]
+    """A run folder, a run id (or its start) or EXPERIMENT/RUN_ID."""
+
+    def run(self) -> None:
+        """Rerun the run; its exit status becomes flow's."""
+        from flows_workspace.reruns.rerun import rerun
+        from flows_workspace.workspace.settings import find_workspace
+
+        rerun(find_workspace(), self.run_ref)
+
+
 RUN_COMMANDS: dict[str, type] = {
     "runs": Runs,
     "show": Show,
     "diff": Diff,
     "tag": Tag,
     "note": Note,
+    "rerun": Rerun,
 }

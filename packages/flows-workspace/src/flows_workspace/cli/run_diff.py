@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import FlowsError
+from flows_workspace.results.records import RunRecord
 from flows_workspace.runs.manifest import PATCH_NAME
-from flows_workspace.runs.records import RunRecord
 
 if TYPE_CHECKING:
     from flows_workspace.runs.index import RecordedRun

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from flows_workspace.cli.run_views import _clock as clock
 from flows_workspace.cli.run_views import _duration as duration_text
 from flows_workspace.cli.table import print_table
-from flows_workspace.runs.query import check_column, known_columns
+from flows_workspace.results.query import check_column, known_columns
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from flows_workspace.results.records import RunColumns
     from flows_workspace.runs.index import BrokenRun
-    from flows_workspace.runs.records import RunColumns
 
 FACT_COLUMNS = ("status", "started", "duration", "commit")
 _HEADERS = {"status": "STATUS", "started": "START", "duration": "DURATION", "commit": "COMMIT"}

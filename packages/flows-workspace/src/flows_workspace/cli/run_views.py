@@ -12,13 +12,13 @@ from flows_workspace.runs.manifest import PATCH_NAME, STDERR_NAME, STDOUT_NAME
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from flows_workspace.results.records import RunRecord
     from flows_workspace.runs.index import BrokenRun, RecordedRun
-    from flows_workspace.runs.records import RunRecord
 
 
 def run_summary(record: RunRecord) -> dict[str, Any]:
     """The JSON object `flow runs --json` gives per run (strict JSON: NaN as `"NaN"`)."""
-    from flows_workspace.runs.metrics import json_number
+    from flows_workspace.results.metrics import json_number
 
     run = record.run
     manifest = run.manifest
@@ -106,8 +106,8 @@ def show_lines(run: RecordedRun) -> list[str]:
 def extra_show_lines(run: RecordedRun) -> list[str]:
     """`flow show`'s lines after the facts: tags, notes, metrics, changes and the config."""
     from flows_workspace.cli.run_table import format_value
+    from flows_workspace.results.records import RunRecord
     from flows_workspace.runs.index import config_problem
-    from flows_workspace.runs.records import RunRecord
 
     problem = config_problem(run.dir)
     if problem is not None:

@@ -24,9 +24,9 @@ class ShowTemplate:
     def run(self) -> None:
         """Print the template's facts and a table of its variables."""
         from flows_workspace.cli.table import print_table
+        from flows_workspace.templates.discovery import find_experiment_template
+        from flows_workspace.templates.variables import variable_rows
         from flows_workspace.workspace.settings import find_workspace_or_none
-        from flows_workspace.workspace.templates import find_experiment_template
-        from flows_workspace.workspace.variables import variable_rows
 
         template = find_experiment_template(self.name, find_workspace_or_none())
         version = f" {template.version}" if template.version else ""
@@ -68,7 +68,7 @@ class NewTemplates:
 
     def run(self) -> None:
         """Write the distribution and say how to install it."""
-        from flows_workspace.workspace.scaffold import scaffold_distribution
+        from flows_workspace.templates.scaffold import scaffold_distribution
 
         target = scaffold_distribution(
             self.dist_name,

@@ -157,8 +157,8 @@ class Templates:
             return
         from flows_workspace._errors import FlowsError
         from flows_workspace.cli.table import print_table
+        from flows_workspace.templates.discovery import BrokenTemplate, listed_templates
         from flows_workspace.workspace.settings import find_workspace_or_none
-        from flows_workspace.workspace.templates import BrokenTemplate, listed_templates
 
         workspace = find_workspace_or_none()
         rows = []

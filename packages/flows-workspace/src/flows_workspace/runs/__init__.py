@@ -1,4 +1,4 @@
-"""Runs: the run helper (`parse_run`, `record_run`), run ids, the manifest, git, output capture.
+"""Runs: the run helper (`parse_run`, `record_run`), the manifest, and finding runs again.
 
-Also reading recorded runs back (`index`) and comparing their configs (`config_diff`).
+Also run ids, git state, the environment, output capture, config defaults and differences.
 """

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows_workspace._errors import BadInputError, FlowsError
+from flows_workspace.results.notes import TAG_PATTERN, RunNotes
 from flows_workspace.runs.ids import RUN_ID_PATTERN
 from flows_workspace.runs.manifest import (
     CONFIG_NAME,
@@ -19,7 +20,6 @@ from flows_workspace.runs.manifest import (
     UnreadableManifestError,
     read_config_data,
 )
-from flows_workspace.runs.notes import TAG_PATTERN, RunNotes
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -29,16 +29,10 @@ DIED = "died"
 
 
 @dataclass(frozen=True)
-class RecordedRun:
-    """A run folder with its manifest."""
+class RunFolder:
+    """A run's folder, `LOGS_ROOT/<experiment>/<run-id>/`: the folder names say which run."""
 
     dir: Path
-    manifest: RunManifest
-
-    @classmethod
-    def read(cls, run_dir: Path) -> RecordedRun:
-        """The run in `run_dir` (raises `UnreadableManifestError`)."""
-        return cls(run_dir, RunManifest.read(run_dir))
 
     @property
     def id(self) -> str:
@@ -49,6 +43,18 @@ class RecordedRun:
     def experiment(self) -> str:
         """The experiment the run belongs to: its folder's parent, wherever the files came from."""
         return self.dir.parent.name
+
+
+@dataclass(frozen=True)
+class RecordedRun(RunFolder):
+    """A run folder with its manifest."""
+
+    manifest: RunManifest
+
+    @classmethod
+    def read(cls, run_dir: Path) -> RecordedRun:
+        """The run in `run_dir` (raises `UnreadableManifestError`)."""
+        return cls(run_dir, RunManifest.read(run_dir))
 
     @property
     def status(self) -> str:
@@ -77,21 +83,10 @@ class RecordedRun:
 
 
 @dataclass(frozen=True)
-class BrokenRun:
+class BrokenRun(RunFolder):
     """A run folder that cannot be read, and what is wrong with it."""
 
-    dir: Path
     problem: str
-
-    @property
-    def id(self) -> str:
-        """The run id (the folder's name)."""
-        return self.dir.name
-
-    @property
-    def experiment(self) -> str:
-        """The experiment the folder is under."""
-        return self.dir.parent.name
 
 
 class UnreadableRunError(FlowsError):

@@ -23,8 +23,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flows_workspace._files import write_atomically
+from flows_workspace.results.metrics import MetricSummary, json_number, number_from_json
 from flows_workspace.runs.config_diff import changed_values
-from flows_workspace.runs.metrics import MetricSummary, json_number, number_from_json
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -86,7 +86,7 @@ def parse_run(
     """
     import tyro
 
-    from flows_workspace.runs.resume import RESUME_FLAG, RESUME_HELP
+    from flows_workspace.reruns.resume import RESUME_FLAG, RESUME_HELP
 
     arguments = list(sys.argv[1:] if args is None else args)
     source, rest = split_from_run(arguments, prog)
@@ -230,7 +230,7 @@ def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | 
 
 def _check_resumable(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
     """One line and exit 2 for a run still running or of another experiment."""
-    from flows_workspace.runs.resume import RESUME_FLAG, check_resumable
+    from flows_workspace.reruns.resume import RESUME_FLAG, check_resumable
 
     script_folder = _script_folder()
     if script_folder is not None and script_folder.name != manifest.experiment:
@@ -250,7 +250,7 @@ def _check_same_config(
 
     from config_utils.serialization import dumps
 
-    from flows_workspace.runs.resume import check_same_config
+    from flows_workspace.reruns.resume import check_same_config
 
     recorded = json.loads(config_file.read_text(encoding="utf-8"))
     check_same_config(run_dir, recorded, json.loads(dumps(config, registry=registry)), prog)
@@ -270,7 +270,7 @@ def _load(
 
 def _warn_if_commit_changed(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
     """One line when the experiment's code (or the run's patch) differs from what the run ran."""
-    from flows_workspace.runs.code_match import code_difference
+    from flows_workspace.reruns.code_match import code_difference
 
     difference = code_difference(_code_folder(), run_dir, manifest)
     if difference is not None:

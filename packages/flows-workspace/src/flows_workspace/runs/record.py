@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
-import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
@@ -23,27 +21,32 @@ from typing import TYPE_CHECKING, SupportsFloat
 from flows_workspace._errors import tell
 from flows_workspace._files import write_atomically
 from flows_workspace._process import Terminated, sigterm_raises, start_shielded
+from flows_workspace.results.metrics_writer import MetricsWriter
 from flows_workspace.runs.ids import new_run_id
+from flows_workspace.runs.lifecycle import (
+    Outcome,
+    RecordKeeper,
+    first_manifest,
+    outcome_of,
+    warn_unrecorded,
+)
 from flows_workspace.runs.manifest import (
     CONFIG_NAME,
     FAILED,
     FINISHED,
-    INTERRUPTED,
-    PATCH_NAME,
     STDERR_NAME,
     STDOUT_NAME,
-    RunError,
     RunManifest,
 )
-from flows_workspace.runs.metrics import MetricsWriter
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Iterator
 
     from config_utils import Registry
 
-    from flows_workspace.runs.metrics import LogFunction, MetricSummary
-    from flows_workspace.runs.tensorboard import TensorBoardEvents
+    from flows_workspace.results.metrics import LogFunction
+    from flows_workspace.results.tensorboard import TensorBoardEvents
     from flows_workspace.workspace.settings import Workspace
 
 _BACKGROUND_JOIN_SECONDS = 60.0
@@ -90,13 +93,13 @@ class Run:
     @property
     def checkpoint_dir(self) -> Path:
         """The run's checkpoint folder, `<run folder>/checkpoints/` (created when asked for)."""
-        from flows_workspace.runs.resume import checkpoint_folder
+        from flows_workspace.reruns.resume import checkpoint_folder
 
         return checkpoint_folder(self.dir)
 
     def latest_checkpoint(self, pattern: str = "*") -> Path | None:
         """The newest file matching `pattern` in the checkpoint folder, None when there is none."""
-        from flows_workspace.runs.resume import CHECKPOINT_DIR_NAME, latest_checkpoint
+        from flows_workspace.reruns.resume import CHECKPOINT_DIR_NAME, latest_checkpoint
 
         return latest_checkpoint(self.dir / CHECKPOINT_DIR_NAME, pattern)
 
@@ -146,8 +149,8 @@ def record_run(
         from_run = config.from_run if from_run is None else from_run
         resume = config.resume
         config = config.config
+    from flows_workspace.reruns.environment import experiment_folder
     from flows_workspace.runs.git_state import in_git_repository
-    from flows_workspace.sweeps.environment import experiment_folder
 
     started = datetime.now(timezone.utc)
     script_path = Path(script).resolve()
@@ -172,10 +175,10 @@ def record_run(
             made.append(run_dir)
             run = Run(run_dir, run_id, experiment, workspace, MetricsWriter(run_dir))
             write_atomically(run_dir / CONFIG_NAME, config_text)
-            manifest = _first_manifest(run, config, config_text, script_path, started, registry)
+            manifest = first_manifest(run, config, config_text, script_path, started, registry)
             manifest.from_run = None if from_run is None else str(Path(from_run).resolve())
         else:  # its config, code version and environment stay as first recorded
-            from flows_workspace.runs.resume import resumed_manifest
+            from flows_workspace.reruns.resume import resumed_manifest
 
             manifest = resumed_manifest(resume)
             metrics = MetricsWriter(resume)  # appends to the run's metrics.jsonl
@@ -183,7 +186,7 @@ def record_run(
             run_dir = resume
         if with_tensorboard:
             run.metrics.tensorboard_to(_tensorboard_events(run_dir, config_text, manifest))
-        record = _Record(run_dir, manifest)
+        record = RecordKeeper(run_dir, manifest)
         record.write()
     background = threading.Thread(
         target=record.add_slow_facts,
@@ -191,7 +194,7 @@ def record_run(
         name="flows-run-facts",
         daemon=True,
     )
-    outcome = _Outcome(FINISHED)
+    outcome = Outcome(FINISHED)
     error_text = ""
     try:
         with sigterm_raises(), _maybe_tee(run_dir, enabled=capture_output):
@@ -201,7 +204,7 @@ def record_run(
             try:
                 yield run
             except BaseException as error:
-                outcome = _outcome_of(error)
+                outcome = outcome_of(error)
                 if outcome.status == FAILED and not isinstance(error, SystemExit):
                     error_text = "".join(traceback.format_exception(error))
                 raise
@@ -218,13 +221,13 @@ def record_run(
         try:
             record.finish(outcome, *run.metrics.close())
         except OSError as error:  # a full disk must not hide how the run itself ended
-            _warn_unrecorded("how the run ended", error)
+            warn_unrecorded("how the run ended", error)
 
 
 def _check_tensorboard() -> None:
     """Exit with one line (status 2) when TensorBoard logging is asked for but unavailable."""
     from flows_workspace._errors import FlowsError, debug_enabled, exit_with_error
-    from flows_workspace.runs.tensorboard import check_available
+    from flows_workspace.results.tensorboard import check_available
 
     try:
         check_available()
@@ -238,8 +241,8 @@ def _tensorboard_events(
     run_dir: Path, config_text: str, manifest: RunManifest
 ) -> TensorBoardEvents:
     """The run's TensorBoard event file, with its config values as hparams."""
-    from flows_workspace.runs.records import config_values
-    from flows_workspace.runs.tensorboard import TensorBoardEvents
+    from flows_workspace.results.config_values import config_values
+    from flows_workspace.results.tensorboard import TensorBoardEvents
 
     values = config_values(json.loads(config_text), manifest.cli_names)
     return TensorBoardEvents(run_dir, {key: value.value for key, value in values.items()})
@@ -304,12 +307,6 @@ def _one_line_on_os_error(experiment_logs: Path) -> Iterator[list[Path]]:
         raise SystemExit(1) from None
 
 
-def _warn_unrecorded(what: str, error: OSError) -> None:
-    from flows_workspace._errors import os_error_message
-
-    tell("warning", f"could not record {what}: {os_error_message(error)}")
-
-
 def _make_run_dir(experiment_logs: Path, started: datetime) -> tuple[Path, str]:
     """Create a fresh run folder; `mkdir` fails if the name exists, so the folder is ours."""
     experiment_logs.mkdir(parents=True, exist_ok=True)
@@ -321,127 +318,6 @@ def _make_run_dir(experiment_logs: Path, started: datetime) -> tuple[Path, str]:
         except FileExistsError:
             continue
         return run_dir, run_id
-
-
-def _first_manifest(
-    run: Run,
-    config: object,
-    config_text: str,
-    script: Path,
-    started: datetime,
-    registry: Registry | None,
-) -> RunManifest:
-    from flows_workspace.runs.cli_names import cli_names
-    from flows_workspace.runs.defaults import defaults_of, type_defaults, type_names
-    from flows_workspace.runs.environment import host_name, recorded_environment
-    from flows_workspace.sweeps.environment import rerun_source, sweep_entry
-
-    config_type = type(config)
-    config_data = json.loads(config_text)
-    return RunManifest(
-        run_id=run.id,
-        experiment=run.experiment,
-        started=started.isoformat(),
-        argv=list(sys.argv),
-        cwd=os.getcwd(),
-        script=str(script),
-        workspace=str(run.workspace.root),
-        pid=os.getpid(),
-        config_type=f"{config_type.__module__}.{config_type.__qualname__}",
-        default_config=defaults_of(config_type, registry),
-        type_defaults=type_defaults(config_data, registry),
-        cli_names=cli_names(type_names(config_data), registry),
-        hostname=host_name(),
-        environment=recorded_environment(),
-        sweep=sweep_entry(script),
-        rerun_of=rerun_source(script),
-    )
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """How the body of a recorded run ended."""
-
-    status: str
-    error: RunError | None = None
-    interrupted_by: str | None = None
-
-
-class _Record:
-    """The manifest of one run, rewritten whole whenever something is added."""
-
-    def __init__(self, run_dir: Path, manifest: RunManifest) -> None:
-        self.run_dir = run_dir
-        self.manifest = manifest
-        self.lock = threading.Lock()
-
-    def write(self) -> None:
-        with self.lock:
-            self.manifest.write(self.run_dir)
-
-    def add_slow_facts(self, code_folder: Path, root: Path, logs_root: Path) -> None:
-        """Git state (and patch) and installed distributions; runs in a background thread."""
-        from flows_workspace.runs.environment import installed_distributions, python_facts
-        from flows_workspace.runs.git_state import git_state
-
-        state = git_state(code_folder, within=root, exclude=logs_root)
-        try:
-            if state is not None and state.patch:
-                write_atomically(self.run_dir / PATCH_NAME, state.patch)
-            distributions = installed_distributions()
-            python, platform = python_facts()
-            with self.lock:
-                self.manifest.python = python
-                self.manifest.platform = platform
-                self.manifest.git = None if state is None else state.summary
-                self.manifest.distributions = distributions
-                self.manifest.details_recorded = True
-                self.manifest.write(self.run_dir)
-        except OSError as error:
-            _warn_unrecorded("the run's code version and environment", error)
-        _update_index(self.run_dir)
-
-    def finish(
-        self, outcome: _Outcome, metrics: dict[str, MetricSummary], final: dict[str, float]
-    ) -> None:
-        ended = datetime.now(timezone.utc)
-        with self.lock:
-            manifest = self.manifest
-            if self.manifest.resumed:  # the summaries cover every attempt's values
-                from flows_workspace.runs.metrics import MetricsFile
-
-                metrics = MetricsFile.read(self.run_dir).summaries()
-                final = {**manifest.summary, **final}
-            manifest.metrics = metrics
-            manifest.summary = final
-            manifest.status = outcome.status
-            manifest.error = outcome.error
-            manifest.interrupted_by = outcome.interrupted_by
-            manifest.ended = ended.isoformat()
-            started = datetime.fromisoformat(manifest.started)
-            manifest.duration_seconds = round((ended - started).total_seconds(), 6)
-            manifest.write(self.run_dir)
-        _update_index(self.run_dir)
-
-
-def _update_index(run_dir: Path) -> None:
-    """Renew the run's row in the workspace's index of runs (a cache: failures are ignored)."""
-    from flows_workspace.runs.summary_index import RunIndex
-
-    RunIndex(run_dir.parent.parent).update(run_dir)
-
-
-def _outcome_of(error: BaseException) -> _Outcome:
-    """How a run that ended by `error` is recorded."""
-    if isinstance(error, Terminated):
-        return _Outcome(INTERRUPTED, interrupted_by="SIGTERM")
-    if isinstance(error, KeyboardInterrupt):
-        return _Outcome(INTERRUPTED, interrupted_by="SIGINT")
-    if isinstance(error, SystemExit) and error.code in (None, 0):
-        return _Outcome(FINISHED)
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
-    return _Outcome(FAILED, RunError(type(error).__qualname__, str(error), where))
 
 
 @contextlib.contextmanager

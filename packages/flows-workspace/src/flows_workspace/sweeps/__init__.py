@@ -1,4 +1,4 @@
-"""Sweeps: many variations of one experiment from one command (grid, random or a sweep file).
+"""Sweeps: many variations of one experiment (grid, random or a sweep file), checked, recorded.
 
-Specs, the sweep record, code snapshots and the launchers (local, slurm, ray) that run them.
+Status and resume read the sweep record; `launchers/` run the variations (local, slurm, ray).
 """

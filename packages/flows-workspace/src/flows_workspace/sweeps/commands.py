@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import tyro
 
-from flows_workspace.sweeps.resources import Resources, unset
+from flows_workspace.sweeps.launchers.resources import Resources, unset
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -15,14 +15,16 @@ import sys
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import FlowsError
-from flows_workspace.runs.environment import host_name
-from flows_workspace.sweeps.environment import (
+from flows_workspace.reruns.environment import (
     SNAPSHOT_DIR_ENV,
     SNAPSHOT_OF_ENV,
     SWEEP_ID_ENV,
     VARIATION_ENV,
 )
+from flows_workspace.runs.environment import host_name
 from flows_workspace.sweeps.launchers import make_launcher
+from flows_workspace.sweeps.launchers.resources import Resources
+from flows_workspace.sweeps.launchers.task import Task
 from flows_workspace.sweeps.progress import Progress
 from flows_workspace.sweeps.record import (
     FAILED,
@@ -32,9 +34,7 @@ from flows_workspace.sweeps.record import (
     RUNNING,
     SweepRecord,
 )
-from flows_workspace.sweeps.resources import Resources
 from flows_workspace.sweeps.status import counts_text, last_output_line, refresh
-from flows_workspace.sweeps.task import Task
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace.sweeps.launchers import check_launcher
+from flows_workspace.sweeps.launchers.resources import Resources
 from flows_workspace.sweeps.record import TO_RERUN, SweepRecord, Variation, find_sweep
-from flows_workspace.sweeps.resources import Resources
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -63,9 +63,9 @@ def _resources(command: Sweep, from_file: SweepFile | None) -> Resources:
 
 def start_sweep(command: Sweep) -> None:
     """Check everything, then snapshot the code, write the record and launch."""
+    from flows_workspace.reruns.snapshot import take_snapshot
     from flows_workspace.runs.ids import new_run_id
     from flows_workspace.sweeps.execute import run_variations
-    from flows_workspace.sweeps.snapshot import take_snapshot
     from flows_workspace.sweeps.spec import SweepSpec, parse_parameter, read_sweep_file
     from flows_workspace.sweeps.validate import check_variations
     from flows_workspace.workspace.settings import find_workspace

@@ -1,4 +1,4 @@
-"""Setting up a workspace and its experiments: settings, init, install, templates, create/fork.
+"""A workspace and its experiments: settings, init, install, records, create/fork, rename.
 
 One model per file on disk: `flows.toml` (`settings`), `.flow-experiment.toml` (`experiments`).
 """

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 from flows_workspace._errors import BadInputError, FlowsError, tell
 from flows_workspace._names import check_experiment_name, name_problem
 from flows_workspace._process import process_alive
+from flows_workspace.updates.merge_base import BASE_FOLDER, NOT_CODE, read_files, store_base
 from flows_workspace.workspace.experiments import (
     RECORD_NAME,
     ExperimentRecord,
     list_experiments,
 )
-from flows_workspace.workspace.merge_base import BASE_FOLDER, NOT_CODE, read_files, store_base
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -123,8 +123,8 @@ def create_from_template(
     Raises:
         BadInputError: bad name, existing experiment, unknown template or variable.
     """
-    from flows_workspace.workspace.templates import find_experiment_template
-    from flows_workspace.workspace.variables import parse_assignments, template_variables
+    from flows_workspace.templates.discovery import find_experiment_template
+    from flows_workspace.templates.variables import parse_assignments, template_variables
 
     target = _checked_target(parent_dir, name)
     overrides = parse_assignments(assignments)
@@ -144,7 +144,7 @@ def create_from_template(
     )
 
     def build(staging: Path) -> None:
-        from flows_workspace.workspace.render import render_template
+        from flows_workspace.templates.render import render_template
 
         render_template(template, staging, variables)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from flows_workspace._errors import FlowsError
 from flows_workspace._files import read_small_text, toml_text, write_atomically
 from flows_workspace._names import name_problem
-from flows_workspace.workspace.template_metadata import TemplateOrigin, VariableValue
+from flows_workspace.templates.metadata import TemplateOrigin, VariableValue
 
 if sys.version_info >= (3, 11):
     import tomllib

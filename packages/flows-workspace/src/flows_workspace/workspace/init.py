@@ -190,9 +190,9 @@ def _place_template(
     workspace: Workspace, report: InitReport, *, force: bool, protected: dict[str, bool]
 ) -> None:
     """Render the workspace template beside the root, then move missing files into place."""
-    from flows_workspace.workspace.render import render_template
-    from flows_workspace.workspace.templates import workspace_template
-    from flows_workspace.workspace.variables import git_author
+    from flows_workspace.templates.discovery import workspace_template
+    from flows_workspace.templates.render import render_template
+    from flows_workspace.templates.variables import git_author
 
     settings = workspace.settings
     template = workspace_template()

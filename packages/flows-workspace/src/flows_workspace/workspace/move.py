@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace._names import check_experiment_name
-from flows_workspace.workspace.experiments import ExperimentRecord, list_experiments
-from flows_workspace.workspace.merge_base import (
+from flows_workspace.updates.merge_base import (
     BASE_FOLDER,
     files_hash,
     read_files,
     write_files,
 )
+from flows_workspace.workspace.experiments import ExperimentRecord, list_experiments
 from flows_workspace.workspace.renaming import rename_in_files
 
 if TYPE_CHECKING:

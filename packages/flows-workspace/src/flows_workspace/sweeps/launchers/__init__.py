@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from flows_workspace.sweeps.resources import Resources
-    from flows_workspace.sweeps.task import Task
+    from flows_workspace.sweeps.launchers.resources import Resources
+    from flows_workspace.sweeps.launchers.task import Task
 
 LAUNCHERS = ("local", "slurm", "ray")
 _EXTRAS = {"slurm": "submitit", "ray": "ray"}

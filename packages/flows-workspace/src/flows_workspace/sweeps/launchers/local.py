@@ -11,15 +11,15 @@ import os
 from collections import deque
 from typing import TYPE_CHECKING
 
-from flows_workspace.sweeps.task import stop
+from flows_workspace.sweeps.launchers.task import stop
 
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Sequence
 
     from flows_workspace.sweeps.launchers import Events
-    from flows_workspace.sweeps.resources import Resources
-    from flows_workspace.sweeps.task import Task
+    from flows_workspace.sweeps.launchers.resources import Resources
+    from flows_workspace.sweeps.launchers.task import Task
 
 
 class LocalLauncher:

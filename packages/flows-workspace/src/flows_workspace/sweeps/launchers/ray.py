@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace.sweeps.task import run_task
+from flows_workspace.sweeps.launchers.task import run_task
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from flows_workspace.sweeps.launchers import Events
-    from flows_workspace.sweeps.resources import Resources
-    from flows_workspace.sweeps.task import Task
+    from flows_workspace.sweeps.launchers.resources import Resources
+    from flows_workspace.sweeps.launchers.task import Task
 
 
 class RayLauncher:

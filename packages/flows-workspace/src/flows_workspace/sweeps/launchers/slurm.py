@@ -12,15 +12,15 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from flows_workspace._errors import FlowsError
-from flows_workspace.sweeps.requeue import RequeueableTask
+from flows_workspace.sweeps.launchers.requeue import RequeueableTask
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
     from flows_workspace.sweeps.launchers import Events
-    from flows_workspace.sweeps.resources import Resources
-    from flows_workspace.sweeps.task import Task
+    from flows_workspace.sweeps.launchers.resources import Resources
+    from flows_workspace.sweeps.launchers.task import Task
 
 POLL_SECONDS = 1.0
 CANCEL_WAIT_SECONDS = 60.0

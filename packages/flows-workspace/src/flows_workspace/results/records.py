@@ -18,18 +18,16 @@ A record's *columns* are what `flow runs` shows and what `--where`, `--sort` and
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from config_utils.serialization import TYPE_KEY
-
+from flows_workspace.results.config_values import ConfigValue, config_values
+from flows_workspace.results.metrics import MetricsFile, MetricSummary
+from flows_workspace.results.notes import RunNotes
 from flows_workspace.runs.manifest import RUNNING
-from flows_workspace.runs.metrics import MetricsFile, MetricSummary
-from flows_workspace.runs.notes import RunNotes
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
     from pathlib import Path
 
     from flows_workspace.runs.index import RecordedRun
@@ -38,55 +36,27 @@ SUMMARY_PARTS = ("last", "min", "max", "last_step", "min_step", "max_step")
 RUN_FACTS = ("run", "experiment", "id", "status", "started", "duration", "commit", "tags", "note")
 
 
-@dataclass(frozen=True)
-class ConfigValue:
-    """One config value and how to give it on the command line."""
-
-    value: Any
-    selection: bool = False
-    """Whether the value names a config type (`optimizer:sgd`)."""
-
-    def token(self, key: str) -> str:
-        """The value as command-line argument(s): `optimizer:sgd`, `--optimizer.lr=0.1`."""
-        if self.selection:
-            return f"{key}:{self.value}"
-        value = self.value
-        if isinstance(value, bool):
-            head, _, last = key.rpartition(".")
-            return (
-                f"--{head}.{'' if value else 'no-'}{last}"
-                if head
-                else f"--{'' if value else 'no-'}{last}"
-            )
-        if isinstance(value, list):
-            return " ".join([f"--{key}", *(shlex.quote(_plain(item)) for item in value)])
-        return f"--{key}={shlex.quote(_plain(value))}"
+class _Summarized(Protocol):
+    @property
+    def metrics(self) -> Mapping[str, Any]: ...
+    @property
+    def summary(self) -> Mapping[str, Any]: ...
 
 
-def _plain(value: Any) -> str:
-    if value is None:
-        return "None"
-    return str(value)
+class NamedColumns:
+    """`metric_names` and `summary_names` of anything with `metrics` and `summary` maps."""
 
+    __slots__ = ()
 
-def config_values(data: Any, cli_names: dict[str, str], prefix: str = "") -> dict[str, ConfigValue]:
-    """The config's values by dotted path, union members named as the command line names them."""
-    found: dict[str, ConfigValue] = {}
-    if isinstance(data, dict):
-        name = data.get(TYPE_KEY)
-        if isinstance(name, str) and prefix:
-            found[prefix] = ConfigValue(cli_names.get(name, name), selection=True)
-        for key, value in data.items():
-            if key == TYPE_KEY:
-                continue
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, dict):
-                found.update(config_values(value, cli_names, path))
-            else:
-                found[path] = ConfigValue(value)
-    elif prefix:
-        found[prefix] = ConfigValue(data)
-    return found
+    @property
+    def metric_names(self: _Summarized) -> list[str]:
+        """The metrics the run logged."""
+        return list(self.metrics)
+
+    @property
+    def summary_names(self: _Summarized) -> list[str]:
+        """The final numbers the run gave."""
+        return list(self.summary)
 
 
 class RunColumns(Protocol):
@@ -126,7 +96,7 @@ class RunColumns(Protocol):
 
 
 @dataclass
-class RunRecord:
+class RunRecord(NamedColumns):
     """One recorded run, read from its folder: facts, config values, metrics, tags."""
 
     run: RecordedRun
@@ -192,16 +162,6 @@ class RunRecord:
     def tokens(self) -> dict[str, str]:
         """Each config value as command-line argument(s), by dotted path."""
         return {key: value.token(key) for key, value in self.config_values().items()}
-
-    @property
-    def metric_names(self) -> list[str]:
-        """The metrics the run logged."""
-        return list(self.metrics)
-
-    @property
-    def summary_names(self) -> list[str]:
-        """The final numbers the run gave."""
-        return list(self.summary)
 
     @property
     def tags(self) -> list[str]:
@@ -335,8 +295,8 @@ def load_runs(
     """
     from pathlib import Path
 
+    from flows_workspace.results.query import select
     from flows_workspace.runs.index import find_run, find_runs
-    from flows_workspace.runs.query import select
     from flows_workspace.workspace.settings import find_workspace
 
     workspace = find_workspace(Path(root) if root is not None else None)

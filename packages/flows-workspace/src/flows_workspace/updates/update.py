@@ -20,21 +20,21 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace._files import write_atomically
-from flows_workspace.workspace.experiments import ExperimentRecord, list_experiments
-from flows_workspace.workspace.merge_base import (
+from flows_workspace.updates.merge_base import (
     BASE_FOLDER,
     Files,
     load_base,
     read_files,
     store_base,
 )
-from flows_workspace.workspace.three_way import (
+from flows_workspace.updates.three_way import (
     THEIRS_SUFFIX,
     FileChange,
     Labels,
     MergeResult,
     merge_trees,
 )
+from flows_workspace.workspace.experiments import ExperimentRecord, list_experiments
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -189,9 +189,9 @@ def _recreated_base(path: Path, record: ExperimentRecord, upstream: Upstream) ->
 
 def template_upstream(workspace: Workspace, path: Path, record: ExperimentRecord) -> Upstream:
     """The experiment's template as installed now, rendered with the recorded variables."""
-    from flows_workspace.workspace.render import render_template
-    from flows_workspace.workspace.templates import find_experiment_template
-    from flows_workspace.workspace.variables import rerender_variables
+    from flows_workspace.templates.discovery import find_experiment_template
+    from flows_workspace.templates.render import render_template
+    from flows_workspace.templates.variables import rerender_variables
 
     if record.template is None:
         msg = (

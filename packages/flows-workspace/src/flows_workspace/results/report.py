@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from flows_workspace.runs.records import RunRecord
+    from flows_workspace.results.records import RunRecord
 
 MAX_POINTS = 2_000
 """Most points a curve keeps in the file (evenly spaced, the last one always kept)."""
@@ -48,7 +48,7 @@ def plotly_js() -> str:
 def _plain(value: Any) -> Any:
     """`value` with non-finite numbers as text, so the data stays strict JSON."""
     if isinstance(value, float) and not math.isfinite(value):
-        from flows_workspace.runs.metrics import json_number
+        from flows_workspace.results.metrics import json_number
 
         return json_number(value)
     if isinstance(value, dict):
@@ -71,7 +71,7 @@ def report_data(records: Sequence[RunRecord], title: str) -> dict[str, Any]:
     """Everything the page shows, as plain data."""
     from flows_workspace.cli.run_table import metric_columns, varying_config_keys
     from flows_workspace.cli.run_views import _clock
-    from flows_workspace.runs.plot import run_labels
+    from flows_workspace.results.plot import run_labels
 
     config_keys = varying_config_keys(records)
     metrics = metric_columns(records)

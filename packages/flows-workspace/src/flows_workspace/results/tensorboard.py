@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
-    from flows_workspace.runs.metrics import MetricSummary
+    from flows_workspace.results.metrics import MetricSummary
 
 INSTALL = "pip install 'flows-workspace[tensorboard]'"
 

@@ -15,9 +15,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace.runs.resume import RESUME_FLAG
-from flows_workspace.sweeps.environment import SNAPSHOT_OF_ENV, SWEEP_ID_ENV, VARIATION_ENV
-from flows_workspace.sweeps.task import Task, run_task
+from flows_workspace.reruns.environment import SNAPSHOT_OF_ENV, SWEEP_ID_ENV, VARIATION_ENV
+from flows_workspace.reruns.resume import RESUME_FLAG
+from flows_workspace.sweeps.launchers.task import Task, run_task
 
 if TYPE_CHECKING:
     from flows_workspace.runs.manifest import RunManifest

@@ -204,7 +204,7 @@ def _variable_spec(key: str, value: object, where: str) -> VariableSpec:
     if kind == "float" and isinstance(default, int) and not isinstance(default, bool):
         default = float(default)  # `default = 1` for a float variable means 1.0
     spec = VariableSpec(default, description, kind, tuple(choices))
-    from flows_workspace.workspace.variable_types import default_problem
+    from flows_workspace.templates.variable_types import default_problem
 
     problem = default_problem(spec)
     if problem is not None:

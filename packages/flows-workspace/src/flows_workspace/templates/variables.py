@@ -18,7 +18,7 @@ from flows_workspace._errors import BadInputError
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from flows_workspace.workspace.template_metadata import Template, VariableSpec, VariableValue
+    from flows_workspace.templates.metadata import Template, VariableSpec, VariableValue
 
 OVERRIDABLE_BUILTINS = ("author", "date")
 
@@ -54,7 +54,7 @@ def template_variables(
         BadInputError: an override names a variable the template does not declare, or
             its value does not fit the variable's type.
     """
-    from flows_workspace.workspace.variable_types import check_date, check_text, parse_value
+    from flows_workspace.templates.variable_types import check_date, check_text, parse_value
 
     allowed = set(declared) | set(OVERRIDABLE_BUILTINS)
     unknown = sorted(set(overrides) - allowed)
@@ -112,7 +112,7 @@ def rerender_variables(
     template declares now; variables the template declares since take their defaults;
     the name and flows package are the experiment's as it is now.
     """
-    from flows_workspace.workspace.variable_types import from_record
+    from flows_workspace.templates.variable_types import from_record
 
     specs = template.variable_specs
     return {

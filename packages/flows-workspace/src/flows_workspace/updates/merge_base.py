@@ -18,9 +18,9 @@ from fnmatch import fnmatch
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import FlowsError
+from flows_workspace.templates.render import CACHE_PATTERNS
+from flows_workspace.updates.three_way import THEIRS_SUFFIX
 from flows_workspace.workspace.experiments import RECORD_NAME
-from flows_workspace.workspace.render import CACHE_PATTERNS
-from flows_workspace.workspace.three_way import THEIRS_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping

@@ -50,8 +50,8 @@ def rerun(workspace: Workspace, reference: str) -> None:
             a commit the repository lacks, or a patch that does not apply.
         RerunFailedError: the rerun itself failed (its exit status is kept).
     """
+    from flows_workspace.reruns.environment import RERUN_OF_ENV, SNAPSHOT_DIR_ENV, SNAPSHOT_OF_ENV
     from flows_workspace.runs.index import find_run
-    from flows_workspace.sweeps.environment import RERUN_OF_ENV, SNAPSHOT_DIR_ENV, SNAPSHOT_OF_ENV
 
     source = find_run(workspace.logs_root, reference)
     commit, script = _recorded_code(source)
@@ -175,7 +175,7 @@ def _last_line(done: subprocess.CompletedProcess[str] | None) -> str:
 
 def _run_to_end(argv: list[str], env: dict[str, str], cwd: Path) -> int:
     """Run `argv`; if `flow` is stopped meanwhile, stop it too and wait until it recorded that."""
-    from flows_workspace.sweeps.task import stop
+    from flows_workspace.sweeps.launchers.task import stop
 
     process = subprocess.Popen(argv, env=env, cwd=cwd)
     try:

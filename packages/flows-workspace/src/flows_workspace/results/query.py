@@ -12,7 +12,7 @@ from flows_workspace._errors import BadInputError
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from flows_workspace.runs.records import RunColumns
+    from flows_workspace.results.records import RunColumns
 
     RunColumnsT = TypeVar("RunColumnsT", bound=RunColumns)
 
@@ -23,7 +23,7 @@ OPERATORS = "=, !=, <, <=, >, >=, ~ (contains)"
 
 def known_columns(records: Sequence[RunColumns]) -> dict[str, None]:
     """Every column some record has, in a stable order (run facts first)."""
-    from flows_workspace.runs.records import RUN_FACTS
+    from flows_workspace.results.records import RUN_FACTS
 
     known: dict[str, None] = dict.fromkeys(RUN_FACTS)
     for record in records:

@@ -32,7 +32,7 @@ CHECKPOINT_DIR_NAME = "checkpoints"
 def check_resumable(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
     """Exit with one line when the run is still running (here, or on a host we cannot see)."""
     from flows_workspace.runs.index import DIED, RecordedRun
-    from flows_workspace.sweeps.requeue import restarted_job_of
+    from flows_workspace.sweeps.launchers.requeue import restarted_job_of
 
     status = RecordedRun(run_dir, manifest).status
     # A requeued SLURM job resumes the run of its earlier attempt, which SLURM has ended.

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError, FlowsError
-from flows_workspace.workspace.template_metadata import METADATA_NAME
+from flows_workspace.templates.metadata import METADATA_NAME
 
 if TYPE_CHECKING:
     import sys
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     import jinja2
 
-    from flows_workspace.workspace.template_metadata import Template
+    from flows_workspace.templates.metadata import Template
 
     if sys.version_info >= (3, 11):
         from importlib.resources.abc import Traversable
@@ -104,7 +104,7 @@ def _walk(
 def _environment() -> jinja2.Environment:
     import jinja2
 
-    from flows_workspace.workspace.filters import FILTERS
+    from flows_workspace.templates.filters import FILTERS
 
     environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined,

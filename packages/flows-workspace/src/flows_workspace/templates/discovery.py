@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace._names import canonical_distribution_name
-from flows_workspace.workspace.template_metadata import (
+from flows_workspace.templates.metadata import (
     ENTRY_POINT_GROUP,
     METADATA_NAME,
     Template,

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 from flows_workspace._errors import BadInputError
 from flows_workspace._files import toml_text
 from flows_workspace._names import canonical_distribution_name
-from flows_workspace.workspace.render import CACHE_PATTERNS
-from flows_workspace.workspace.template_metadata import ENTRY_POINT_GROUP
+from flows_workspace.templates.metadata import ENTRY_POINT_GROUP
+from flows_workspace.templates.render import CACHE_PATTERNS
 
 if TYPE_CHECKING:
     import sys
     from pathlib import Path
 
-    from flows_workspace.workspace.template_metadata import Template
+    from flows_workspace.templates.metadata import Template
 
     if sys.version_info >= (3, 11):
         from importlib.resources.abc import Traversable
@@ -49,9 +49,9 @@ def scaffold_distribution(
         BadInputError: a bad distribution name, an existing target, a missing parent
             folder or an unknown template; nothing is written.
     """
+    from flows_workspace.templates.discovery import find_experiment_template, workspace_template
     from flows_workspace.workspace.create import sweep_stale_staging
     from flows_workspace.workspace.settings import find_workspace_or_none
-    from flows_workspace.workspace.templates import find_experiment_template, workspace_template
 
     package = canonical_distribution_name(dist_name).replace("-", "_")
     if not _DIST_NAME.match(dist_name) or not package.isidentifier():

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from flows_workspace.runs.records import RunRecord
+    from flows_workspace.results.records import RunRecord
 
 X_AXES = ("step", "time")
 FORMATS = (".png", ".svg", ".pdf")

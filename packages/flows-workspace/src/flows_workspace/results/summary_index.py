@@ -23,17 +23,16 @@ import contextlib
 import json
 import os
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from flows_workspace.results.index_rows import RunRow
 from flows_workspace.runs.index import BrokenRun, read_run, run_folders
 from flows_workspace.runs.manifest import RUNNING
-from flows_workspace.runs.metrics import number_from_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from flows_workspace.runs.records import RunRecord
 
 INDEX_NAME = ".flows-index.sqlite3"
 INDEX_FORMAT = 1
@@ -51,180 +50,6 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 PRAGMA user_version = {INDEX_FORMAT};
 """
-
-
-_PARTS = ("last", "last_step", "min", "min_step", "max", "max_step")
-
-
-class RunRow:
-    """What `flow runs` shows of one run (one index row), answering for columns lazily.
-
-    Made from a `RunRecord` (which reads the folder) or read back from the index. It
-    gives the same columns as the record (`get`, `columns`), in the same precedence.
-    """
-
-    __slots__ = (
-        "_all",
-        "dir",
-        "experiment",
-        "facts",
-        "hostname",
-        "id",
-        "metrics",
-        "pid",
-        "summary",
-        "tokens_",
-        "values",
-    )
-
-    def __init__(
-        self,
-        run_dir: Path,
-        facts: dict[str, Any],
-        values: dict[str, Any],
-        tokens: dict[str, str],
-        metrics: dict[str, list[Any]],
-        summary: dict[str, float],
-        pid: int | None,
-        hostname: str | None,
-    ) -> None:
-        self.dir = run_dir
-        self.id = run_dir.name
-        self.experiment = run_dir.parent.name
-        self.facts = facts
-        self.values = values
-        self.tokens_ = tokens
-        self.metrics = metrics
-        """Each metric's `[last, last_step, min, min_step, max, max_step]`."""
-        self.summary = summary
-        self.pid = pid
-        self.hostname = hostname
-        self._all: dict[str, Any] | None = None
-
-    @classmethod
-    def of(cls, record: RunRecord) -> RunRow:
-        """The row of a run read from its folder."""
-        from flows_workspace.runs.records import RUN_FACTS
-
-        columns = record.columns()
-        manifest = record.run.manifest
-        return cls(
-            record.dir,
-            {name: columns[name] for name in RUN_FACTS},
-            {key: value.value for key, value in record.config_values().items()},
-            record.tokens(),
-            {
-                name: [getattr(summary, part) for part in _PARTS]
-                for name, summary in record.metrics.items()
-            },
-            dict(record.summary),
-            manifest.pid,
-            manifest.hostname,
-        )
-
-    @property
-    def name(self) -> str:
-        """`EXPERIMENT/ID`."""
-        return f"{self.experiment}/{self.id}"
-
-    @property
-    def status(self) -> str:
-        """The run's status when the row was made."""
-        return str(self.facts["status"])
-
-    @property
-    def metric_names(self) -> list[str]:
-        """The metrics the run logged."""
-        return list(self.metrics)
-
-    @property
-    def summary_names(self) -> list[str]:
-        """The final numbers the run gave."""
-        return list(self.summary)
-
-    @property
-    def tags(self) -> list[str]:
-        """The run's tags."""
-        return str(self.facts["tags"]).split()
-
-    def get(self, column: str) -> Any:
-        """The value of one column, None when the run has none."""
-        if column in self.values:
-            return self.values[column]
-        if column in self.summary:
-            return self.summary[column]
-        if column in self.metrics:
-            return self.metrics[column][0]
-        if column in self.facts:
-            return self.facts[column]
-        name, _, part = column.rpartition(".")
-        if name in self.metrics and part in _PARTS:
-            return self.metrics[name][_PARTS.index(part)]
-        return None
-
-    def column_names(self) -> list[str]:
-        """Every column the run has."""
-        return list(self.columns())
-
-    def columns(self) -> dict[str, Any]:
-        """Every column by name (as `RunRecord.columns`)."""
-        if self._all is None:
-            found = dict(self.facts)
-            for name, parts in self.metrics.items():
-                found[name] = parts[0]
-                found.update(
-                    (f"{name}.{part}", value) for part, value in zip(_PARTS, parts, strict=True)
-                )
-            found.update(self.summary)
-            found.update(self.values)
-            self._all = found
-        return self._all
-
-    def tokens(self) -> dict[str, str]:
-        """Each config value as command-line argument(s), by dotted path."""
-        return self.tokens_
-
-    def to_json(self) -> str:
-        """The row as stored in the index (strict JSON: non-finite numbers as text)."""
-        from flows_workspace.runs.metrics import json_number
-
-        metrics = {
-            name: [json_number(v) if isinstance(v, float) else v for v in parts]
-            for name, parts in self.metrics.items()
-        }
-        summary = {name: json_number(value) for name, value in self.summary.items()}
-        data = [
-            self.facts,
-            self.values,
-            self.tokens_,
-            metrics,
-            summary,
-            self.pid,
-            self.hostname,
-        ]
-        # Config values may be NaN: the index is read back by `json.loads`, which takes it.
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-    @classmethod
-    def from_data(cls, run_dir: Path, data: Any, text: str) -> RunRow:
-        """A row read back from the index: `text`, decoded as `data` (`TypeError`: not one)."""
-        if not isinstance(data, list) or len(data) != 7:
-            msg = "not an index row"
-            raise TypeError(msg)
-        facts, values, tokens, metrics, summary, pid, hostname = data
-        if not all(isinstance(part, dict) for part in (facts, values, tokens, metrics, summary)):
-            msg = "not an index row"
-            raise TypeError(msg)
-        if '"NaN"' not in text and 'Infinity"' not in text:
-            return cls(run_dir, facts, values, tokens, metrics, summary, pid, hostname)
-        for parts in metrics.values():
-            for index in (0, 2, 4):
-                if isinstance(parts[index], str):  # non-finite numbers are stored as text
-                    parts[index] = number_from_json(parts[index])
-        for name, value in summary.items():
-            if isinstance(value, str):
-                summary[name] = number_from_json(value)
-        return cls(run_dir, facts, values, tokens, metrics, summary, pid, hostname)
 
 
 class RunIndex:
@@ -356,7 +181,7 @@ def _folder_time(folder: Path) -> int:
 
 def _rows_of(folders: list[Path]) -> list[tuple[Path, int, RunRow | BrokenRun]]:
     """Read each folder (its time first, so a change while reading shows as stale later)."""
-    from flows_workspace.runs.records import RunRecord
+    from flows_workspace.results.records import RunRecord
 
     rows: list[tuple[Path, int, RunRow | BrokenRun]] = []
     for folder in folders:

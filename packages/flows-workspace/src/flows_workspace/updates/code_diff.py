@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError, FlowsError
+from flows_workspace.updates.merge_base import read_files
 from flows_workspace.workspace.experiments import ExperimentRecord
-from flows_workspace.workspace.merge_base import read_files
 
 if TYPE_CHECKING:
-    from flows_workspace.workspace.update import Upstream
+    from flows_workspace.updates.update import Upstream
 
 
 def run_code_diff(experiment: str, *, template: bool, parent: bool, other: str | None) -> None:
@@ -25,13 +25,13 @@ def run_code_diff(experiment: str, *, template: bool, parent: bool, other: str |
             or an unknown experiment.
         FlowsError: the experiment has no record, template or parent to compare with.
     """
-    from flows_workspace.workspace.settings import find_workspace
-    from flows_workspace.workspace.update import (
+    from flows_workspace.updates.update import (
         experiment_path,
         parent_upstream,
         template_upstream,
         unified_diff,
     )
+    from flows_workspace.workspace.settings import find_workspace
 
     if template == parent or other is not None:
         msg = (

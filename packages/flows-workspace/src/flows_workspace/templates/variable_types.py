@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from flows_workspace._errors import BadInputError
 
 if TYPE_CHECKING:
-    from flows_workspace.workspace.template_metadata import VariableSpec, VariableValue
+    from flows_workspace.templates.metadata import VariableSpec, VariableValue
 
 TRUE_WORDS = ("true", "yes", "on", "1")
 FALSE_WORDS = ("false", "no", "off", "0")

@@ -1,0 +1,172 @@
+"""`MetricsWriter`: what `run.log` and `run.summary` call, appending to `metrics.jsonl`.
+
+The hot path only checks types and queues a tuple; a shielded helper thread writes the
+queue as column chunks (see `metrics`, the file's model) at least every `FLUSH_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import operator
+import threading
+import time
+from typing import TYPE_CHECKING, SupportsFloat
+
+from flows_workspace._process import start_shielded
+from flows_workspace.results.metrics import (
+    FLUSH_SECONDS,
+    METRICS_NAME,
+    MetricsFile,
+    MetricSummary,
+    MetricValueError,
+    as_number,
+    summarize,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from flows_workspace.results.tensorboard import TensorBoardEvents
+
+
+_clock_ns = time.time_ns  # bound once: the hot path skips two lookups
+_FIRST, _SECOND, _THIRD = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
+
+
+class MetricsWriter:
+    """Appends a run's metrics to `metrics.jsonl` from a helper thread, and summarizes them.
+
+    `add` is the hot path: it checks the values' types and queues one tuple. The helper
+    thread (shielded from SIGINT and SIGTERM, so Ctrl-C still reaches the main thread)
+    writes the queue every `FLUSH_SECONDS`; `close` writes the rest.
+    """
+
+    def __init__(self, run_dir: Path, tensorboard: TensorBoardEvents | None = None) -> None:
+        self.path = run_dir / METRICS_NAME
+        self._tensorboard = tensorboard
+        # One queue of (step, time, values): `append` and `popleft` are atomic, so the hot
+        # path takes no lock, and records logged from several threads stay whole.
+        self._queue: collections.deque[tuple[int, int, dict[str, float]]] = collections.deque()
+        self._append: Callable[[tuple[int, int, dict[str, float]]], None] = self._queue.append
+        self._final: dict[str, float] = {}
+        self._summaries: dict[str, MetricSummary] = {}
+        self._write_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._flush_often, name="flows-metrics", daemon=True)
+        self._started = False
+        self._warned = False
+
+    def tensorboard_to(self, events: TensorBoardEvents) -> None:
+        """Also write every value to `events` (before the first `add`)."""
+        self._tensorboard = events
+
+    def add(self, /, step: int, **values: SupportsFloat) -> None:
+        """Queue one record: `run.log` (one call frame, as it is the hot path).
+
+        Raises:
+            MetricValueError: a value is not a number, or `step` is not an integer.
+            RuntimeError: the run has ended.
+        """
+        if step.__class__ is not int:
+            step = _as_step(step)
+        for value in values.values():
+            if value.__class__ is not float and value.__class__ is not int:
+                values = {name: as_number(name, value) for name, value in values.items()}
+                break
+        # (`values` is the dict Python built for this call: keeping it copies nothing.)
+        if not self._started:
+            self._start()
+        self._append((step, _clock_ns(), values))  # type: ignore[arg-type]  # numbers
+
+    def add_final(self, /, **values: SupportsFloat) -> None:
+        """Record final numbers (`run.summary`); written at once, kept for the manifest."""
+        numbers = {name: as_number(name, value) for name, value in values.items()}
+        self._check_open()
+        self._final.update(numbers)
+        self._write(MetricsFile.summary_line(numbers))
+
+    def _start(self) -> None:
+        self._check_open()
+        self._started = True
+        start_shielded(self._thread)
+
+    def _check_open(self) -> None:
+        if self._closed.is_set():
+            msg = f"the run has ended; metrics can no longer be added to `{self.path}`"
+            raise RuntimeError(msg)
+
+    def _refuse(self, record: object) -> None:
+        self._check_open()
+
+    def _flush_often(self) -> None:
+        while not self._closed.wait(FLUSH_SECONDS):
+            self._flush_or_warn()
+
+    def _flush_or_warn(self) -> None:
+        """Flush; a file that cannot be written (disk full) is said once, never raised."""
+        try:
+            self.flush()
+        except OSError as error:
+            if not self._warned:
+                self._warned = True
+                from flows_workspace._errors import tell
+
+                tell("warning", f"metrics could not be written to `{self.path}`: {error}")
+
+    def flush(self) -> None:
+        """Write every queued record as one line (called by the helper thread and `close`)."""
+        with self._flush_lock:
+            popleft = self._queue.popleft
+            batch = [popleft() for _ in range(len(self._queue))]
+            if not batch:
+                return
+            # itemgetter over the batch, not zip(*batch): a 100,000-argument call is slow.
+            steps = list(map(_FIRST, batch))
+            times_ns = list(map(_SECOND, batch))
+            records = list(map(_THIRD, batch))
+            names: set[str] = set().union(*records)
+            columns = {
+                name: list(map(dict.get, records, itertools.repeat(name))) for name in sorted(names)
+            }
+            summarize(steps, columns, self._summaries)
+            self._write(MetricsFile.chunk_line(steps, times_ns, columns))
+            if self._tensorboard is not None:
+                self._to_tensorboard(lambda board: board.add(steps, times_ns, columns))
+
+    def _to_tensorboard(self, write: Callable[[TensorBoardEvents], None]) -> None:
+        """Write to the event file; on failure say so once and stop (metrics.jsonl goes on)."""
+        board = self._tensorboard
+        if board is None:
+            return
+        try:
+            write(board)
+        except Exception as error:  # tensorboardX's own failure must not stop the metrics
+            self._tensorboard = None
+            from flows_workspace._errors import tell
+
+            tell("warning", f"TensorBoard events are no longer written: {error!r}")
+
+    def _write(self, line: str) -> None:
+        with self._write_lock, self.path.open("a", encoding="utf-8") as stream:
+            stream.write(line)
+
+    def close(self) -> tuple[dict[str, MetricSummary], dict[str, float]]:
+        """Write what is queued and stop the helper thread; the summaries and final numbers."""
+        self._closed.set()
+        self._append = self._refuse
+        if self._started:
+            self._thread.join()
+        self._flush_or_warn()
+        self._to_tensorboard(lambda board: board.close(self._summaries, self._final))
+        return self._summaries, self._final
+
+
+def _as_step(step: object) -> int:
+    try:
+        return operator.index(step)  # type: ignore[arg-type]
+    except TypeError as error:
+        msg = f"step {step!r} ({type(step).__name__}) is not an integer; give `step=` an int"
+        raise MetricValueError(msg) from error
