@@ -83,15 +83,15 @@ def bench_help(repeats: int, scratch: Path) -> tuple[float, float]:
 
 def _cookiecutter_template(workspace: Path, scratch: Path) -> tuple[Path, dict[str, str]]:
     """The `default` template converted to a cookiecutter template; and its context."""
-    from flows_workspace.workspace.settings import find_workspace
     from flows_workspace.templates.discovery import METADATA_NAME, find_experiment_template
     from flows_workspace.templates.variables import template_variables
+    from flows_workspace.workspace.settings import find_workspace
 
     template = find_experiment_template("default", find_workspace(workspace))
     context = template_variables(
         experiment_name="exp",
         flows_package="flows",
-        declared=template.variables,
+        declared=template.variable_specs,
         overrides={},
         template_name=template.name,
     )
@@ -108,10 +108,13 @@ def _cookiecutter_template(workspace: Path, scratch: Path) -> tuple[Path, dict[s
             if path.suffix == ".jinja":
                 target = body / relative.with_suffix("")
                 text = path.read_text(encoding="utf-8")
-                # `{{ name }}` -> `{{ cookiecutter.name }}` inside Jinja tags only.
+                # `{{ name | py }}` -> `{{ cookiecutter.name }}` inside Jinja tags only
+                # (flows' escaping filters are its own; the bench's values need none).
                 text = re.sub(
                     r"({{.*?}}|{%.*?%})",
-                    lambda tag: pattern.sub(r"cookiecutter.\1", tag.group(0)),
+                    lambda tag: pattern.sub(
+                        r"cookiecutter.\1", re.sub(r"\|\s*(?:pydoc|py|json)\b", "", tag.group(0))
+                    ),
                     text,
                     flags=re.S,
                 )
@@ -152,9 +155,14 @@ def bench_create(repeats: int, scratch: Path) -> tuple[float, float | None]:
         flow_s.append(_wall_seconds(creates[i], workspace))
         if cookiecutter is not None:
             cookie_s.append(_wall_seconds(cookies[i], scratch))
-    flow_files = {p.name for p in (workspace / "flows/exp1").rglob("*")} - {".flow-experiment.toml"}
+    # flows' own records: where the experiment came from, and the base of future merges.
+    own = {".flow-experiment.toml", ".flow-base"}
+    flow_files = {
+        p.relative_to(workspace / "flows/exp1").parts[0]
+        for p in (workspace / "flows/exp1").rglob("*")
+    } - own
     if cookiecutter is not None:
-        cookie_files = {p.name for p in (out / "exp1").rglob("*")}
+        cookie_files = {p.relative_to(out / "exp1").parts[0] for p in (out / "exp1").rglob("*")}
         assert flow_files == cookie_files, flow_files ^ cookie_files
     return statistics.median(flow_s), (statistics.median(cookie_s) if cookie_s else None)
 
