@@ -1,4 +1,4 @@
-"""Signals and processes: SIGTERM as an exception, helper threads that never take signals.
+"""Signals and processes: SIGTERM as an exception, helper threads, whether a process lives.
 
 The kernel delivers a signal sent to the process to any thread that does not block it.
 If a helper thread (a tee pump, the manifest's background thread) took it, the main
@@ -75,3 +75,19 @@ def process_alive(pid: int) -> bool:
     except OSError:  # PermissionError: it exists, owned by someone else
         return True
     return True
+
+
+def host_name() -> str:
+    """This machine's name (cheap: no socket import on POSIX)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
+
+
+def process_alive_on(host: str | None, pid: int) -> bool:
+    """Whether process `pid` of machine `host` may still run: only one here can be seen gone."""
+    if host != host_name():
+        return True  # cannot tell from here
+    return process_alive(pid)

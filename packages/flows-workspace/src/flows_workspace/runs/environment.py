@@ -63,15 +63,6 @@ def _allowed(name: str) -> bool:
     return name in ALLOWED_ENV_NAMES or name.startswith(ALLOWED_ENV_PREFIXES)
 
 
-def host_name() -> str:
-    """This machine's name (cheap: no socket import on POSIX)."""
-    if hasattr(os, "uname"):
-        return os.uname().nodename
-    import socket
-
-    return socket.gethostname()
-
-
 def python_facts() -> tuple[PythonFacts, str]:
     """Interpreter and platform (`platform.platform()` reads files: call it off the start path)."""
     import platform

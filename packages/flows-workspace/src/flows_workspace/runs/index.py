@@ -73,13 +73,10 @@ class RecordedRun(RunFolder):
         return read_config_data(self.dir)
 
     def _process_alive(self) -> bool:
-        from flows_workspace._process import process_alive
-        from flows_workspace.runs.environment import host_name
+        from flows_workspace._process import process_alive_on
 
         pid = self.manifest.pid
-        if self.manifest.hostname != host_name() or pid is None:
-            return True  # cannot tell from here
-        return process_alive(pid)
+        return pid is None or process_alive_on(self.manifest.hostname, pid)
 
 
 @dataclass(frozen=True)

@@ -52,10 +52,11 @@ def first_manifest(
     registry: Registry | None,
 ) -> RunManifest:
     """The manifest written before the run's body starts: cheap facts only."""
+    from flows_workspace._process import host_name
     from flows_workspace.reruns.environment import rerun_source, sweep_entry
     from flows_workspace.results.config_values import cli_names
     from flows_workspace.runs.defaults import defaults_of, type_defaults, type_names
-    from flows_workspace.runs.environment import host_name, recorded_environment
+    from flows_workspace.runs.environment import recorded_environment
 
     config_type = type(config)
     config_data = json.loads(config_text)

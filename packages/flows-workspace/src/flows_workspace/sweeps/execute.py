@@ -15,13 +15,13 @@ import sys
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import FlowsError
+from flows_workspace._process import host_name
 from flows_workspace.reruns.environment import (
     SNAPSHOT_DIR_ENV,
     SNAPSHOT_OF_ENV,
     SWEEP_ID_ENV,
     VARIATION_ENV,
 )
-from flows_workspace.runs.environment import host_name
 from flows_workspace.sweeps.launchers import make_launcher
 from flows_workspace.sweeps.launchers.resources import Resources
 from flows_workspace.sweeps.launchers.task import Task

@@ -16,6 +16,7 @@ from typing import Any
 from flows_workspace._errors import BadInputError
 from flows_workspace._files import write_atomically
 from flows_workspace.runs.ids import RUN_ID_PATTERN
+from flows_workspace.runs.index import DIED
 
 RECORD_NAME = "sweep.json"
 SWEEPS_DIR = "sweeps"
@@ -31,7 +32,7 @@ FAILED = "failed"
 INTERRUPTED = "interrupted"
 MISSING = "missing"
 """Never ran and no longer queued (a cancelled job, a supervisor that died)."""
-TO_RERUN = (FAILED, INTERRUPTED, MISSING, "died")
+TO_RERUN = (FAILED, INTERRUPTED, MISSING, DIED)
 
 
 @dataclass

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flows_workspace._process import process_alive
-from flows_workspace.runs.environment import host_name
+from flows_workspace._process import process_alive_on
+from flows_workspace.runs.index import DIED
 from flows_workspace.sweeps.record import (
     FAILED,
     INTERRUPTED,
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
     from flows_workspace.runs.index import RecordedRun
 
-_DIED = "died"
-
 
 def sweep_runs(logs_root: Path, sweep_id: str, experiment: str | None = None) -> list[RecordedRun]:
     """The runs a sweep launched, oldest first."""
@@ -40,9 +38,7 @@ def driver_alive(record: SweepRecord) -> bool:
     """Whether the process running the sweep's variations still runs."""
     if record.driver_pid is None:
         return False
-    if record.driver_host != host_name():
-        return True  # cannot tell from here
-    return process_alive(record.driver_pid)
+    return process_alive_on(record.driver_host, record.driver_pid)
 
 
 def refresh(record: SweepRecord, logs_root: Path) -> None:
@@ -60,7 +56,7 @@ def refresh(record: SweepRecord, logs_root: Path) -> None:
         run = newest.get(variation.index)
         if run is not None and _is_current(run, variation):
             variation.run_id = run.id
-            variation.status = INTERRUPTED if run.status == _DIED else run.status
+            variation.status = INTERRUPTED if run.status == DIED else run.status
             variation.error = _run_error(run) if variation.status == FAILED else None
             continue
         if variation.status not in (PENDING, RUNNING):
