@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import subprocesses
-from subprocesses import start
+from subprocesses import git, start
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -208,7 +208,16 @@ def _started_runs(ws: Path) -> list[Path]:
 
 
 def test_a_variation_queued_before_an_edit_runs_the_code_as_launched(ws: Path) -> None:
-    """Editing run.py while a sweep runs changes nothing for its queued variations."""
+    """An edit to run.py during a sweep changes neither what queued variations run nor record.
+
+    They run the launch's snapshot and record its commit and patch as their code version.
+    """
+    git(ws, "init", "-q")
+    git(ws, "add", ".")
+    git(ws, "commit", "-qm", "before the sweep")
+    launched = git(ws, "rev-parse", "HEAD").strip()
+    run_py = ws / "flows" / "exp1" / "run.py"
+    run_py.write_text(run_py.read_text(encoding="utf-8") + "# uncommitted at launch\n")
     gate = ws / "gate"
     process = start(
         [
@@ -230,7 +239,6 @@ def test_a_variation_queued_before_an_edit_runs_the_code_as_launched(ws: Path) -
     )
     try:
         _wait_for(lambda: len(_started_runs(ws)) == 1, "the first variation")
-        run_py = ws / "flows" / "exp1" / "run.py"
         run_py.write_text(
             run_py.read_text(encoding="utf-8").replace(
                 'CODE_VERSION = "old"', 'CODE_VERSION = "new"'
@@ -245,6 +253,14 @@ def test_a_variation_queued_before_an_edit_runs_the_code_as_launched(ws: Path) -
     versions = [path.read_text(encoding="utf-8") for path in _started_runs(ws)]
     assert versions == ["old", "old"]
     assert 'CODE_VERSION = "new"' in (ws / "flows" / "exp1" / "run.py").read_text()
+    [sweep_id] = sweep_ids(ws)
+    launch_patch = (ws / "logs" / "exp1" / "sweeps" / sweep_id / "uncommitted.patch").read_bytes()
+    assert b"# uncommitted at launch" in launch_patch
+    assert b'CODE_VERSION = "new"' not in launch_patch
+    for version in _started_runs(ws):
+        manifest = json.loads((version.parent / "manifest.json").read_text(encoding="utf-8"))
+        assert (manifest["git"]["commit"], manifest["git"]["dirty"]) == (launched, True)
+        assert (version.parent / "uncommitted.patch").read_bytes() == launch_patch
 
 
 def test_ctrl_c_interrupts_every_variation_and_resume_runs_them(ws: Path) -> None:

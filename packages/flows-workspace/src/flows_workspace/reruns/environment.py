@@ -44,9 +44,14 @@ def experiment_folder(script: Path) -> Path:
     return folder
 
 
+def runs_sweep_snapshot(script_folder: Path) -> bool:
+    """Whether a script in `script_folder` runs as a variation of a sweep (its snapshot)."""
+    return _snapshot_applies(script_folder) and SWEEP_ID_ENV in os.environ
+
+
 def sweep_entry(script: Path) -> SweepOrigin | None:
     """The manifest's `sweep` entry of a run of `script`: None unless a sweep launched it."""
-    if not _snapshot_applies(script.parent) or SWEEP_ID_ENV not in os.environ:
+    if not runs_sweep_snapshot(script.parent):
         return None
     from flows_workspace.runs.manifest import SweepOrigin
 

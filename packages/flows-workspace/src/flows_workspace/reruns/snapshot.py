@@ -40,7 +40,6 @@ def take_snapshot(experiment_dir: Path, sweep_dir: Path, logs_root: Path) -> Cod
     return CodeSnapshot(
         source=str(experiment_dir),
         folder=f"{CODE_DIR}/{experiment_dir.name}",
-        commit=None if state is None else state.summary.commit,
-        dirty=False if state is None else state.summary.dirty,
+        git=None if state is None else state.summary,
         patch=patch,
     )

@@ -16,13 +16,11 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import tell
-from flows_workspace._files import write_atomically
 from flows_workspace._process import Terminated
 from flows_workspace.runs.manifest import (
     FAILED,
     FINISHED,
     INTERRUPTED,
-    PATCH_NAME,
     RunError,
     RunManifest,
 )
@@ -33,6 +31,7 @@ if TYPE_CHECKING:
     from config_utils import Registry
 
     from flows_workspace.results.metrics import MetricSummary
+    from flows_workspace.runs.details import CodeLocation
     from flows_workspace.runs.record import Run
 
 
@@ -102,23 +101,14 @@ class RecordKeeper:
         with self.lock:
             self.manifest.write(self.run_dir)
 
-    def add_slow_facts(self, code_folder: Path, root: Path, logs_root: Path) -> None:
+    def add_slow_facts(self, where: CodeLocation) -> None:
         """Git state (and patch) and installed distributions; runs in a background thread."""
-        from flows_workspace.runs.environment import installed_distributions, python_facts
-        from flows_workspace.runs.git_state import git_state
+        from flows_workspace.runs.details import gather
 
-        state = git_state(code_folder, within=root, exclude=logs_root)
         try:
-            if state is not None and state.patch:
-                write_atomically(self.run_dir / PATCH_NAME, state.patch)
-            distributions = installed_distributions()
-            python, platform = python_facts()
+            facts = gather(self.run_dir, where)
             with self.lock:
-                self.manifest.python = python
-                self.manifest.platform = platform
-                self.manifest.git = None if state is None else state.summary
-                self.manifest.distributions = distributions
-                self.manifest.details_recorded = True
+                facts.apply(self.manifest)
                 self.manifest.write(self.run_dir)
         except OSError as error:
             warn_unrecorded("the run's code version and environment", error)

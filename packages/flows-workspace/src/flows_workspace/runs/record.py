@@ -3,7 +3,7 @@
 Start-up stays cheap (a few milliseconds): the folder, config and a first manifest are
 written at once; the slow facts (git state and patch, the list of installed
 distributions) are gathered by a background thread that adds them to the manifest
-while the run goes on.
+while the run goes on (`runs.details`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from flows_workspace._errors import tell
 from flows_workspace._files import write_atomically
 from flows_workspace._process import Terminated, sigterm_raises, start_shielded
 from flows_workspace.results.metrics_writer import MetricsWriter
+from flows_workspace.runs.details import CodeLocation
 from flows_workspace.runs.ids import new_run_id
 from flows_workspace.runs.lifecycle import (
     Outcome,
@@ -188,11 +189,9 @@ def record_run(
             run.metrics.tensorboard_to(_tensorboard_events(run_dir, config_text, manifest))
         record = RecordKeeper(run_dir, manifest)
         record.write()
+    where = CodeLocation(script_path.parent, workspace.root, workspace.logs_root)
     background = threading.Thread(
-        target=record.add_slow_facts,
-        args=(script_path.parent, workspace.root, workspace.logs_root),
-        name="flows-run-facts",
-        daemon=True,
+        target=record.add_slow_facts, args=(where,), name="flows-run-facts", daemon=True
     )
     outcome = Outcome(FINISHED)
     error_text = ""
@@ -209,7 +208,7 @@ def record_run(
                     error_text = "".join(traceback.format_exception(error))
                 raise
     finally:
-        if background.is_alive():
+        if background.is_alive():  # a short run waits: later, the tree may have changed
             background.join(_BACKGROUND_JOIN_SECONDS)
         if error_text and capture_output:
             # Python prints the traceback after the tee is gone: keep a copy in the log.

@@ -11,12 +11,16 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows_workspace._errors import BadInputError
 from flows_workspace._files import write_atomically
 from flows_workspace.runs.ids import RUN_ID_PATTERN
 from flows_workspace.runs.index import DIED
+from flows_workspace.runs.manifest import GitSummary
+
+if TYPE_CHECKING:
+    from flows_workspace.runs.git_state import GitState
 
 RECORD_NAME = "sweep.json"
 SWEEPS_DIR = "sweeps"
@@ -59,8 +63,8 @@ class CodeSnapshot:
     """The experiment folder that was copied."""
     folder: str
     """The copy, relative to the sweep folder (`code/<experiment>`)."""
-    commit: str | None = None
-    dirty: bool = False
+    git: GitSummary | None = None
+    """The repository's state at launch: each variation records it as its own."""
     patch: str | None = None
     """The uncommitted changes at launch (a file in the sweep folder), if any."""
 
@@ -131,7 +135,9 @@ class SweepRecord:
         """
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            data["code"] = CodeSnapshot(**data["code"])
+            code = data["code"]
+            code["git"] = None if code.get("git") is None else GitSummary(**code["git"])
+            data["code"] = CodeSnapshot(**code)
             data["variations"] = [Variation(**v) for v in data["variations"]]
             data["folder"] = str(path.parent)  # the workspace may have moved
             return cls(**data)
@@ -165,3 +171,20 @@ def find_sweep(logs_root: Path, reference: str) -> SweepRecord:
     shown = ", ".join(f"`{path.parent.name}`" for path in matches[:5])
     msg = f"`{reference}` matches {len(matches)} sweeps ({shown}); give more of the id"
     raise BadInputError(msg)
+
+
+def snapshot_state(snapshot: Path) -> GitState | None:
+    """The code version a variation running `snapshot` ran: the sweep's, taken at launch.
+
+    None when the sweep's record cannot be read (the variation then records none: the
+    repository may have moved on since the launch).
+    """
+    from flows_workspace.runs.git_state import GitState
+
+    sweep_dir = snapshot.parent.parent  # <sweep>/code/<experiment>
+    try:
+        code = SweepRecord.load(sweep_dir / RECORD_NAME).code
+        patch = b"" if code.patch is None else (sweep_dir / code.patch).read_bytes()
+    except (BadInputError, OSError):
+        return None
+    return None if code.git is None else GitState(code.git, patch)
