@@ -6,13 +6,15 @@ in the way of a commit being made at the same time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Iterator
 
 
 @overload
@@ -64,3 +66,20 @@ def git_setting(folder: Path, key: str) -> str | None:
     if done is None or done.returncode != 0:
         return None
     return done.stdout.rstrip("\n")
+
+
+@contextlib.contextmanager
+def scratch_index(copy_of: Path | None = None) -> Iterator[dict[str, str]]:
+    """The environment making git use a throwaway index: empty, or a copy of `copy_of`.
+
+    A copy keeps the stat cache, so only changed files are read; `copy2` keeps the index
+    file's time too: git re-reads the files changed in the same second as the index was
+    written ("racily clean") only when it can tell.
+    """
+    import tempfile  # here, not at the top: `record_run` imports this module at start-up
+
+    with tempfile.TemporaryDirectory(prefix="flows-git-") as scratch:
+        index = Path(scratch) / "index"
+        if copy_of is not None and copy_of.is_file():
+            shutil.copy2(copy_of, index)
+        yield {"GIT_INDEX_FILE": str(index)}

@@ -9,18 +9,14 @@ compared, so commits elsewhere in the repository do not count.
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows_workspace._git import run_git
+from flows_workspace._git import run_git, scratch_index
 from flows_workspace.runs.manifest import PATCH_NAME
 
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Iterator
 
     from flows_workspace.runs.manifest import RunManifest
 
@@ -72,7 +68,7 @@ def _tree_of_run(root: Path, commit: str, patch: Path | None) -> str | None:
     """The tree the run ran: `commit`'s, with `patch` applied (when it has one)."""
     if patch is None or not patch.is_file():
         return _single_line(run_git(root, "rev-parse", f"{commit}^{{tree}}"))
-    with _scratch_index() as env:
+    with scratch_index() as env:
         read = run_git(root, "read-tree", commit, env=env)
         if read is None or read.returncode != 0:
             return None
@@ -84,7 +80,7 @@ def _tree_of_run(root: Path, commit: str, patch: Path | None) -> str | None:
 
 def _tree_of_working_tree(root: Path) -> str | None:
     """The tree of the working tree as it is, untracked (not ignored) files included."""
-    with _scratch_index(copy_of=_index_path(root)) as env:
+    with scratch_index(copy_of=_index_path(root)) as env:
         run_git(root, "add", "--all", "--", ":(top)", env=env)  # partial adds still count
         return _single_line(run_git(root, "write-tree", env=env))
 
@@ -109,16 +105,6 @@ def _index_path(root: Path) -> Path | None:
     if done is None or done.returncode != 0:
         return None
     return root / done.stdout.strip()
-
-
-@contextlib.contextmanager
-def _scratch_index(copy_of: Path | None = None) -> Iterator[dict[str, str]]:
-    """`GIT_INDEX_FILE` naming a throwaway index (a copy of `copy_of`, times kept)."""
-    with tempfile.TemporaryDirectory(prefix="flows-git-") as scratch:
-        index = Path(scratch) / "index"
-        if copy_of is not None and copy_of.is_file():
-            shutil.copy2(copy_of, index)
-        yield {"GIT_INDEX_FILE": str(index)}
 
 
 def _single_line(done: subprocess.CompletedProcess[str] | None) -> str | None:

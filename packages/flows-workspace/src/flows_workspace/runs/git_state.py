@@ -11,19 +11,13 @@ not, ignored or not; the manifest lists those it left out.
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
-from flows_workspace._git import run_git
+from flows_workspace._git import run_git, scratch_index
 from flows_workspace.runs.manifest import GitSummary
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 UNTRACKED_SIZE_CAP = 1_000_000
 """Untracked files larger than this (bytes) stay out of the patch: a stray data set, not code."""
@@ -260,7 +254,7 @@ def _patch(
     # --update adds changes to tracked files only; --all adds untracked files too.
     mode = "--all" if untracked else "--update"
     base = [commit] if commit is not None else []  # none yet: from the empty tree
-    with _scratch_index(index) as env:
+    with scratch_index(index) as env:
         added = run_git(folder, "add", mode, "--", *pathspec, env=env)
         if added is None or added.returncode != 0:
             return b""
@@ -283,27 +277,13 @@ def _worktree_patch(
     if not new_files:
         diff = run_git(folder, *diff_args, binary=True)
         return diff.stdout if diff is not None and diff.returncode == 0 else b""
-    with _scratch_index(index) as env:
+    with scratch_index(index) as env:
         literal = [_literal(path) for path in new_files]
         added = run_git(folder, "add", "--intent-to-add", "--", *literal, env=env)
         if added is None or added.returncode != 0:
             return b""
         diff = run_git(folder, *diff_args, env=env, binary=True)
     return diff.stdout if diff is not None and diff.returncode == 0 else b""
-
-
-@contextlib.contextmanager
-def _scratch_index(index: Path) -> Iterator[dict[str, str]]:
-    """A throwaway copy of the index; yields the environment that makes git use it."""
-    import tempfile  # here, not at the top: `record_run` imports this module at start-up
-
-    with tempfile.TemporaryDirectory(prefix="flows-git-") as scratch:
-        copy = Path(scratch) / "index"
-        if index.is_file():  # a copy keeps the stat cache: only changed files are read
-            # copy2 keeps the index file's time too: git re-reads the files changed in the
-            # same second as the index was written ("racily clean") only when it can tell.
-            shutil.copy2(index, copy)
-        yield {"GIT_INDEX_FILE": str(copy)}
 
 
 def _size(path: Path) -> int:
