@@ -172,6 +172,39 @@ def test_tracked_changes_only_take_three_git_commands(
     assert _git_commands(trace) == ["rev-parse", "status", "add", "diff"]
 
 
+def _loose_objects(repo: Path) -> set[str]:
+    objects = repo / ".git" / "objects"
+    return {str(path.relative_to(objects)) for path in objects.glob("??/*")}
+
+
+@pytest.mark.parametrize("changed", [3, 80], ids=["named", "walked"])
+def test_untracked_files_are_patched_without_staging_anything(
+    repo: Path, tmp_path: Path, changed: int
+) -> None:
+    """Untracked text and binary files come back whole from the patch; git stores nothing.
+
+    With a few changed files the diff names them, with many it walks the tree; either
+    way the untracked files are only marked intent-to-add in a scratch index, so none of
+    their content is written to the repository's object store (only git's empty blob,
+    which an intent-to-add entry names) and its index stays as it was.
+    """
+    _write(repo, {f"src/{index}.py": b"v = 0\n" for index in range(changed)})
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "sources")
+    _write(repo, {f"src/{index}.py": b"v = 1\n" for index in range(changed)})
+    _write(repo, {"new.py": b"y = 1\n", "weights.bin": bytes(range(256)) * 4})
+    empty_blob = git(repo, "hash-object", os.devnull).strip()
+    objects, index = _loose_objects(repo), (repo / ".git" / "index").read_bytes()
+    state = git_state(repo)
+    assert state is not None
+    assert _loose_objects(repo) - objects <= {f"{empty_blob[:2]}/{empty_blob[2:]}"}
+    assert (repo / ".git" / "index").read_bytes() == index
+    copy = _applied(repo, state.patch, tmp_path)
+    assert (copy / "weights.bin").read_bytes() == bytes(range(256)) * 4
+    assert (copy / "new.py").read_bytes() == b"y = 1\n"
+    assert all((copy / f"src/{index}.py").read_bytes() == b"v = 1\n" for index in range(changed))
+
+
 def test_an_index_copied_with_the_workspace_is_refreshed(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
