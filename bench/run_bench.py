@@ -147,6 +147,24 @@ def time_once(script: Path, cwd: Path) -> dict[str, float]:
     }
 
 
+def git_look_once(root: Path) -> dict[str, float]:
+    """Seconds of the one `git status` pass any record of the code version needs.
+
+    A run must look at its tree before it ends (looking later may record an edit or a
+    commit made after it): this is the floor of what recording the code version adds to
+    a run shorter than git's look.
+    """
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    started = time.perf_counter()
+    subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain=v2", "-z", "--untracked-files=all"],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    return {"total": time.perf_counter() - started}
+
+
 def compare(repeats: int, *, tracked: int = 0, modified: int = 0) -> dict[str, float]:
     """Run both scripts `repeats` times, alternating, in one workspace; print medians."""
     with tempfile.TemporaryDirectory() as folder:
@@ -158,6 +176,7 @@ def compare(repeats: int, *, tracked: int = 0, modified: int = 0) -> dict[str, f
         for _ in range(repeats):
             for name in ("plain", "helper"):
                 samples[name].append(time_once(scripts[name], root))
+            samples.setdefault("git", []).append(git_look_once(root))
 
     def median_ms(name: str, key: str) -> float:
         return 1000 * statistics.median(sample[key] for sample in samples[name])
@@ -175,6 +194,7 @@ def compare(repeats: int, *, tracked: int = 0, modified: int = 0) -> dict[str, f
         )
     print(f"{'record_run enter':<28}{'':>10}{median_ms('helper', 'enter'):>10.1f}")
     print(f"{'record_run exit (empty run)':<28}{'':>10}{median_ms('helper', 'exit'):>10.1f}")
+    print(f"{'git status alone (floor)':<28}{'':>10}{median_ms('git', 'total'):>10.1f}")
     return added
 
 

@@ -95,6 +95,8 @@ class RecordKeeper:
         self.run_dir = run_dir
         self.manifest = manifest
         self.lock = threading.Lock()
+        self.ending = threading.Event()
+        """Set once the run's body is over (its record is about to be finished)."""
 
     def write(self) -> None:
         """Write the manifest as it is now."""
@@ -112,7 +114,8 @@ class RecordKeeper:
                 self.manifest.write(self.run_dir)
         except OSError as error:
             warn_unrecorded("the run's code version and environment", error)
-        update_index(self.run_dir)
+        if not self.ending.is_set():  # else `finish` renews the row in a moment
+            update_index(self.run_dir)
 
     def finish(
         self, outcome: Outcome, metrics: dict[str, MetricSummary], final: dict[str, float]

@@ -208,6 +208,7 @@ def record_run(
                     error_text = "".join(traceback.format_exception(error))
                 raise
     finally:
+        record.ending.set()
         if background.is_alive():  # a short run waits: later, the tree may have changed
             background.join(_BACKGROUND_JOIN_SECONDS)
         if error_text and capture_output:
