@@ -100,7 +100,10 @@ def stopped_run(ws: Path) -> Path:
 
 
 def test_resumed_run_continues_in_its_folder_with_its_id_and_appends_its_output(ws: Path) -> None:
-    """Same folder and id, `resumed` while running, then finished; logs appended; times kept."""
+    """Same folder and id, `resumed` while running, then finished; logs appended; times kept.
+
+    A finished run is not resumed again (one line pointing at `--from-run`).
+    """
     run_dir = stopped_run(ws)
     first = manifest(run_dir)
     done = run_python(script(ws), "--resume", str(run_dir), cwd=ws)
@@ -118,10 +121,13 @@ def test_resumed_run_continues_in_its_folder_with_its_id_and_appends_its_output(
     assert out.endswith("done at 5\n")
     assert (run_dir / "stderr.log").read_text(encoding="utf-8").count("to stderr") == 2
 
-    again = run_python(script(ws), f"--resume={run_dir.name}", cwd=ws)  # by id, once more
-    assert again.returncode == 0, again.stderr
-    assert "start at 5 resuming=True" in again.stdout
-    assert len(manifest(run_dir)["resumed"]) == 2
+    again = run_python(script(ws), f"--resume={run_dir.name}", cwd=ws)  # by id, finished
+    assert (again.returncode, again.stdout) == (2, "")
+    assert again.stderr == (
+        f"run.py: error: run `{run_dir.name}` has finished, so there is nothing to resume; "
+        f"start a new run from its config with `--from-run {run_dir.name}`\n"
+    )
+    assert manifest(run_dir) == resumed
 
 
 def test_resume_is_refused_with_one_line_while_running_unknown_or_changed(ws: Path) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import exit_with_error
-from flows_workspace.runs.manifest import RESUMED, RUNNING, RunManifest
+from flows_workspace.runs.manifest import FINISHED, RESUMED, RUNNING, RunManifest
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -30,16 +30,24 @@ CHECKPOINT_DIR_NAME = "checkpoints"
 
 
 def check_resumable(run_dir: Path, manifest: RunManifest, prog: str | None) -> None:
-    """Exit with one line when the run is still running (here, or on a host we cannot see)."""
+    """Exit with one line when the run is still running (here or elsewhere) or has finished."""
     from flows_workspace.runs.index import DIED, RecordedRun
     from flows_workspace.sweeps.launchers.requeue import restarted_job_of
 
-    status = RecordedRun(run_dir, manifest).status
     # A requeued SLURM job resumes the run of its earlier attempt, which SLURM has ended.
-    if manifest.status in (RUNNING, RESUMED) and status != DIED and not restarted_job_of(manifest):
+    if restarted_job_of(manifest):
+        return
+    status = RecordedRun(run_dir, manifest).status
+    if manifest.status in (RUNNING, RESUMED) and status != DIED:
         where = f"process {manifest.pid} on {manifest.hostname}" if manifest.pid else "elsewhere"
         exit_with_error(
             f"run `{run_dir.name}` is still running ({where}); resume it once it has stopped",
+            prog,
+        )
+    if status == FINISHED:
+        exit_with_error(
+            f"run `{run_dir.name}` has finished, so there is nothing to resume; start a new "
+            f"run from its config with `--from-run {run_dir.name}`",
             prog,
         )
 
