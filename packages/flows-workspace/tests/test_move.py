@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from flows_workspace.workspace.experiments import ExperimentRecord
-from subprocesses import run_flow, run_python, start
+from subprocesses import git, run_flow, run_python, start
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -79,6 +79,33 @@ def test_mv_moves_runs_record_base_and_text(workspace: Path) -> None:
     ]
     _run(workspace, "exp2", "--steps", "2")
     assert len(json.loads(run_flow("runs", "exp2", "--json", cwd=workspace).stdout)) == 3
+
+
+def test_runs_and_sweeps_of_a_renamed_experiment_stay_with_it(workspace: Path) -> None:
+    """After `flow mv exp1 expA`, exp1's runs and sweeps are expA's: rerun, resume, status."""
+    assert run_flow("create", "exp1", cwd=workspace).returncode == 0
+    git(workspace, "init", "-q")
+    git(workspace, "add", ".")
+    git(workspace, "commit", "-qm", "exp1")
+    _run(workspace, "exp1", "--steps", "2")
+    swept = run_flow("sweep", "exp1", "-p", "steps=2,3", "--jobs", "1", cwd=workspace)
+    assert swept.returncode == 0, swept.stderr
+    assert run_flow("mv", "exp1", "expA", cwd=workspace).returncode == 0
+    [first, *_] = sorted(p for p in (workspace / "logs/expA").iterdir() if p.name[0].isdigit())
+
+    rerun = run_flow("rerun", first.name, cwd=workspace)
+    assert rerun.returncode == 0, rerun.stderr
+    assert not (workspace / "logs/exp1").exists()
+    assert len(json.loads(run_flow("runs", "expA", "--json", cwd=workspace).stdout)) == 4
+
+    resumed = run_python(workspace / "flows/expA/run.py", "--resume", first.name, cwd=workspace)
+    assert (resumed.returncode, resumed.stderr.count("\n")) == (2, 1)
+    assert "has finished, so there is nothing to resume" in resumed.stderr
+
+    status = run_flow("sweep", "status", cwd=workspace)
+    assert status.returncode == 0, status.stderr
+    assert "expA" in status.stdout
+    assert "exp1" not in status.stdout
 
 
 def test_mv_refused_while_a_run_is_running(workspace: Path, tree: Tree) -> None:

@@ -64,7 +64,8 @@ def rerun(workspace: Workspace, reference: str) -> None:
         env = {
             **os.environ,
             SNAPSHOT_DIR_ENV: str(copy.parent),
-            SNAPSHOT_OF_ENV: str(repository / script.parent),
+            # Into the run's experiment as named now (`flow mv` may have renamed it).
+            SNAPSHOT_OF_ENV: str(workspace.flows_root / source.experiment),
             RERUN_OF_ENV: str(source.dir.resolve()),
         }
         argv = [sys.executable, str(copy), "--from-run", str(source.dir.resolve())]

@@ -212,11 +212,21 @@ def _code_folder() -> Path:
     return _script_folder() or Path.cwd()
 
 
-def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | None) -> bool:
-    """Say so when the run belongs to another experiment (allowed: it can be deliberate)."""
-    recorded = manifest.experiment
+def _experiment_running() -> str | None:
+    """The experiment of the script being run (a sweep snapshot's or rerun's original)."""
+    from flows_workspace.reruns.environment import experiment_folder
+
     script_folder = _script_folder()
-    current = script_folder.name if script_folder else None
+    return None if script_folder is None else experiment_folder(script_folder / "run.py").name
+
+
+def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | None) -> bool:
+    """Say so when the run belongs to another experiment (allowed: it can be deliberate).
+
+    A run belongs to the experiment whose logs hold it (`flow mv` moves them together).
+    """
+    recorded = run_dir.parent.name
+    current = _experiment_running()
     if current is None or recorded == current:
         return False
     tell(
@@ -232,10 +242,10 @@ def _check_resumable(run_dir: Path, manifest: RunManifest, prog: str | None) -> 
     """One line and exit 2 for a run still running or of another experiment."""
     from flows_workspace.reruns.resume import RESUME_FLAG, check_resumable
 
-    script_folder = _script_folder()
-    if script_folder is not None and script_folder.name != manifest.experiment:
+    current = _experiment_running()
+    if current is not None and current != run_dir.parent.name:
         exit_with_error(
-            f"run `{run_dir.name}` is a run of experiment `{manifest.experiment}`; "
+            f"run `{run_dir.name}` is a run of experiment `{run_dir.parent.name}`; "
             f"resume it with that experiment's run.py (`{RESUME_FLAG}` continues a run, "
             f"`{FROM_RUN_FLAG}` starts a new one from its config)",
             prog,

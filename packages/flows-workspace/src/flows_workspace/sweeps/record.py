@@ -135,11 +135,15 @@ class SweepRecord:
         """
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            # The workspace may have moved, and `flow mv` may have renamed the experiment
+            # (moving its logs): where the record is read says where both are now.
+            data["folder"] = str(path.parent)
+            data["experiment"] = path.parents[2].name
             code = data["code"]
+            code["source"] = str(Path(code["source"]).with_name(data["experiment"]))
             code["git"] = None if code.get("git") is None else GitSummary(**code["git"])
             data["code"] = CodeSnapshot(**code)
             data["variations"] = [Variation(**v) for v in data["variations"]]
-            data["folder"] = str(path.parent)  # the workspace may have moved
             return cls(**data)
         except (OSError, ValueError, TypeError, KeyError) as error:
             msg = f"`{path}` is not a readable sweep record ({error}); was it edited by hand?"
