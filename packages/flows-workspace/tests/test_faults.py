@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import tree
+from conftest import ScratchEnv, tree
 from faultcases import TRIED
 from flows_workspace.cli import main
 from subprocesses import GIT_ENV, run
@@ -300,6 +300,18 @@ def test_init_in_a_read_only_folder(hostile: Hostile) -> None:
     done = hostile.flow("init", parent / "ws", "--no-install", cwd=hostile.base)
     _unchanged_failure(done, parent, {}, "init-read-only-parent")
     assert "Permission denied" in done.stderr
+
+
+def test_init_whose_install_fails_takes_back_what_it_wrote(hostile: Hostile) -> None:
+    """`flow init` where the environment is read-only: one line, the folder left as it was."""
+    scratch = ScratchEnv(hostile.base / "env")
+    scratch.site.chmod(0o555)
+    folder = hostile.folder("mine")
+    (folder / "notes.txt").write_text("mine\n", encoding="utf-8")
+    before = tree(folder)
+    done = hostile.run(scratch.python, "-m", "flows_workspace", "init", cwd=folder)
+    _unchanged_failure(done, folder, before, "init-install-fails")
+    assert f"`{scratch.site}`" in done.stderr
 
 
 def test_init_repair_in_a_read_only_workspace(hostile: Hostile) -> None:

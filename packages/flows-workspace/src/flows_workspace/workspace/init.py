@@ -9,6 +9,7 @@ Nothing here reads from the keyboard.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -118,6 +119,7 @@ def init_workspace(
         check_install(workspace, replace=replace)
     report = InitReport(workspace)
     new_folder = next((p for p in (*reversed(root.parents), root) if not p.exists()), None)
+    existing = set() if new_folder is not None else {entry.name for entry in root.iterdir()}
     try:
         root.mkdir(parents=True, exist_ok=True)
         preexisting = {
@@ -128,15 +130,31 @@ def init_workspace(
         if not workspace.marker.exists():
             settings.write(workspace.marker)
             report.created.append(workspace.marker)
-    except BaseException:
-        if new_folder is not None:  # made here and now: take it away again, whole
-            shutil.rmtree(new_folder, ignore_errors=True)
-        raise
-    if install:
-        from flows_workspace.workspace.install import install_flows_package
+        if install:
+            from flows_workspace.workspace.install import install_flows_package
 
-        report.install = install_flows_package(workspace, replace=replace)
+            report.install = install_flows_package(workspace, replace=replace)
+    except BaseException:
+        _take_back(report, new_folder, existing)
+        raise
     return report
+
+
+def _take_back(report: InitReport, new_folder: Path | None, existing: set[str]) -> None:
+    """Remove what a failed `flow init` made, and only that (overwritten files stay new)."""
+    if new_folder is not None:  # made here and now: take it away again, whole
+        shutil.rmtree(new_folder, ignore_errors=True)
+        return
+    root = report.workspace.root
+    for path in reversed(report.created):
+        with contextlib.suppress(OSError):
+            path.rmdir() if path.is_dir() else path.unlink()
+    for entry in root.iterdir():
+        if entry.name not in existing:  # a new file or folder at the top: all of it ours
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def _settings_for(root: Path, flows_dir: str | None) -> WorkspaceSettings:
