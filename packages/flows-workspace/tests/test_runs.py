@@ -470,11 +470,18 @@ def test_sigterm_marks_the_run_interrupted_and_restores_the_handler(ws: Path) ->
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_marks_the_run_interrupted(ws: Path) -> None:
-    """Ctrl-C (SIGINT) ends the run as interrupted by SIGINT."""
+    """Ctrl-C ends the run as interrupted by SIGINT, in one line, killed by SIGINT.
+
+    No traceback; the exit stays a death by SIGINT, so a shell loop around the run stops.
+    """
     with waiting_run(ws) as (process, run_dir):
         process.send_signal(signal.SIGINT)
-        process.communicate(timeout=60)
-    assert process.returncode != 0
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGINT
+    assert stderr.decode().splitlines()[-1] == (
+        f"run.py: interrupted: Ctrl-C; the run is recorded as interrupted in `{run_dir}`"
+    )
+    assert b"Traceback" not in stderr
     assert manifest(run_dir)["status"] == "interrupted"
     assert manifest(run_dir)["interrupted_by"] == "SIGINT"
 

@@ -222,6 +222,31 @@ def record_run(
             record.finish(outcome, *run.metrics.close())
         except OSError as error:  # a full disk must not hide how the run itself ended
             warn_unrecorded("how the run ended", error)
+        if outcome.interrupted_by == "SIGINT":
+            _one_line_if_uncaught(run_dir)
+
+
+def _one_line_if_uncaught(run_dir: Path) -> None:
+    """Show a Ctrl-C that ends the script as one line instead of a traceback.
+
+    The interpreter still exits as killed by SIGINT (a shell loop around the script
+    stops); `FLOWS_DEBUG=1` keeps the traceback.
+    """
+    import sys
+
+    from flows_workspace._errors import debug_enabled
+
+    if debug_enabled():
+        return
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], error: BaseException, trace: object) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            tell("interrupted", f"Ctrl-C; the run is recorded as interrupted in `{run_dir}`")
+        else:
+            previous(kind, error, trace)  # type: ignore[arg-type]
+
+    sys.excepthook = hook
 
 
 def _check_tensorboard() -> None:
