@@ -383,6 +383,16 @@ def install(session: nox.Session) -> None:
     ]
     _as_a_user(session, "\n".join(alone), place)
 
+    # The original one-URL install names the repository root: one line says how now.
+    place = work / "install-root-url"
+    root = [
+        pip_venv,
+        f'if pip install "flows-workspace @ git+{url}" >root.log 2>&1; then exit 1; fi',
+        "grep -F 'subdirectory=packages/flows-workspace' root.log",
+        "if pip show flows-workspace; then exit 1; fi",
+    ]
+    _as_a_user(session, "\n".join(root), place)
+
 
 # Every one of the three packages in `uv sync`'s environment is an editable install of
 # the clone (run there by `uv run python -c`).
