@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from conftest import Flow
 
 
+def test_version_names_the_three_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    """`flow --version` prints each distribution's installed version on one line, exit 0."""
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    expected = ", ".join(
+        f"{name} {version(name)}" for name in ("flows-workspace", "config-utils", "flow-templates")
+    )
+    assert capsys.readouterr().out == f"flow ({expected})\n"
+
+
 def test_help_lists_every_workspace_command(capsys: pytest.CaptureFixture[str]) -> None:
     """`flow --help` exits 0 and names init, create, list, templates and uninstall."""
     with pytest.raises(SystemExit) as exit_info:

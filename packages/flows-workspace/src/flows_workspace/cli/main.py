@@ -17,7 +17,10 @@ from flows_workspace._errors import FlowsError, debug_enabled
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-DESCRIPTION = "Manage many ML experiments, and many variations of each, in one workspace."
+DESCRIPTION = (
+    "Manage many ML experiments, and many variations of each, in one workspace "
+    "(`flow --version` names the installed versions)."
+)
 
 
 class Command(Protocol):
@@ -35,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         return _help_for_no_command()
+    if args == ["--version"]:
+        return _print_versions()
     if args[0] == "sweep":  # its own parser: unknown arguments pass through to the experiment
         from flows_workspace.sweeps.commands import parse_sweep
 
@@ -49,6 +54,20 @@ def _help_for_no_command() -> int:
     with contextlib.suppress(SystemExit):
         _tyro_parser(["--help"])()
     return 2
+
+
+def _print_versions() -> int:
+    """`flow --version`: this distribution's version and its two siblings'."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("flows-workspace", "config-utils", "flow-templates"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    print(f"flow ({', '.join(found)})")
+    return 0
 
 
 def _refuse_name_option() -> Command:
