@@ -63,6 +63,8 @@ class CodeSnapshot:
     dirty: bool = False
     patch: str | None = None
     """The uncommitted changes at launch (a file in the sweep folder), if any."""
+    left_out: str | None = None
+    """What the copy left out (big files, FIFOs, sockets), in one sentence, if anything."""
 
 
 @dataclass
