@@ -109,7 +109,7 @@ def _parse(root: type, argv: Sequence[str] | None) -> Command:
     from flows_workspace.cli.unknown_options import asks_for_help, unknown_options
 
     def parse(*, quiet: bool) -> Command:
-        parsed = tyro.cli(
+        parsed: Any = tyro.cli(
             root, prog="flow", description=DESCRIPTION, args=argv, console_outputs=not quiet
         )
         return cast("Command", parsed.command)
