@@ -1,8 +1,9 @@
 """The `slurm` launcher: the variations as one SLURM job array, submitted through submitit.
 
 Needs the `slurm` extra (`pip install 'flows-workspace[slurm]'`). Jobs are followed with
-`squeue` and each variation's exit file, not with `sacct`, so clusters without job
-accounting work too.
+`squeue`, not with `sacct`, so clusters without job accounting work too: a variation has
+ended when its job has left the queue (a requeued job stays in it), and its exit file
+then says how.
 """
 
 from __future__ import annotations
