@@ -196,13 +196,14 @@ def test_a_failing_variation_is_reported_and_the_others_finish(ws: Path) -> None
 
 
 def test_the_code_snapshot_copies_as_a_fork_does(ws: Path) -> None:
-    """A FIFO, a big file and a link out of the experiment: the sweep runs, none is copied."""
+    """A FIFO, a big file, links: the sweep runs; no FIFO or big file copied, links still hold."""
     experiment = ws / "flows" / "exp1"
     os.mkfifo(experiment / "pipe")
     with (experiment / "weights.bin").open("wb") as stream:
         stream.truncate(20_000_000)  # sparse: big to `stat`, cheap to make
     (ws / "data" / "shared").mkdir(parents=True)
     (experiment / "shared").symlink_to(Path("..", "..", "data", "shared"))
+    (experiment / "main.py").symlink_to("run.py")
     done = subprocesses.run(
         [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "-p", "steps=2"],
         cwd=ws,
@@ -217,6 +218,7 @@ def test_the_code_snapshot_copies_as_a_fork_does(ws: Path) -> None:
     assert not (code / "weights.bin").exists()
     assert (code / "shared").is_symlink()
     assert (code / "shared").resolve() == (ws / "data" / "shared").resolve()
+    assert os.readlink(code / "main.py") == "run.py"  # a link within stays within
     assert (
         "the code snapshot of sweep "
         f"{sweep_id} leaves out 1 file(s) over 10 MB (largest: `weights.bin`, 20 MB)"

@@ -69,17 +69,21 @@ def copy_experiment(
             reaches what it reached; links within `source` stay relative.
     """
     report = ForkCopy()
-    outside = os.path.abspath(source) if elsewhere else None
-    _copy_folder(source, target, "", skipped, report, outside)
+    source_root = os.path.abspath(source) if elsewhere else None
+    _copy_folder(source, target, "", skipped, report, source_root)
     return report
 
 
-def _link_target(link: str, folder: str, outside: str | None) -> str:
-    """What a copied link at `folder` (in the source) points to; see `copy_experiment`."""
-    if outside is None or os.path.isabs(link):
+def _link_target(link: str, folder: str, source_root: str | None) -> str:
+    """What the copy of link `link` in `folder` points to.
+
+    `source_root` is None for a copy beside its source (the link as it is), else the
+    source's absolute path: a relative link leading out of it is made absolute.
+    """
+    if source_root is None or os.path.isabs(link):
         return link
     reached = os.path.normpath(os.path.join(folder, link))
-    inside = reached == outside or reached.startswith(outside + os.sep)
+    inside = reached == source_root or reached.startswith(source_root + os.sep)
     return link if inside else reached
 
 
@@ -89,7 +93,7 @@ def _copy_folder(
     prefix: str,
     skipped: Sequence[str],
     report: ForkCopy,
-    outside: str | None,
+    source_root: str | None,
 ) -> None:
     with os.scandir(source) as entries:
         for entry in sorted(entries, key=lambda item: item.name):
@@ -99,12 +103,12 @@ def _copy_folder(
             destination = target / entry.name
             mode = entry.stat(follow_symlinks=False).st_mode
             if stat.S_ISLNK(mode):
-                link = _link_target(os.readlink(entry.path), os.path.abspath(source), outside)
+                link = _link_target(os.readlink(entry.path), os.path.abspath(source), source_root)
                 os.symlink(link, destination)
             elif stat.S_ISDIR(mode):
                 destination.mkdir()
                 folder = source / entry.name
-                _copy_folder(folder, destination, f"{relative}/", skipped, report, outside)
+                _copy_folder(folder, destination, f"{relative}/", skipped, report, source_root)
                 shutil.copystat(entry.path, destination)
             elif stat.S_ISREG(mode):
                 size = entry.stat(follow_symlinks=False).st_size
