@@ -473,7 +473,7 @@ def test_a_requeued_slurm_job_resumes_its_run_in_its_folder(ws: Path) -> None:
 
 @pytest.mark.slurm
 def test_an_attached_sweep_follows_a_requeued_job_to_its_end(ws: Path) -> None:
-    """An attached sweep reports a requeued variation finished once its resumed run ends."""
+    """An attached sweep records the job id, and reports a requeued variation when it ends."""
     process = start(
         [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "--launcher", "slurm",
          "-p", "steps=20000", "--checkpoint-every", "100"],
@@ -487,8 +487,9 @@ def test_an_attached_sweep_follows_a_requeued_job_to_its_end(ws: Path) -> None:
         _wait_for(lambda: any(logs.glob("*/checkpoints/step-*.json")), "a checkpoint", timeout=300)
         [sweep_id] = sweep_ids(ws)
         [run_dir] = {path.parent.parent for path in logs.glob("*/checkpoints/step-*.json")}
-        job_id = json.loads((run_dir / "manifest.json").read_text())["environment"]["SLURM_JOB_ID"]
-        subprocesses.run(["scontrol", "requeue", job_id], check=True)
+        [queued] = record(ws, sweep_id)["variations"]  # its job id is recorded once queued
+        assert queued["status"] == "pending"
+        subprocesses.run(["scontrol", "requeue", queued["job_id"]], check=True)
         stdout, stderr = process.communicate(timeout=600)
     finally:
         if process.returncode is None:
