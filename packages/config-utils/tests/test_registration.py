@@ -9,7 +9,7 @@ import textwrap
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from config_utils.registry import Registry, RegistryError, RegistryWarning, UnknownNameError
@@ -142,6 +142,33 @@ def test_register_with_name(reg: Registry) -> None:
     assert reg.get("other") is other
     assert "renamed" in reg
     assert "thing" not in reg
+
+
+@pytest.mark.parametrize(
+    ("register", "where", "bad"),
+    [
+        (lambda reg, bad: reg.register(name=bad), "name", ""),
+        (lambda reg, bad: reg.register(name=bad), "name", "  "),
+        (lambda reg, bad: reg.register_with_config(name=bad), "name", ""),
+        (lambda reg, bad: reg.register_with_config(bad), "config_name", ""),
+        (lambda reg, bad: reg.register_with_config(config_name=bad), "config_name", ""),
+        (lambda reg, bad: reg.register_with_generated_config(name=bad), "name", ""),
+        (lambda reg, bad: reg.register_with_generated_config(cli_name=bad), "cli_name", ""),
+    ],
+)
+def test_an_empty_name_is_refused_with_one_error(
+    reg: Registry, register: Any, where: str, bad: str
+) -> None:
+    """`name=""` (or a blank name) is a ValueError naming it; nothing is registered."""
+
+    def target(x: int = 1) -> int:
+        return x
+
+    with pytest.raises(ValueError, match=f"^`{where}={bad!r}` is not a name") as raised:
+        register(reg, bad)(target)
+    assert isinstance(raised.value, RegistryError)
+    assert len(str(raised.value).splitlines()) == 1
+    assert "target" not in reg
 
 
 def test_registries_do_not_share_state() -> None:

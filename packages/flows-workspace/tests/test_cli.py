@@ -195,6 +195,37 @@ def test_create_with_name_option_says_how_to_write_it(
     assert not (workspace / "flows/exp1").exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["create", "-x"], "`flow create` has no option `-x`"),
+        (["create", "-x", "exp1"], "`flow create` has no option `-x`"),
+        (["create", "exp1", "--bogus"], "`flow create` has no option `--bogus`"),
+        (["show", "-x"], "`flow show` has no option `-x`"),
+    ],
+)
+def test_an_unknown_option_is_named_as_typed(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str], argv: list[str], named: str
+) -> None:
+    """`flow create -x` names `-x` in one line (not tyro's internal `command.name`), exit 2."""
+    assert flow(*argv) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"flow: error: {named}; see `flow {argv[0]} --help`"]
+    assert not (workspace / "flows/exp1").exists()
+
+
+def test_a_missing_positional_still_gets_tyros_message(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Known options with the experiment name left out: tyro's message, which names NAME."""
+    with pytest.raises(SystemExit) as exited:
+        flow("create", "--template", "default")
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "NAME" in err
+    assert "command.name" not in err
+
+
 def test_create_goes_through_tyro_with_the_none_spelling(workspace: Path, flow: Flow) -> None:
     """`flow create exp1 --template None` is tyro's "not given": the default template is used."""
     assert flow("create", "exp1", "--template", "None") == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import metadata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ def test_diff_against_template_shows_the_edits(
     (workspace / "flows/exp1/notes.md").write_text("mine\n", encoding="utf-8")
     assert flow("diff", "exp1", "--template") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "# a/: template minimal (flow-templates 0.1.0), b/: exp1"
+    version = metadata.version("flow-templates")
+    assert lines[0] == f"# a/: template minimal (flow-templates {version}), b/: exp1"
     assert "+# tuned" in lines
     assert "--- /dev/null" in lines
     assert "+++ b/exp1/notes.md" in lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 from flows_workspace.workspace.experiments import ExperimentRecord
@@ -74,7 +75,7 @@ def test_mv_moves_runs_record_base_and_text(workspace: Path) -> None:
     update = run_flow("update", "exp2", "child", "--dry-run", cwd=workspace)
     assert update.returncode == 0, update.stderr
     assert update.stdout.splitlines() == [
-        "exp2: up to date with template default (flow-templates 0.1.0)",
+        f"exp2: up to date with template default (flow-templates {version('flow-templates')})",
         "child: up to date with parent exp2",
     ]
     _run(workspace, "exp2", "--steps", "2")

@@ -150,6 +150,18 @@ def test_rerun_of_a_clean_run_runs_its_commit(ws: Path) -> None:
     assert not (rerun / "uncommitted.patch").exists()
 
 
+def test_flow_show_names_the_run_a_rerun_reruns(ws: Path) -> None:
+    """`flow show` of a rerun names its source run (`rerun_of`); the source shows none."""
+    source = run_train(ws)
+    assert run_flow("rerun", f"train/{source.name}", cwd=ws).returncode == 0
+    [rerun] = set(run_dirs(ws)) - {source}
+    shown = run_flow("show", f"train/{rerun.name}", cwd=ws)
+    assert shown.returncode == 0, shown.stderr
+    assert f"rerun of:     {manifest(rerun)['rerun_of']}" in shown.stdout.splitlines()
+    assert manifest(rerun)["rerun_of"] == str(source)
+    assert "rerun of:" not in run_flow("show", f"train/{source.name}", cwd=ws).stdout
+
+
 def test_a_failing_rerun_exits_with_its_status_and_removes_the_worktree(ws: Path) -> None:
     """A rerun whose code fails is recorded failed; flow exits non-zero; no worktree is left."""
     edit(ws / "flows" / "train" / "run.py", "OFFSET = 1.0", "OFFSET = 2.0")

@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from subprocesses import run_python, start
+from subprocesses import run_flow, run_python, start
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -128,6 +128,17 @@ def test_resumed_run_continues_in_its_folder_with_its_id_and_appends_its_output(
         f"start a new run from its config with `--from-run {run_dir.name}`\n"
     )
     assert manifest(run_dir) == resumed
+
+
+def test_flow_show_says_when_a_run_was_resumed(ws: Path) -> None:
+    """`flow show` of a resumed run lists when it was resumed; a run never resumed says nothing."""
+    run_dir = stopped_run(ws)
+    assert "resumed:" not in run_flow("show", f"count/{run_dir.name}", cwd=ws).stdout
+    assert run_python(script(ws), "--resume", str(run_dir), cwd=ws).returncode == 0
+    shown = run_flow("show", f"count/{run_dir.name}", cwd=ws)
+    assert shown.returncode == 0, shown.stderr
+    [when] = manifest(run_dir)["resumed"]
+    assert f"resumed:      1 time(s), at {when}" in shown.stdout.splitlines()
 
 
 def test_resume_is_refused_with_one_line_while_running_unknown_or_changed(ws: Path) -> None:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
 import signal
 import subprocess
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pytest
 import subprocesses
 from subprocesses import git, start
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes and signals")
 
@@ -194,6 +193,37 @@ def test_a_failing_variation_is_reported_and_the_others_finish(ws: Path) -> None
     assert f"{failed_dir}: ValueError: the step count this test fails at" in done.stdout
     assert f"flow sweep resume {sweep_id}" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_code_snapshot_copies_as_a_fork_does(ws: Path) -> None:
+    """A FIFO, a big file, links: the sweep runs; no FIFO or big file copied, links still hold."""
+    experiment = ws / "flows" / "exp1"
+    os.mkfifo(experiment / "pipe")
+    with (experiment / "weights.bin").open("wb") as stream:
+        stream.truncate(20_000_000)  # sparse: big to `stat`, cheap to make
+    (ws / "data" / "shared").mkdir(parents=True)
+    (experiment / "shared").symlink_to(Path("..", "..", "data", "shared"))
+    (experiment / "main.py").symlink_to("run.py")
+    done = subprocesses.run(
+        [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "-p", "steps=2"],
+        cwd=ws,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    [sweep_id] = sweep_ids(ws)
+    assert [v["status"] for v in record(ws, sweep_id)["variations"]] == ["finished"]
+    code = ws / "logs" / "exp1" / "sweeps" / sweep_id / "code" / "exp1"
+    assert (code / "run.py").is_file()
+    assert not (code / "pipe").exists()
+    assert not (code / "weights.bin").exists()
+    assert (code / "shared").is_symlink()
+    assert (code / "shared").resolve() == (ws / "data" / "shared").resolve()
+    assert os.readlink(code / "main.py") == "run.py"  # a link within stays within
+    assert (
+        "the code snapshot of sweep "
+        f"{sweep_id} leaves out 1 file(s) over 10 MB (largest: `weights.bin`, 20 MB)"
+    ) in done.stderr
+    assert "1 special file(s) (FIFOs, sockets): `pipe`" in done.stderr
 
 
 def _wait_for(condition: Any, what: str, timeout: float = 120.0) -> None:
@@ -428,7 +458,7 @@ def test_detached_slurm_sweep_status_scancel_and_resume(ws: Path) -> None:
 
 @pytest.mark.slurm
 def test_a_requeued_slurm_job_resumes_its_run_in_its_folder(ws: Path) -> None:
-    """`scontrol requeue` of a training variation: the requeued job continues the same run."""
+    """`scontrol requeue` of a training variation: status says it is not over; it resumes."""
     done = flow(
         ws, "sweep", "exp1", "--launcher", "slurm", "-p", "steps=20000",
         "--checkpoint-every", "100", "--detach",
@@ -445,6 +475,9 @@ def test_a_requeued_slurm_job_resumes_its_run_in_its_folder(ws: Path) -> None:
         data: dict[str, Any] = json.loads((run_dir / "manifest.json").read_text())
         return data
 
+    _wait_for(lambda: manifest()["status"] != "running", "the first attempt to stop")
+    requeued = flow(ws, "sweep", "status", sweep_id)
+    assert "interrupted" not in requeued.stdout, requeued.stdout
     _wait_for(lambda: manifest()["status"] == "finished", "the run to finish", timeout=600)
     assert len(manifest()["resumed"]) == 1
     assert "resuming at step " in (run_dir / "stdout.log").read_text(encoding="utf-8")
@@ -452,6 +485,38 @@ def test_a_requeued_slurm_job_resumes_its_run_in_its_folder(ws: Path) -> None:
     assert [run["run_id"] for run in runs_of_sweep(ws, sweep_id)] == [run_dir.name]
     status = flow(ws, "sweep", "status", sweep_id)
     assert "1 finished" in status.stdout, status.stdout
+
+
+@pytest.mark.slurm
+def test_an_attached_sweep_follows_a_requeued_job_to_its_end(ws: Path) -> None:
+    """An attached sweep records the job id, and reports a requeued variation when it ends."""
+    process = start(
+        [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "--launcher", "slurm",
+         "-p", "steps=20000", "--checkpoint-every", "100"],
+        cwd=ws,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        logs = ws / "logs" / "exp1"
+        _wait_for(lambda: any(logs.glob("*/checkpoints/step-*.json")), "a checkpoint", timeout=300)
+        [sweep_id] = sweep_ids(ws)
+        [run_dir] = {path.parent.parent for path in logs.glob("*/checkpoints/step-*.json")}
+        [queued] = record(ws, sweep_id)["variations"]  # its job id is recorded once queued
+        assert queued["status"] == "pending"
+        subprocesses.run(["scontrol", "requeue", queued["job_id"]], check=True)
+        stdout, stderr = process.communicate(timeout=600)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "finished"
+    assert len(manifest["resumed"]) == 1
+    [variation] = record(ws, sweep_id)["variations"]
+    assert (variation["status"], variation["run_id"]) == ("finished", run_dir.name)
+    assert f"sweep {sweep_id}: 1 finished of 1" in stdout
 
 
 @pytest.mark.ray

@@ -4,6 +4,7 @@ The registry itself is `config_utils.registry.registry`; tyro helpers are in
 `config_utils.cli` (the only module that imports tyro).
 """
 
+from ._errors import InvalidNameError as InvalidNameError
 from ._errors import RegistryError as RegistryError
 from ._errors import RegistryWarning as RegistryWarning
 from ._errors import UnknownNameError as UnknownNameError
@@ -18,6 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Configures",
     "ConfiguresPartial",
+    "InvalidNameError",
     "Registry",
     "RegistryError",
     "RegistryWarning",

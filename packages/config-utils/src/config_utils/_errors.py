@@ -32,6 +32,10 @@ class UnknownNameError(RegistryError, KeyError):
     """A name that nothing registered under (also a `KeyError`, as a dict miss is)."""
 
 
+class InvalidNameError(RegistryError, ValueError):
+    """A name given to register under that cannot be one (empty, blank or not a string)."""
+
+
 class RegistryWarning(UserWarning):
     """A registration that replaced another object under the same name."""
 

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar, overload
 
 from ._binding import bind
 from ._build import Builder, NodeFailure, Recipe, find_cycle, path_of
-from ._errors import RegistryError, RegistryWarning, UnknownNameError, caller_stacklevel
+from ._errors import (
+    InvalidNameError,
+    RegistryError,
+    RegistryWarning,
+    UnknownNameError,
+    caller_stacklevel,
+)
 from ._imports import import_lazily, load_entry_points
 from ._names import nearest_names, unknown_name_message
 from ._records import Registration, defined_names, find_config_class
@@ -180,7 +186,11 @@ class Registry:
 
         Use as `@registry.register` or `@registry.register(name="other")`; the object is
         returned unchanged.
+
+        Raises:
+            InvalidNameError: `name` is empty or blank (also a `ValueError`).
         """
+        _check_name(name, "name")
         if obj is None:
             return lambda target: self.register(target, name=name)
         target_name = name or _name_of(obj)
@@ -236,9 +246,12 @@ class Registry:
             partial: Always build a `functools.partial` of the target.
 
         Raises:
+            InvalidNameError: `name` or the config's name is empty or blank.
             RegistryError: The config has a field the target does not accept (raised when
                 the pair is known: now, or when a config defined later is first found).
         """
+        _check_name(name, "name")
+        _check_name(first if isinstance(first, str) else config_name, "config_name")
         frame = sys._getframe(1)
         if first is not None and not isinstance(first, str) and not _is_config_class(first):
             self._pair(first, name, config_name, config, frame, instantiate, partial)
@@ -397,9 +410,12 @@ class Registry:
                 `config_utils.cli.registered_subcommands` (default: the config's name).
 
         Raises:
+            InvalidNameError: `name`, `config_name` or `cli_name` is empty or blank.
             RegistryError: An argument names a parameter the target does not have, or a
                 parameter without a default cannot be given on the command line.
         """
+        for value, where in ((name, "name"), (config_name, "config_name"), (cli_name, "cli_name")):
+            _check_name(value, where)
         if target is None:
             return lambda obj: self.register_with_generated_config(
                 obj, config_name=config_name, name=name, instantiate=instantiate,
@@ -795,6 +811,14 @@ class Registry:
                 "A config must be a tree; copy the shared part instead of nesting it in itself."
             )
             raise RegistryError(msg, path=cycle, original=exc) from None
+
+
+def _check_name(value: object, where: str) -> None:
+    """Refuse a `name=`-like argument that cannot be a name (None means "the default")."""
+    if value is None or isinstance(value, type) or (isinstance(value, str) and value.strip()):
+        return
+    msg = f"`{where}={value!r}` is not a name: give a non-empty name, or leave `{where}` out."
+    raise InvalidNameError(msg)
 
 
 def _refuse_argument(value: object, where: str, wanted: str) -> NoReturn:

@@ -11,6 +11,7 @@ import config_utils as _package
 from . import (  # noqa: F401 - re-exported through `__all__` below
     Configures,
     ConfiguresPartial,
+    InvalidNameError,
     Registry,
     RegistryError,
     RegistryWarning,

@@ -21,4 +21,4 @@ from flow_templates._folders import pytorch as pytorch
 from flow_templates._folders import template_folder as template_folder
 from flow_templates._folders import workspace as workspace
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

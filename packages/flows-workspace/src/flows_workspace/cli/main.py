@@ -12,7 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, cast
 
-from flows_workspace._errors import FlowsError, debug_enabled
+from flows_workspace._errors import BadInputError, FlowsError, debug_enabled
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -72,8 +72,6 @@ def _print_versions() -> int:
 
 def _refuse_name_option() -> Command:
     """`flow create --name X` (the `flow_create` spelling) gets one line saying how to write it."""
-    from flows_workspace._errors import BadInputError
-
     msg = (
         "`flow create` takes the name as a plain argument: `flow create NAME` "
         "(`--name NAME` is the spelling of the original `flow_create`)"
@@ -120,9 +118,33 @@ def _tyro_parser(argv: Sequence[str] | None) -> Callable[[], Command]:
     root = dataclasses.make_dataclass(
         "Flow", [("command", Annotated[subcommand, tyro.conf.arg(name="", help="")])]
     )
-    return lambda: cast(
-        "Command", tyro.cli(root, prog="flow", description=DESCRIPTION, args=argv).command
-    )
+    return lambda: _parse(root, argv)
+
+
+def _parse(root: type, argv: Sequence[str] | None) -> Command:
+    """`argv` parsed by tyro; an unknown option tyro reports under another name is named."""
+    import tyro
+
+    from flows_workspace.cli.unknown_options import asks_for_help, unknown_options
+
+    def parse(*, quiet: bool) -> Command:
+        parsed: Any = tyro.cli(
+            root, prog="flow", description=DESCRIPTION, args=argv, console_outputs=not quiet
+        )
+        return cast("Command", parsed.command)
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if asks_for_help(args):
+        return parse(quiet=False)
+    try:
+        return parse(quiet=True)
+    except SystemExit:
+        unknown = unknown_options(root, args)
+        if unknown:
+            shown = ", ".join(f"`{token}`" for token in unknown)
+            msg = f"`flow {args[0]}` has no option {shown}; see `flow {args[0]} --help`"
+            raise BadInputError(msg) from None
+        return parse(quiet=False)  # fails again, with tyro's own message
 
 
 def flow_init_main(argv: Sequence[str] | None = None) -> int:

@@ -94,6 +94,11 @@ def show_lines(run: RecordedRun) -> list[str]:
     ]
     if manifest.from_run:
         lines.append(f"from run:     {manifest.from_run}")
+    if manifest.rerun_of:
+        lines.append(f"rerun of:     {manifest.rerun_of}")
+    if manifest.resumed:
+        times = ", ".join(manifest.resumed)
+        lines.append(f"resumed:      {len(manifest.resumed)} time(s), at {times}")
     if manifest.git and manifest.git.untracked:
         lines.append(f"untracked:    {', '.join(manifest.git.untracked)}")
     if (run.dir / PATCH_NAME).is_file():

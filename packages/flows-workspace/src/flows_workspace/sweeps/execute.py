@@ -73,16 +73,24 @@ def resources_of(record: SweepRecord) -> Resources:
 class _Tracker:
     """Keeps the record and the progress display in step with the launcher's events."""
 
-    def __init__(self, record: SweepRecord, progress: Progress, *, queued: bool) -> None:
+    def __init__(
+        self, record: SweepRecord, progress: Progress, *, queued: bool, count: int
+    ) -> None:
         self.record = record
         self.progress = progress
         self.queued = queued
+        self.unsubmitted = count if queued else 0
+        """Queued jobs yet to be reported started: the record is saved once all are."""
 
     def started(self, index: int, job_id: str) -> None:
         variation = self.record.variations[index]
         variation.job_id = job_id
         variation.status = PENDING if self.queued else RUNNING
         self.progress.started()
+        if self.unsubmitted:
+            self.unsubmitted -= 1
+            if not self.unsubmitted:  # the whole array is queued: record its job ids now
+                self.record.save()
 
     def finished(self, index: int, exit_code: int | None) -> None:
         variation = self.record.variations[index]
@@ -119,7 +127,8 @@ def run_variations(
     record.save()
     try:
         with Progress(len(tasks)) as progress:
-            launcher.run(tasks, _Tracker(record, progress, queued=launcher.detaches))
+            tracker = _Tracker(record, progress, queued=launcher.detaches, count=len(tasks))
+            launcher.run(tasks, tracker)
     finally:
         record.driver_pid = record.driver_host = None
         refresh(record, logs_root)

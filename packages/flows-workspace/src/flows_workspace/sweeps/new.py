@@ -12,7 +12,7 @@ import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from flows_workspace._errors import BadInputError, FlowsError
+from flows_workspace._errors import BadInputError, FlowsError, tell
 from flows_workspace.sweeps.launchers import check_launcher
 from flows_workspace.sweeps.launchers.resources import Resources
 from flows_workspace.sweeps.record import TO_RERUN, SweepRecord, Variation, find_sweep
@@ -121,6 +121,9 @@ def start_sweep(command: Sweep) -> None:
         argv=list(sys.argv),
     )
     record.save()
+    if record.code.left_out:
+        left_out = record.code.left_out
+        tell("note", f"the code snapshot of sweep {sweep_id} leaves out {left_out}", "flow")
     print(f"sweep {sweep_id}: {len(variations)} variations of {command.experiment} on {launcher}")
     run_variations(record, list(range(len(variations))), workspace.logs_root, detach=command.detach)
 

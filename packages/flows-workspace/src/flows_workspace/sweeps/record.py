@@ -67,6 +67,8 @@ class CodeSnapshot:
     """The repository's state at launch: each variation records it as its own."""
     patch: str | None = None
     """The uncommitted changes at launch (a file in the sweep folder), if any."""
+    left_out: str | None = None
+    """What the copy left out (big files, FIFOs, sockets), in one sentence, if anything."""
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Bring a sweep record up to date from its run folders, and show it.
 
-A variation's newest run (found by the sweep id in its manifest) says how it went;
+A variation's newest run (found by the sweep id in its manifest) says how it went (an
+interrupted run whose SLURM job is queued again was requeued: it is pending, not over);
 without a run, its exit file, its job (SLURM) or the sweep's driver process
 (local, ray) tell whether it is still to come or will never run (`missing`).
 """
@@ -13,6 +14,7 @@ from flows_workspace._process import process_alive_on
 from flows_workspace.runs.index import DIED
 from flows_workspace.sweeps.record import (
     FAILED,
+    FINISHED,
     INTERRUPTED,
     MISSING,
     PENDING,
@@ -49,7 +51,7 @@ def refresh(record: SweepRecord, logs_root: Path) -> None:
         index = entry.variation if entry else None
         if index is not None:
             newest[index] = found  # oldest first: the last one wins
-    unsettled = [v for v in record.variations if v.status in (PENDING, RUNNING)]
+    unsettled = [v for v in record.variations if v.status not in (FINISHED, FAILED)]
     alive_jobs = _alive_jobs(record, [v.job_id for v in unsettled if v.job_id])
     driver = driver_alive(record)
     for variation in record.variations:
@@ -57,6 +59,9 @@ def refresh(record: SweepRecord, logs_root: Path) -> None:
         if run is not None and _is_current(run, variation):
             variation.run_id = run.id
             variation.status = INTERRUPTED if run.status == DIED else run.status
+            if variation.status == INTERRUPTED and variation.job_id in alive_jobs:
+                # Requeued (preempted, `scontrol requeue`): its job runs again and resumes it.
+                variation.status = PENDING
             variation.error = _run_error(run) if variation.status == FAILED else None
             continue
         if variation.status not in (PENDING, RUNNING):

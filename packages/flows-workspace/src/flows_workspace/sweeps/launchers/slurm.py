@@ -1,8 +1,9 @@
 """The `slurm` launcher: the variations as one SLURM job array, submitted through submitit.
 
 Needs the `slurm` extra (`pip install 'flows-workspace[slurm]'`). Jobs are followed with
-`squeue` and each variation's exit file, not with `sacct`, so clusters without job
-accounting work too.
+`squeue`, not with `sacct`, so clusters without job accounting work too: a variation has
+ended when its job has left the queue (a requeued job stays in it), and its exit file
+then says how.
 """
 
 from __future__ import annotations
@@ -73,12 +74,16 @@ class SlurmLauncher:
         try:
             while left:
                 time.sleep(POLL_SECONDS)
-                alive = self.alive([job_ids[index] for index in left])
+                queued = listed_jobs([job_ids[index] for index in left])
+                if queued is None:
+                    continue  # squeue failed this time (a busy controller): ask again
                 for index, task in list(left.items()):
-                    code = _exit_code(task)
-                    if code is not None or job_ids[index] not in alive:
+                    # A variation ends when its job leaves the queue, not when its exit file
+                    # appears: a requeued job (`scontrol requeue`, preemption) has written one
+                    # for its interrupted attempt and runs again, resuming the same run.
+                    if job_ids[index] not in queued:
                         del left[index]
-                        events.finished(index, code)
+                        events.finished(index, _exit_code(task))
         except BaseException:
             cancelled = [job_ids[index] for index in left]
             cancel(cancelled)
@@ -96,7 +101,12 @@ class SlurmLauncher:
 
 
 def alive_jobs(job_ids: Sequence[str]) -> set[str]:
-    """Which of `job_ids` SLURM still has queued or running."""
+    """Which of `job_ids` SLURM still has queued or running (none if squeue fails)."""
+    return listed_jobs(job_ids) or set()
+
+
+def listed_jobs(job_ids: Sequence[str]) -> set[str] | None:
+    """Which of `job_ids` `squeue` lists (requeued ones too); None when squeue fails."""
     arrays = sorted({job_id.split("_")[0] for job_id in job_ids})
     if not arrays:
         return set()
@@ -106,6 +116,9 @@ def alive_jobs(job_ids: Sequence[str]) -> set[str]:
         text=True,
         check=False,
     )
+    if listed.returncode != 0:
+        # SLURM forgets a job some minutes after it ends (MinJobAge): gone, not unknown.
+        return set() if "Invalid job id" in listed.stderr else None
     return set(listed.stdout.split()) & set(job_ids)
 
 
