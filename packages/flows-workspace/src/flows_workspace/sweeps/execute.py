@@ -22,7 +22,7 @@ from flows_workspace.reruns.environment import (
     SWEEP_ID_ENV,
     VARIATION_ENV,
 )
-from flows_workspace.sweeps.launchers import make_launcher
+from flows_workspace.sweeps.launchers import LauncherError, make_launcher
 from flows_workspace.sweeps.launchers.resources import Resources
 from flows_workspace.sweeps.launchers.task import Task
 from flows_workspace.sweeps.progress import Progress
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from flows_workspace.sweeps.launchers import Launcher
+    from flows_workspace.sweeps.launchers.local import PreloadedServer
 
 DRIVER_LOG = "driver.log"
 """Output of the background process running a detached local or ray sweep."""
@@ -97,12 +98,19 @@ class _Tracker:
 
 
 def run_variations(
-    record: SweepRecord, indices: list[int], logs_root: Path, *, detach: bool
+    record: SweepRecord,
+    indices: list[int],
+    logs_root: Path,
+    *,
+    detach: bool,
+    server: PreloadedServer | None = None,
 ) -> None:
     """Run variations `indices` of `record` on its launcher, then print the summary.
 
+    `server`: a preloaded server the local launcher is to use (it is closed in any case).
+
     Raises:
-        FlowsError: some variations failed (after the summary names each).
+        FlowsError: some variations failed, or the launcher did (after the summary).
         KeyboardInterrupt: the sweep was interrupted (after cancelling and recording).
     """
     for index in indices:
@@ -110,7 +118,7 @@ def run_variations(
         variation.previous_run = variation.run_id or variation.previous_run
         variation.status, variation.error, variation.job_id = PENDING, None, None
         variation.run_id = None
-    launcher = make_launcher(record.launcher, resources_of(record), record.dir)
+    launcher = make_launcher(record.launcher, resources_of(record), record.dir, server)
     tasks = [task_for(record, index) for index in indices]
     if detach:
         _detach(record, indices, launcher, tasks)
@@ -118,14 +126,18 @@ def run_variations(
     record.driver_pid, record.driver_host = os.getpid(), host_name()
     record.save()
     try:
-        with Progress(len(tasks)) as progress:
-            launcher.run(tasks, _Tracker(record, progress, queued=launcher.detaches))
-    finally:
-        record.driver_pid = record.driver_host = None
-        refresh(record, logs_root)
-        record.save()
-        for line in summary(record, logs_root):
-            print(line)
+        try:
+            with Progress(len(tasks)) as progress:
+                launcher.run(tasks, _Tracker(record, progress, queued=launcher.detaches))
+        finally:
+            record.driver_pid = record.driver_host = None
+            refresh(record, logs_root)
+            record.save()
+            for line in summary(record, logs_root):
+                print(line)
+    except LauncherError as error:
+        msg = f"{error}; `flow sweep resume {record.id}` runs the variations it did not finish"
+        raise FlowsError(msg) from error
     failed = [v for v in record.variations if v.status == FAILED]
     if failed:
         msg = (

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace.sweeps.launchers import check_launcher
+from flows_workspace.sweeps.launchers.local import PreloadedServer
 from flows_workspace.sweeps.launchers.resources import Resources
 from flows_workspace.sweeps.record import TO_RERUN, SweepRecord, Variation, find_sweep
 
@@ -63,11 +64,7 @@ def _resources(command: Sweep, from_file: SweepFile | None) -> Resources:
 
 def start_sweep(command: Sweep) -> None:
     """Check everything, then snapshot the code, write the record and launch."""
-    from flows_workspace.reruns.snapshot import take_snapshot
-    from flows_workspace.runs.ids import new_run_id
-    from flows_workspace.sweeps.execute import run_variations
-    from flows_workspace.sweeps.spec import SweepSpec, parse_parameter, read_sweep_file
-    from flows_workspace.sweeps.validate import check_variations
+    from flows_workspace.sweeps.spec import read_sweep_file
     from flows_workspace.workspace.settings import find_workspace
 
     workspace = find_workspace()
@@ -79,6 +76,36 @@ def start_sweep(command: Sweep) -> None:
     if resources.jobs is not None and resources.jobs < 1:
         msg = f"`--jobs {resources.jobs}` runs nothing; give at least 1"
         raise BadInputError(msg)
+    python = command.python or sys.executable
+    # The local launcher's server starts now: it preloads while the variations are checked.
+    server = (
+        PreloadedServer(python, os.getcwd())
+        if launcher == "local" and not command.detach and not command.dry_run
+        else None
+    )
+    try:
+        _check_and_launch(command, workspace, script, from_file, launcher, resources, server)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _check_and_launch(
+    command: Sweep,
+    workspace: Workspace,
+    script: Path,
+    from_file: SweepFile | None,
+    launcher: str,
+    resources: Resources,
+    server: PreloadedServer | None,
+) -> None:
+    """Check every variation, then snapshot the code, write the record and launch."""
+    from flows_workspace.reruns.snapshot import take_snapshot
+    from flows_workspace.runs.ids import new_run_id
+    from flows_workspace.sweeps.execute import run_variations
+    from flows_workspace.sweeps.spec import SweepSpec, parse_parameter
+    from flows_workspace.sweeps.validate import check_variations
+
     texts = (*(from_file.params if from_file else ()), *command.param)
     random_count = command.random
     if random_count is None and from_file is not None:
@@ -122,7 +149,8 @@ def start_sweep(command: Sweep) -> None:
     )
     record.save()
     print(f"sweep {sweep_id}: {len(variations)} variations of {command.experiment} on {launcher}")
-    run_variations(record, list(range(len(variations))), workspace.logs_root, detach=command.detach)
+    indices = list(range(len(variations)))
+    run_variations(record, indices, workspace.logs_root, detach=command.detach, server=server)
 
 
 def _fresh_seed() -> int:
