@@ -286,6 +286,7 @@ def _run_script(python: str, script: str, args: list[str]) -> NoReturn:
         traceback = error.__traceback__
         if traceback is not None and traceback.tb_frame.f_code is _run_script.__code__:
             traceback = traceback.tb_next  # the script's frames only, as `python run.py` shows
+            error.__traceback__ = traceback  # what the hook prints
         sys.last_type, sys.last_value, sys.last_traceback = type(error), error, traceback
         sys.excepthook(type(error), error, traceback)
         status, interrupted = 1, isinstance(error, KeyboardInterrupt)
