@@ -12,6 +12,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+import time
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import FlowsError
@@ -46,6 +47,10 @@ DRIVER_LOG = "driver.log"
 """Output of the background process running a detached local or ray sweep."""
 _INTERRUPTED_CODES = {130, 143, -2, -15}
 """Exit statuses of a command stopped by SIGINT or SIGTERM."""
+SAVE_SECONDS = 0.5
+"""How often at most the record is rewritten while variations end (and always at the end):
+writing it whole after each of hundreds of short variations would cost more than they do;
+a reader brings it up to date from the run folders anyway."""
 
 
 def task_for(record: SweepRecord, index: int) -> Task:
@@ -78,6 +83,7 @@ class _Tracker:
         self.record = record
         self.progress = progress
         self.queued = queued
+        self.saved = time.monotonic()
 
     def started(self, index: int, job_id: str) -> None:
         variation = self.record.variations[index]
@@ -94,7 +100,9 @@ class _Tracker:
         else:
             variation.status = FAILED
         self.progress.finished(variation.status, f"variation {index}: {' '.join(variation.args)}")
-        self.record.save()
+        if time.monotonic() - self.saved >= SAVE_SECONDS:
+            self.record.save()
+            self.saved = time.monotonic()
 
 
 def run_variations(

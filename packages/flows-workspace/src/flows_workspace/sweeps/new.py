@@ -77,17 +77,12 @@ def start_sweep(command: Sweep) -> None:
         msg = f"`--jobs {resources.jobs}` runs nothing; give at least 1"
         raise BadInputError(msg)
     python = command.python or sys.executable
-    # The local launcher's server starts now: it preloads while the variations are checked.
-    server = (
-        PreloadedServer(python, os.getcwd())
-        if launcher == "local" and not command.detach and not command.dry_run
-        else None
-    )
+    # One preloaded server checks the variations, then (local, attached) runs them.
+    server = PreloadedServer(python, os.getcwd())
     try:
         _check_and_launch(command, workspace, script, from_file, launcher, resources, server)
     finally:
-        if server is not None:
-            server.close()
+        server.close()
 
 
 def _check_and_launch(
@@ -97,7 +92,7 @@ def _check_and_launch(
     from_file: SweepFile | None,
     launcher: str,
     resources: Resources,
-    server: PreloadedServer | None,
+    server: PreloadedServer,
 ) -> None:
     """Check every variation, then snapshot the code, write the record and launch."""
     from flows_workspace.reruns.snapshot import take_snapshot
@@ -121,8 +116,7 @@ def _check_and_launch(
         texts=texts,
     )
     variations = spec.variations()
-    python = command.python or sys.executable
-    check_variations(python, script, variations)
+    check_variations(server, script, variations, resources.jobs or os.cpu_count() or 1)
     if command.dry_run:
         for index, args in enumerate(variations):
             print(f"{index}\t{' '.join(args)}")
@@ -137,7 +131,7 @@ def _check_and_launch(
         folder=str(sweep_dir),
         created=datetime.now(timezone.utc).isoformat(),
         launcher=launcher,
-        python=python,
+        python=server.python,
         cwd=os.getcwd(),
         code=take_snapshot(script.parent, sweep_dir, workspace.logs_root),
         variations=[Variation(index, args) for index, args in enumerate(variations)],
@@ -150,7 +144,14 @@ def _check_and_launch(
     record.save()
     print(f"sweep {sweep_id}: {len(variations)} variations of {command.experiment} on {launcher}")
     indices = list(range(len(variations)))
-    run_variations(record, indices, workspace.logs_root, detach=command.detach, server=server)
+    attached_here = launcher == "local" and not command.detach
+    run_variations(
+        record,
+        indices,
+        workspace.logs_root,
+        detach=command.detach,
+        server=server if attached_here else None,
+    )
 
 
 def _fresh_seed() -> int:

@@ -135,13 +135,12 @@ class LocalLauncher:
     def __init__(self, resources: Resources, server: PreloadedServer | None = None) -> None:
         self.jobs = max(1, resources.jobs or os.cpu_count() or 1)
         self.server = server
-        """A server already started for these variations (`flow sweep` starts it early)."""
+        """A server started for these variations by the caller, who closes it (`flow sweep`
+        starts one early, to check the variations while it preloads)."""
 
     def run(self, tasks: Sequence[Task], events: Events) -> None:
         """Run every task; on any exception stop the running ones and report them all."""
         if not tasks:
-            if self.server is not None:
-                self.server.close()
             return
         server = self.server or PreloadedServer(tasks[0].argv[0], tasks[0].cwd)
         waiting = deque(tasks)
@@ -162,7 +161,8 @@ class LocalLauncher:
                 events.finished(task.index, None)
             raise
         finally:
-            server.close()
+            if server is not self.server:  # one given is its owner's to close
+                server.close()
 
     def submit(self, tasks: Sequence[Task]) -> dict[int, str]:
         """Not used: a detached local sweep runs attached in a background process."""

@@ -6,7 +6,7 @@ and flows_workspace. This server pays that once: it imports what every run needs
 torch, numpy or the experiment's own code, whose CUDA and random state must not be
 shared) and then forks one child per variation, which becomes `python run.py ARGS` as a
 fresh interpreter would be (the pattern of gunicorn's `--preload` or multiprocessing's
-forkserver).
+forkserver); `python -m MODULE ARGS` works too (`flow sweep` checks its variations so).
 
 It speaks newline-delimited JSON: on stdin `{"run": INDEX, "argv": [...], "cwd": ...,
 "env": {...}, "output": PATH}` and `{"signal": INDEX, "number": N}`; on stdout
@@ -28,6 +28,7 @@ import importlib
 import io
 import json
 import os
+import runpy
 import select
 import signal
 import sys
@@ -195,6 +196,7 @@ class _Server:
             warm = (
                 argv[0] == self.python
                 and len(argv) > 1
+                and (argv[1] == "-m" or not argv[1].startswith("-"))  # a script, or a module
                 and request["cwd"] == self.cwd
                 and startup_variables(env) == self.startup
             )
@@ -210,6 +212,8 @@ class _Server:
                 2, f"flow sweep: cannot start `{' '.join(request['argv'])}`: {error}\n".encode()
             )
             os._exit(127)
+        if argv[1] == "-m" and len(argv) > 2:
+            _run_module(argv[0], argv[2], argv[3:])
         _run_script(argv[0], argv[1], argv[2:])
 
 
@@ -252,6 +256,22 @@ def _reopen_standard_streams() -> None:
         text.mode = "w" if writing else "r"  # type: ignore[misc]
         setattr(sys, name, text)
         setattr(sys, f"__{name}__", text)
+
+
+def _run_module(python: str, module: str, args: list[str]) -> NoReturn:
+    """Run `python -m MODULE ARGS` and end the process as the interpreter would."""
+    sys.argv = ["-m", *args]  # runpy puts the module's file first
+    sys.orig_argv = [python, "-m", module, *args]
+    if not getattr(sys.flags, "safe_path", False):
+        sys.path.insert(0, os.getcwd())
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    except SystemExit as exit_:
+        os._exit(_shut_down(_exit_status(exit_.code), interrupted=False))
+    except BaseException as error:
+        sys.excepthook(type(error), error, error.__traceback__)
+        os._exit(_shut_down(1, interrupted=isinstance(error, KeyboardInterrupt)))
+    os._exit(_shut_down(0, interrupted=False))
 
 
 def _run_script(python: str, script: str, args: list[str]) -> NoReturn:
