@@ -28,6 +28,7 @@ import importlib
 import io
 import json
 import os
+import platform
 import runpy
 import select
 import signal
@@ -78,6 +79,9 @@ def _preload() -> None:
         with contextlib.suppress(ImportError):  # typeguard is optional for tyro
             importlib.import_module(name)
     _warm_tyro()
+    # A run records the platform: computed once here (it runs `uname -p`), the same answer
+    # a new interpreter on this machine would compute, cached for every child.
+    platform.platform()
 
 
 @dataclasses.dataclass
