@@ -256,3 +256,27 @@ def test_a_variable_read_at_start_gets_a_new_interpreter(tmp_path: Path) -> None
     for index, seed in enumerate(("7", "0")):
         fresh = subprocesses.run_python(probe, env={"PYTHONHASHSEED": seed}, check=True)
         assert (tmp_path / f"{index}.log").read_text() == fresh.stdout
+
+
+def test_a_default_template_variation_imports_nothing_the_server_has_not(
+    tmp_path: Path,
+) -> None:
+    """The server preloads every module of tyro, config-utils and flows-workspace a run uses."""
+    root = tmp_path / "ws"
+    assert flow(tmp_path, "init", str(root), "--no-install").returncode == 0
+    assert flow(root, "create", "exp1").returncode == 0
+    run_py = root / "flows" / "exp1" / "run.py"
+    listing = tmp_path / "imported.json"
+    run_py.write_text(
+        "import sys as _sys\n_preloaded = set(_sys.modules)\n"
+        + run_py.read_text(encoding="utf-8")
+        + "\nimport json as _json, os as _os\n"
+        "with open(_os.environ['PROBE_IMPORTED'], 'w') as _out:\n"
+        "    _json.dump(sorted(set(_sys.modules) - _preloaded), _out)\n",
+        encoding="utf-8",
+    )
+    done = flow(root, "sweep", "exp1", "-p", "steps=2", env={"PROBE_IMPORTED": str(listing)})
+    assert done.returncode == 0, done.stderr
+    ours = ("flows_workspace", "config_utils", "tyro", "typeguard")
+    late = [name for name in json.loads(listing.read_text()) if name.split(".")[0] in ours]
+    assert late == [], f"add these to RUN_MODULES in sweeps/launchers/preload.py: {late}"

@@ -47,6 +47,7 @@ RUN_MODULES = (
     "flows_workspace.runs.parse",
     "flows_workspace.runs.record",
     # What recording a run imports on first use (kept lazy for `flow`'s own start).
+    "flows_workspace.runs.defaults",
     "flows_workspace.reruns.environment",
     "flows_workspace.reruns.resume",
     "flows_workspace.results.records",
@@ -56,6 +57,9 @@ RUN_MODULES = (
     "flows_workspace.runs.package_check",
     "flows_workspace.runs.tee",
     "flows_workspace.workspace.settings",
+    "sqlite3",  # the index of runs
+    "tomllib",  # flows.toml (3.11+)
+    "tomli",  # flows.toml (3.10)
 )
 """What the server imports: what a run of a template's `run.py` imports besides its own."""
 _STARTUP_PREFIXES = ("PYTHON", "LC_")
@@ -76,7 +80,7 @@ def startup_variables(env: dict[str, str]) -> dict[str, str]:
 def _preload() -> None:
     """Import what every run needs and let tyro's first parse import the rest of itself."""
     for name in RUN_MODULES:
-        with contextlib.suppress(ImportError):  # typeguard is optional for tyro
+        with contextlib.suppress(ImportError):  # optional, or for one Python version only
             importlib.import_module(name)
     _warm_tyro()
     # A run records the platform: computed once here (it runs `uname -p`), the same answer
