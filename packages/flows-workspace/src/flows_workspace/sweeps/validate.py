@@ -45,6 +45,7 @@ def check_variations(
         BadInputError: a variation is not accepted (the first one, with the parser's reason),
             or the script could not be checked.
     """
+    from flows_workspace.sweeps.launchers import LauncherError
     from flows_workspace.sweeps.launchers.local import LocalLauncher
     from flows_workspace.sweeps.launchers.resources import Resources
     from flows_workspace.sweeps.launchers.task import Task
@@ -61,7 +62,11 @@ def check_variations(
             argv = (server.python, "-m", __name__, str(script), str(given))
             env = (("COLUMNS", "400"),)  # the parser's message on one line
             tasks.append(Task(index, argv, env, os.getcwd(), str(Path(folder) / f"{index}.log")))
-        LocalLauncher(Resources(jobs=count), server).run(tasks, _Codes(codes))
+        try:
+            LocalLauncher(Resources(jobs=count), server).run(tasks, _Codes(codes))
+        except LauncherError as error:  # `--python` names an interpreter without flows
+            msg = f"cannot check the variations with `{server.python}`: {error}"
+            raise BadInputError(msg) from error
         outputs = [
             Path(task.output).read_text(encoding="utf-8", errors="replace") for task in tasks
         ]
