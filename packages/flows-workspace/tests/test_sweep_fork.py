@@ -280,3 +280,21 @@ def test_a_default_template_variation_imports_nothing_the_server_has_not(
     ours = ("flows_workspace", "config_utils", "tyro", "typeguard")
     late = [name for name in json.loads(listing.read_text()) if name.split(".")[0] in ours]
     assert late == [], f"add these to RUN_MODULES in sweeps/launchers/preload.py: {late}"
+
+
+def test_variations_checked_in_several_processes_report_the_first_bad_one(
+    tmp_path: Path,
+) -> None:
+    """Checked in two processes, 17 variations: the bad one in the second is named, exit 2."""
+    root = tmp_path / "ws"
+    assert flow(tmp_path, "init", str(root), "--no-install").returncode == 0
+    assert flow(root, "create", "exp1").returncode == 0
+    steps = [str(n) for n in range(1, 17)]
+    good = flow(root, "sweep", "exp1", "-p", f"steps={','.join(steps)}", "--jobs", "2", "--dry-run")
+    assert good.returncode == 0, good.stderr
+    assert "16 variations of exp1" in good.stdout
+    bad = flow(root, "sweep", "exp1", "-p", f"steps={','.join([*steps, 'x'])}", "--jobs", "2")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("flow: error: variation `--steps x` is not accepted by `run.py`")
+    assert len(bad.stderr.strip().splitlines()) == 1
+    assert not (root / "logs" / "exp1" / "sweeps").exists()

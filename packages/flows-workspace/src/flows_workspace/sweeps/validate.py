@@ -32,6 +32,8 @@ _REPORT_PREFIX = "flows-sweep-check:"
 CHECKED_PER_PROCESS = 8
 """Variations a checking process takes at least: more processes would import the
 experiment's code more often than they save in parsing."""
+CHECKING_PROCESSES = 4
+"""At most this many check at once (each imports the experiment's code: maybe torch)."""
 
 
 def check_variations(
@@ -50,7 +52,7 @@ def check_variations(
     from flows_workspace.sweeps.launchers.resources import Resources
     from flows_workspace.sweeps.launchers.task import Task
 
-    count = max(1, min(jobs, len(variations) // CHECKED_PER_PROCESS))
+    count = max(1, min(jobs, CHECKING_PROCESSES, len(variations) // CHECKED_PER_PROCESS))
     share = -(-len(variations) // count)
     chunks = [variations[start : start + share] for start in range(0, len(variations), share)]
     codes: dict[int, int | None] = {}
