@@ -62,8 +62,26 @@ def _resources(command: Sweep, from_file: SweepFile | None) -> Resources:
         raise BadInputError(msg) from error
 
 
-def start_sweep(command: Sweep) -> None:
-    """Check everything, then snapshot the code, write the record and launch."""
+def start_sweep(command: Sweep, server: PreloadedServer | None = None) -> None:
+    """Check everything, then snapshot the code, write the record and launch.
+
+    `server`: a preloaded server started while the command line was parsed; it is
+    replaced when `--python` names another interpreter, and closed here in any case.
+    """
+    python = command.python or sys.executable
+    if server is not None and server.python != python:
+        server.close()
+        server = None
+    # One preloaded server checks the variations, then (local, attached) runs them.
+    server = server or PreloadedServer(python, os.getcwd())
+    try:
+        _start_sweep(command, server)
+    finally:
+        server.close()
+
+
+def _start_sweep(command: Sweep, server: PreloadedServer) -> None:
+    """`start_sweep` with its server."""
     from flows_workspace.sweeps.spec import read_sweep_file
     from flows_workspace.workspace.settings import find_workspace
 
@@ -76,13 +94,7 @@ def start_sweep(command: Sweep) -> None:
     if resources.jobs is not None and resources.jobs < 1:
         msg = f"`--jobs {resources.jobs}` runs nothing; give at least 1"
         raise BadInputError(msg)
-    python = command.python or sys.executable
-    # One preloaded server checks the variations, then (local, attached) runs them.
-    server = PreloadedServer(python, os.getcwd())
-    try:
-        _check_and_launch(command, workspace, script, from_file, launcher, resources, server)
-    finally:
-        server.close()
+    _check_and_launch(command, workspace, script, from_file, launcher, resources, server)
 
 
 def _check_and_launch(

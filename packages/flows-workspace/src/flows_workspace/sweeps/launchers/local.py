@@ -14,12 +14,13 @@ import os
 import select
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections import deque
 from typing import IO, TYPE_CHECKING, Any
 
-from flows_workspace._errors import BadInputError
+from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace.sweeps.launchers import LauncherError
 from flows_workspace.sweeps.launchers.task import STOP_GRACE_SECONDS
 
@@ -125,6 +126,18 @@ class PreloadedServer:
             self.process.stdout.close()
         self.process.wait()
         self.log.close()
+
+
+def start_early() -> PreloadedServer | None:
+    """A server for `flow sweep` to start before it has read its command line.
+
+    It runs this interpreter in this folder, which serve unless `--python` names another;
+    None when it cannot start (the command line's own checks then say why).
+    """
+    try:
+        return PreloadedServer(sys.executable, os.getcwd())
+    except (OSError, FlowsError):
+        return None
 
 
 class LocalLauncher:
