@@ -24,6 +24,7 @@ import atexit
 import builtins
 import contextlib
 import dataclasses
+import gc
 import importlib
 import io
 import json
@@ -353,6 +354,9 @@ def main() -> None:
         del sys.path[0]  # `-m` put the working folder first; a script gets its own folder
     server = _Server(sys.argv[1])
     _preload()
+    # What the server holds is never collected in a child: a collection there would touch,
+    # and so copy, every page of it (Python's advice for forking servers).
+    gc.freeze()
     server.serve()
 
 
