@@ -5,7 +5,8 @@ count, in a fresh workspace that is a git repository. The same 32 variations (8 
 rates x 2 models x 2 seeds) are run, two at a time, by:
 
 - flow:  `flow sweep exp1 -p ... --jobs 2` (checks every variation, snapshots the
-  code, records the sweep, then runs each variation's `run.py`);
+  code, records the sweep, then runs each variation's `run.py` in a child forked from a
+  server that has imported tyro, config-utils and flows-workspace once);
 - xargs: the same 32 `python run.py ...` commands through `xargs -P 2`;
 - hydra: an equivalent Hydra app (the same fit, its own output folder per job) as a
   multirun under the joblib launcher with `n_jobs=2`.

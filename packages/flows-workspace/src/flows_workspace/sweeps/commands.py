@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from flows_workspace.cli.main import Command
+    from flows_workspace.sweeps.launchers.local import PreloadedServer
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ def parse_sweep(args: Sequence[str]) -> Command:
     if args and args[0] == "resume":
         return tyro.cli(SweepResume, prog="flow sweep resume", args=args[1:])
     from flows_workspace.runs.parse import reflow
+    from flows_workspace.sweeps.launchers.local import start_early
 
     items = list(args)
     own, tail = (
@@ -131,11 +133,31 @@ def parse_sweep(args: Sequence[str]) -> Command:
         if "--" in items
         else (items, [])
     )
-    sweep, unknown = tyro.cli(
-        Sweep,
-        prog="flow sweep",
-        args=own,
-        return_unknown_args=True,
-        description=reflow(Sweep.__doc__ or ""),  # tyro keeps a docstring's line breaks
-    )
-    return dataclasses.replace(sweep, passed=(*unknown, *tail))
+    server = start_early()  # it preloads while this command line is parsed
+    try:
+        sweep, unknown = tyro.cli(
+            Sweep,
+            prog="flow sweep",
+            args=own,
+            return_unknown_args=True,
+            description=reflow(Sweep.__doc__ or ""),  # tyro keeps a docstring's line breaks
+        )
+    except BaseException:
+        if server is not None:
+            server.close()
+        raise
+    return _NewSweep(dataclasses.replace(sweep, passed=(*unknown, *tail)), server)
+
+
+@dataclass(frozen=True)
+class _NewSweep:
+    """A parsed `flow sweep`, with the preloaded server started while it was parsed."""
+
+    sweep: Sweep
+    server: PreloadedServer | None
+
+    def run(self) -> None:
+        """Check the variations, snapshot the code, launch."""
+        from flows_workspace.sweeps.new import start_sweep
+
+        start_sweep(self.sweep, self.server)

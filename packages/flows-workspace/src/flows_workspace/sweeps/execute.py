@@ -12,6 +12,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+import time
 from typing import TYPE_CHECKING
 
 from flows_workspace._errors import FlowsError
@@ -22,7 +23,7 @@ from flows_workspace.reruns.environment import (
     SWEEP_ID_ENV,
     VARIATION_ENV,
 )
-from flows_workspace.sweeps.launchers import make_launcher
+from flows_workspace.sweeps.launchers import LauncherError, make_launcher
 from flows_workspace.sweeps.launchers.resources import Resources
 from flows_workspace.sweeps.launchers.task import Task
 from flows_workspace.sweeps.progress import Progress
@@ -40,11 +41,16 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from flows_workspace.sweeps.launchers import Launcher
+    from flows_workspace.sweeps.launchers.local import PreloadedServer
 
 DRIVER_LOG = "driver.log"
 """Output of the background process running a detached local or ray sweep."""
 _INTERRUPTED_CODES = {130, 143, -2, -15}
 """Exit statuses of a command stopped by SIGINT or SIGTERM."""
+SAVE_SECONDS = 0.5
+"""How often at most the record is rewritten while variations end (and always at the end):
+writing it whole after each of hundreds of short variations would cost more than they do;
+a reader brings it up to date from the run folders anyway."""
 
 
 def task_for(record: SweepRecord, index: int) -> Task:
@@ -81,6 +87,7 @@ class _Tracker:
         self.queued = queued
         self.unsubmitted = count if queued else 0
         """Queued jobs yet to be reported started: the record is saved once all are."""
+        self.saved = time.monotonic()
 
     def started(self, index: int, job_id: str) -> None:
         variation = self.record.variations[index]
@@ -101,16 +108,25 @@ class _Tracker:
         else:
             variation.status = FAILED
         self.progress.finished(variation.status, f"variation {index}: {' '.join(variation.args)}")
-        self.record.save()
+        if time.monotonic() - self.saved >= SAVE_SECONDS:
+            self.record.save()
+            self.saved = time.monotonic()
 
 
 def run_variations(
-    record: SweepRecord, indices: list[int], logs_root: Path, *, detach: bool
+    record: SweepRecord,
+    indices: list[int],
+    logs_root: Path,
+    *,
+    detach: bool,
+    server: PreloadedServer | None = None,
 ) -> None:
     """Run variations `indices` of `record` on its launcher, then print the summary.
 
+    `server`: a preloaded server the local launcher is to use (it is closed in any case).
+
     Raises:
-        FlowsError: some variations failed (after the summary names each).
+        FlowsError: some variations failed, or the launcher did (after the summary).
         KeyboardInterrupt: the sweep was interrupted (after cancelling and recording).
     """
     for index in indices:
@@ -118,7 +134,7 @@ def run_variations(
         variation.previous_run = variation.run_id or variation.previous_run
         variation.status, variation.error, variation.job_id = PENDING, None, None
         variation.run_id = None
-    launcher = make_launcher(record.launcher, resources_of(record), record.dir)
+    launcher = make_launcher(record.launcher, resources_of(record), record.dir, server)
     tasks = [task_for(record, index) for index in indices]
     if detach:
         _detach(record, indices, launcher, tasks)
@@ -126,15 +142,19 @@ def run_variations(
     record.driver_pid, record.driver_host = os.getpid(), host_name()
     record.save()
     try:
-        with Progress(len(tasks)) as progress:
-            tracker = _Tracker(record, progress, queued=launcher.detaches, count=len(tasks))
-            launcher.run(tasks, tracker)
-    finally:
-        record.driver_pid = record.driver_host = None
-        refresh(record, logs_root)
-        record.save()
-        for line in summary(record, logs_root):
-            print(line)
+        try:
+            with Progress(len(tasks)) as progress:
+                tracker = _Tracker(record, progress, queued=launcher.detaches, count=len(tasks))
+                launcher.run(tasks, tracker)
+        finally:
+            record.driver_pid = record.driver_host = None
+            refresh(record, logs_root)
+            record.save()
+            for line in summary(record, logs_root):
+                print(line)
+    except LauncherError as error:
+        msg = f"{error}; `flow sweep resume {record.id}` runs the variations it did not finish"
+        raise FlowsError(msg) from error
     failed = [v for v in record.variations if v.status == FAILED]
     if failed:
         msg = (

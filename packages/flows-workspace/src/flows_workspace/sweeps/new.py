@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from flows_workspace._errors import BadInputError, FlowsError, tell
 from flows_workspace.sweeps.launchers import check_launcher
+from flows_workspace.sweeps.launchers.local import PreloadedServer
 from flows_workspace.sweeps.launchers.resources import Resources
 from flows_workspace.sweeps.record import TO_RERUN, SweepRecord, Variation, find_sweep
 
@@ -61,13 +62,27 @@ def _resources(command: Sweep, from_file: SweepFile | None) -> Resources:
         raise BadInputError(msg) from error
 
 
-def start_sweep(command: Sweep) -> None:
-    """Check everything, then snapshot the code, write the record and launch."""
-    from flows_workspace.reruns.snapshot import take_snapshot
-    from flows_workspace.runs.ids import new_run_id
-    from flows_workspace.sweeps.execute import run_variations
-    from flows_workspace.sweeps.spec import SweepSpec, parse_parameter, read_sweep_file
-    from flows_workspace.sweeps.validate import check_variations
+def start_sweep(command: Sweep, server: PreloadedServer | None = None) -> None:
+    """Check everything, then snapshot the code, write the record and launch.
+
+    `server`: a preloaded server started while the command line was parsed; it is
+    replaced when `--python` names another interpreter, and closed here in any case.
+    """
+    python = command.python or sys.executable
+    if server is not None and server.python != python:
+        server.close()
+        server = None
+    # One preloaded server checks the variations, then (local, attached) runs them.
+    server = server or PreloadedServer(python, os.getcwd())
+    try:
+        _start_sweep(command, server)
+    finally:
+        server.close()
+
+
+def _start_sweep(command: Sweep, server: PreloadedServer) -> None:
+    """`start_sweep` with its server."""
+    from flows_workspace.sweeps.spec import read_sweep_file
     from flows_workspace.workspace.settings import find_workspace
 
     workspace = find_workspace()
@@ -79,6 +94,25 @@ def start_sweep(command: Sweep) -> None:
     if resources.jobs is not None and resources.jobs < 1:
         msg = f"`--jobs {resources.jobs}` runs nothing; give at least 1"
         raise BadInputError(msg)
+    _check_and_launch(command, workspace, script, from_file, launcher, resources, server)
+
+
+def _check_and_launch(
+    command: Sweep,
+    workspace: Workspace,
+    script: Path,
+    from_file: SweepFile | None,
+    launcher: str,
+    resources: Resources,
+    server: PreloadedServer,
+) -> None:
+    """Check every variation, then snapshot the code, write the record and launch."""
+    from flows_workspace.reruns.snapshot import take_snapshot
+    from flows_workspace.runs.ids import new_run_id
+    from flows_workspace.sweeps.execute import run_variations
+    from flows_workspace.sweeps.spec import SweepSpec, parse_parameter
+    from flows_workspace.sweeps.validate import check_variations
+
     texts = (*(from_file.params if from_file else ()), *command.param)
     random_count = command.random
     if random_count is None and from_file is not None:
@@ -94,8 +128,7 @@ def start_sweep(command: Sweep) -> None:
         texts=texts,
     )
     variations = spec.variations()
-    python = command.python or sys.executable
-    check_variations(python, script, variations)
+    check_variations(server, script, variations, resources.jobs or os.cpu_count() or 1)
     if command.dry_run:
         for index, args in enumerate(variations):
             print(f"{index}\t{' '.join(args)}")
@@ -110,7 +143,7 @@ def start_sweep(command: Sweep) -> None:
         folder=str(sweep_dir),
         created=datetime.now(timezone.utc).isoformat(),
         launcher=launcher,
-        python=python,
+        python=server.python,
         cwd=os.getcwd(),
         code=take_snapshot(script.parent, sweep_dir, workspace.logs_root),
         variations=[Variation(index, args) for index, args in enumerate(variations)],
@@ -125,7 +158,15 @@ def start_sweep(command: Sweep) -> None:
         left_out = record.code.left_out
         tell("note", f"the code snapshot of sweep {sweep_id} leaves out {left_out}", "flow")
     print(f"sweep {sweep_id}: {len(variations)} variations of {command.experiment} on {launcher}")
-    run_variations(record, list(range(len(variations))), workspace.logs_root, detach=command.detach)
+    indices = list(range(len(variations)))
+    attached_here = launcher == "local" and not command.detach
+    run_variations(
+        record,
+        indices,
+        workspace.logs_root,
+        detach=command.detach,
+        server=server if attached_here else None,
+    )
 
 
 def _fresh_seed() -> int:

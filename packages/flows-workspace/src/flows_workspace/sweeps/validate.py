@@ -1,11 +1,11 @@
 """Check every variation against the experiment's own parser before anything is launched.
 
-One process of the experiment's interpreter runs its `run.py` as `__main__` with the
-parser swapped for a checker: when the script asks for its config (`parse_run`,
-`parse_config`, or
-`tyro.cli` for a script that calls tyro directly), each variation's arguments are
-parsed by the real parser and the process reports and exits before the run starts.
-One interpreter start and one import of the experiment check them all.
+A child of the sweep's preloaded server (a few, for many variations) runs the
+experiment's `run.py` as `__main__` with the parser swapped for a checker: when the
+script asks for its config (`parse_run`, `parse_config`, or `tyro.cli` for a script that
+calls tyro directly), each variation's arguments are parsed by the real parser and the
+process reports and exits before the run starts.
+No interpreter start, and one import of the experiment per checking process.
 """
 
 from __future__ import annotations
@@ -14,63 +14,104 @@ import contextlib
 import io
 import json
 import os
-import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows_workspace._errors import BadInputError, tell
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
+
+    from flows_workspace.sweeps.launchers.local import PreloadedServer
 
 _REPORT_PREFIX = "flows-sweep-check:"
 
 
-def check_variations(python: str, script: Path, variations: list[list[str]]) -> None:
-    """Parse each variation with the experiment's parser in `python`.
+CHECKED_PER_PROCESS = 8
+"""Variations a checking process takes at least: more processes would import the
+experiment's code more often than they save in parsing."""
+CHECKING_PROCESSES = 4
+"""At most this many check at once (each imports the experiment's code: maybe torch)."""
+
+
+def check_variations(
+    server: PreloadedServer, script: Path, variations: list[list[str]], jobs: int
+) -> None:
+    """Parse each variation with the experiment's parser, in up to `jobs` children of `server`.
+
+    They run in the working folder the variations will run in.
 
     Raises:
         BadInputError: a variation is not accepted (the first one, with the parser's reason),
             or the script could not be checked.
     """
-    env = {**os.environ, "COLUMNS": "400"}  # the parser's message on one line
-    try:
-        done = subprocess.run(
-            [python, "-m", "flows_workspace.sweeps.validate", str(script)],
-            input=json.dumps(variations),
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=script.parent,
-            check=False,
-        )
-    except OSError as error:
-        msg = f"cannot start the interpreter `{python}` to check the variations: {error}"
-        raise BadInputError(msg) from error
-    reports = [
-        line.removeprefix(_REPORT_PREFIX)
-        for line in done.stdout.splitlines()
-        if line.startswith(_REPORT_PREFIX)
-    ]
-    if not reports and done.returncode != 0:
-        last = _last_line(done.stderr) or f"exit status {done.returncode}"
-        msg = f"`{script}` failed before reading its config ({last}); run it alone to see why"
-        raise BadInputError(msg)
-    problems: list[str | None] | None = json.loads(reports[-1]) if reports else None
-    if problems is None:
-        tell(
-            "note",
-            f"`{script.name}` reads its command line without tyro, so the variations were "
-            "not checked before launching",
-            "flow",
-        )
-        return
+    from flows_workspace.sweeps.launchers import LauncherError
+    from flows_workspace.sweeps.launchers.local import LocalLauncher
+    from flows_workspace.sweeps.launchers.resources import Resources
+    from flows_workspace.sweeps.launchers.task import Task
+
+    count = max(1, min(jobs, CHECKING_PROCESSES, len(variations) // CHECKED_PER_PROCESS))
+    share = -(-len(variations) // count)
+    chunks = [variations[start : start + share] for start in range(0, len(variations), share)]
+    codes: dict[int, int | None] = {}
+    with tempfile.TemporaryDirectory(prefix="flows-sweep-check-") as folder:
+        tasks = []
+        for index, chunk in enumerate(chunks):
+            given = Path(folder) / f"{index}.json"
+            given.write_text(json.dumps(chunk), encoding="utf-8")
+            argv = (server.python, "-m", __name__, str(script), str(given))
+            env = (("COLUMNS", "400"),)  # the parser's message on one line
+            tasks.append(Task(index, argv, env, os.getcwd(), str(Path(folder) / f"{index}.log")))
+        try:
+            LocalLauncher(Resources(jobs=count), server).run(tasks, _Codes(codes))
+        except LauncherError as error:  # `--python` names an interpreter without flows
+            msg = f"cannot check the variations with `{server.python}`: {error}"
+            raise BadInputError(msg) from error
+        outputs = [
+            Path(task.output).read_text(encoding="utf-8", errors="replace") for task in tasks
+        ]
+    problems: list[str | None] = []
+    for index, output in enumerate(outputs):
+        reports = [
+            line.removeprefix(_REPORT_PREFIX)
+            for line in output.splitlines()
+            if line.startswith(_REPORT_PREFIX)
+        ]
+        if not reports and codes.get(index) != 0:
+            last = _last_line(output) or f"exit status {codes.get(index)}"
+            msg = f"`{script}` failed before reading its config ({last}); run it alone to see why"
+            raise BadInputError(msg)
+        checked: list[str | None] | None = json.loads(reports[-1]) if reports else None
+        if checked is None:
+            tell(
+                "note",
+                f"`{script.name}` reads its command line without tyro, so the variations were "
+                "not checked before launching",
+                "flow",
+            )
+            return
+        problems.extend(checked)
     for args, problem in zip(variations, problems, strict=True):
         if problem is not None:
             shown = " ".join(args)
             msg = f"variation `{shown}` is not accepted by `{script.name}`: {problem}"
             raise BadInputError(msg)
+
+
+class _Codes:
+    """Keeps the exit codes of the checking processes."""
+
+    def __init__(self, codes: dict[int, int | None]) -> None:
+        self.codes = codes
+
+    def started(self, index: int, job_id: str) -> None:
+        """Nothing to keep."""
+
+    def finished(self, index: int, exit_code: int | None) -> None:
+        """Keep the exit code."""
+        self.codes[index] = exit_code
 
 
 def _last_line(text: str) -> str:
@@ -132,7 +173,7 @@ def _unchecked(*args: Any, **kwargs: Any) -> Any:
 
 
 def main() -> None:
-    """Run the script named in `sys.argv[1]` with the checker, variations on stdin."""
+    """Run the script named in `sys.argv[1]` with the checker, variations in `sys.argv[2]`."""
     import runpy
 
     import tyro
@@ -141,7 +182,8 @@ def main() -> None:
     from flows_workspace.runs import parse
 
     script = sys.argv[1]
-    checker = _Checker(json.load(sys.stdin))
+    with open(sys.argv[2], encoding="utf-8") as given:
+        checker = _Checker(json.load(given))
     tyro.cli = checker.wrap(tyro.cli)
     flows_workspace.parse_run = checker.wrap(parse.parse_run)
     flows_workspace.parse_config = checker.wrap(parse.parse_config)

@@ -10,17 +10,22 @@ import importlib.util
 import shutil
 from typing import TYPE_CHECKING, Protocol
 
-from flows_workspace._errors import BadInputError
+from flows_workspace._errors import BadInputError, FlowsError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
+    from flows_workspace.sweeps.launchers.local import PreloadedServer
     from flows_workspace.sweeps.launchers.resources import Resources
     from flows_workspace.sweeps.launchers.task import Task
 
 LAUNCHERS = ("local", "slurm", "ray")
 _EXTRAS = {"slurm": "submitit", "ray": "ray"}
+
+
+class LauncherError(FlowsError):
+    """The engine itself failed under the sweep (not one of its variations)."""
 
 
 class Events(Protocol):
@@ -73,8 +78,13 @@ def check_launcher(name: str) -> None:
         raise BadInputError(msg)
 
 
-def make_launcher(name: str, resources: Resources, sweep_dir: Path) -> Launcher:
-    """The launcher `name` with `resources`; its engine is imported here, not before."""
+def make_launcher(
+    name: str, resources: Resources, sweep_dir: Path, server: PreloadedServer | None = None
+) -> Launcher:
+    """The launcher `name` with `resources`; its engine is imported here, not before.
+
+    `server`: for `local`, a preloaded server already started for the variations.
+    """
     check_launcher(name)
     if name == "slurm":
         from flows_workspace.sweeps.launchers.slurm import SlurmLauncher
@@ -86,4 +96,4 @@ def make_launcher(name: str, resources: Resources, sweep_dir: Path) -> Launcher:
         return RayLauncher(resources)
     from flows_workspace.sweeps.launchers.local import LocalLauncher
 
-    return LocalLauncher(resources)
+    return LocalLauncher(resources, server)

@@ -40,10 +40,14 @@ class Task:
         """The command's whole environment."""
         return {**os.environ, **dict(self.env)}
 
-    def start(self) -> subprocess.Popen[bytes]:
-        """Start the command in its own session (a Ctrl-C reaches the launcher only)."""
+    def prepare_output(self) -> None:
+        """Make the output's folder and remove the exit status of an earlier attempt."""
         self.exit_file.unlink(missing_ok=True)
         Path(self.output).parent.mkdir(parents=True, exist_ok=True)
+
+    def start(self) -> subprocess.Popen[bytes]:
+        """Start the command in its own session (a Ctrl-C reaches the launcher only)."""
+        self.prepare_output()
         with open(self.output, "wb") as output:
             return subprocess.Popen(
                 self.argv,
