@@ -358,6 +358,7 @@ def test_detached_sweep_returns_and_status_follows_it(ws: Path) -> None:
         (["-p", "model:linear,cubic"], "model:cubic"),
         ([], "the sweep has no variations"),
         (["-p", "steps="], "has an empty value"),
+        (["-p", "steps=1,2,1"], "lists `1` twice"),
         (["-p", "steps=int(1,5)"], "ranges need `--random N`"),
         (["-p", "steps=2", "--launcher", "kubernetes"], "unknown launcher `kubernetes`"),
     ],

@@ -99,6 +99,13 @@ def _listed(text: str, values: str) -> tuple[str, ...]:
     if not listed or any(not value for value in listed):
         msg = f"sweep parameter `{text}` has an empty value; list values as `KEY=V1,V2`"
         raise BadInputError(msg)
+    twice = next((value for index, value in enumerate(listed) if value in listed[:index]), None)
+    if twice is not None:
+        msg = (
+            f"sweep parameter `{text}` lists `{twice}` twice, which would run one variation "
+            "twice; list each value once (to repeat runs, sweep a seed)"
+        )
+        raise BadInputError(msg)
     return listed
 
 
