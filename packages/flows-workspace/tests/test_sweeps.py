@@ -328,6 +328,34 @@ def test_ctrl_c_interrupts_every_variation_and_resume_runs_them(ws: Path) -> Non
     assert "nothing to resume" in again.stdout
 
 
+def test_resume_continues_an_interrupted_variation_from_its_checkpoints(ws: Path) -> None:
+    """A variation stopped after it checkpointed continues in its own run folder on resume."""
+    process = start(
+        [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "-p", "steps=60000",
+         "--checkpoint-every", "1000", "--jobs", "1"],
+        cwd=ws,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: any((ws / "logs" / "exp1").glob("*/checkpoints/*")), "a first checkpoint")
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    [sweep_id] = sweep_ids(ws)
+    [interrupted] = [run["run_id"] for run in runs_of_sweep(ws, sweep_id)]
+    resumed = flow(ws, "sweep", "resume", sweep_id)
+    assert resumed.returncode == 0, resumed.stderr
+    [run] = runs_of_sweep(ws, sweep_id)
+    assert (run["run_id"], run["status"]) == (interrupted, "finished")
+    manifest = json.loads((ws / "logs" / "exp1" / interrupted / "manifest.json").read_text())
+    assert len(manifest["resumed"]) == 1
+
+
 def test_detached_sweep_returns_and_status_follows_it(ws: Path) -> None:
     """`--detach` returns while variations wait; `flow sweep status` shows them end."""
     gate = ws / "gate"

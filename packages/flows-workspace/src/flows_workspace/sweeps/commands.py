@@ -89,7 +89,10 @@ class SweepStatus:
 
 @dataclass(frozen=True)
 class SweepResume:
-    """Run again what a sweep is missing: variations that failed, were interrupted or never ran."""
+    """Run again what a sweep is missing: variations that failed, were interrupted or never ran.
+
+    An interrupted variation that left checkpoints continues its own run (`--resume`).
+    """
 
     sweep_id: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="ID")]
     """The sweep's id (or its start)."""

@@ -24,6 +24,7 @@ from flows_workspace.reruns.environment import (
     VARIATION_ENV,
 )
 from flows_workspace.sweeps.launchers import LauncherError, make_launcher
+from flows_workspace.sweeps.launchers.requeue import with_resume
 from flows_workspace.sweeps.launchers.resources import Resources
 from flows_workspace.sweeps.launchers.task import Task
 from flows_workspace.sweeps.progress import Progress
@@ -113,6 +114,21 @@ class _Tracker:
             self.saved = time.monotonic()
 
 
+def _continues(record: SweepRecord, logs_root: Path, index: int) -> bool:
+    """Whether variation `index` continues its interrupted run (`--resume`), not a new one.
+
+    Only a run that left checkpoints continues (its experiment uses `Run.checkpoint_dir`,
+    so its `run.py` takes `--resume`); any other starts again.
+    """
+    from flows_workspace.reruns.resume import CHECKPOINT_DIR_NAME
+
+    variation = record.variations[index]
+    if variation.status != INTERRUPTED or variation.run_id is None:
+        return False
+    checkpoints = logs_root / record.experiment / variation.run_id / CHECKPOINT_DIR_NAME
+    return checkpoints.is_dir() and any(checkpoints.iterdir())
+
+
 def run_variations(
     record: SweepRecord,
     indices: list[int],
@@ -129,13 +145,18 @@ def run_variations(
         FlowsError: some variations failed, or the launcher did (after the summary).
         KeyboardInterrupt: the sweep was interrupted (after cancelling and recording).
     """
+    continued = {index for index in indices if _continues(record, logs_root, index)}
     for index in indices:
         variation = record.variations[index]
-        variation.previous_run = variation.run_id or variation.previous_run
+        if index not in continued:  # a new run: the one before is not this attempt's
+            variation.previous_run = variation.run_id or variation.previous_run
+            variation.run_id = None
         variation.status, variation.error, variation.job_id = PENDING, None, None
-        variation.run_id = None
     launcher = make_launcher(record.launcher, resources_of(record), record.dir, server)
-    tasks = [task_for(record, index) for index in indices]
+    tasks = [
+        with_resume(task_for(record, index)) if index in continued else task_for(record, index)
+        for index in indices
+    ]
     if detach:
         _detach(record, indices, launcher, tasks)
         return
