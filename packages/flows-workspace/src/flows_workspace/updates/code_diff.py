@@ -46,6 +46,14 @@ def run_code_diff(experiment: str, *, template: bool, parent: bool, other: str |
         what = "no record" if record is None else "no parent (it is not a fork)"
         msg = f"experiment `{experiment}` has {what}; nothing to compare it with"
         raise FlowsError(msg)
+    if template and record.parent is not None:
+        # A fork records no variables of its own: its template is its parent's business.
+        msg = (
+            f"experiment `{experiment}` is a fork of `{record.parent}`; compare it with its "
+            f"parent (`flow diff {experiment} --parent`) or compare the parent with its "
+            f"template (`flow diff {record.parent} --template`)"
+        )
+        raise BadInputError(msg)
     upstream: Upstream = (
         parent_upstream(path, record) if parent else template_upstream(workspace, path, record)
     )
