@@ -251,6 +251,11 @@ def test_unresolved_conflicts_keep_failing_until_resolved(workspace: Path) -> No
         assert "`exp2/run.py`" in again.stderr
         assert "exp2: up to date" not in again.stdout
         assert tree(child) == marked  # nothing merged over the markers
+    diff = run_flow("diff", "exp2", "--parent", cwd=workspace)
+    assert diff.returncode == 0
+    assert diff.stderr == (
+        "flow: note: unresolved conflicts of an earlier `flow update` in `exp2/run.py`\n"
+    )
     text = (child / "run.py").read_text(encoding="utf-8")
     start, end = text.index("<<<<<<< "), text.index(">>>>>>> ")
     resolved = text[:start] + "    repeat: int = 3\n" + text[text.index("\n", end) + 1 :]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flows_workspace._errors import BadInputError, FlowsError
+from flows_workspace._errors import BadInputError, FlowsError, tell
 from flows_workspace.updates.merge_base import read_files
 from flows_workspace.workspace.experiments import ExperimentRecord
 
@@ -30,6 +30,7 @@ def run_code_diff(experiment: str, *, template: bool, parent: bool, other: str |
         parent_upstream,
         template_upstream,
         unified_diff,
+        unresolved_conflicts,
     )
     from flows_workspace.workspace.settings import find_workspace
 
@@ -58,6 +59,10 @@ def run_code_diff(experiment: str, *, template: bool, parent: bool, other: str |
         parent_upstream(path, record) if parent else template_upstream(workspace, path, record)
     )
     ours = read_files(path)
+    unresolved = unresolved_conflicts(path)
+    if unresolved:
+        listed = ", ".join(f"`{experiment}/{file}`" for file in unresolved)
+        tell("note", f"unresolved conflicts of an earlier `flow update` in {listed}", "flow")
     lines = []
     for relative in sorted(set(upstream.files) | set(ours)):
         if upstream.files.get(relative) != ours.get(relative):
