@@ -137,7 +137,7 @@ def test_lab_templates_replace_flow_templates(tmp_path: Path, wheels: list[Path]
     _run(flow, "init", "--no-install", cwd=root)
     paths = (root / "flows/__init__.py").read_text(encoding="utf-8")
     assert 'LAB = "research"' in paths
-    listing = _run(flow, "templates", cwd=root).stdout
+    listing = _run(flow, "templates", cwd=root).stdout.split("\n\n")[0]  # the table
     assert "flow-templates" not in listing
     default = next(line for line in listing.splitlines() if line.startswith("default "))
     assert "lab-templates" in default
@@ -201,7 +201,7 @@ def test_scaffolded_distribution_installs_lists_renders_and_outlives_flow_templa
     _run(pip_python, "-m", "pip", "install", "--quiet", *wheels, lab, cwd=tmp_path)
     _run(pip_python, "-m", "pip", "uninstall", "--yes", "--quiet", "flow-templates", cwd=tmp_path)
     pip_flow = _bin(pip_env, "flow")
-    listing = _run(pip_flow, "templates", cwd=tmp_path).stdout
+    listing = _run(pip_flow, "templates", cwd=tmp_path).stdout.split("\n\n")[0]  # the table
     assert "flow-templates" not in listing
     assert "labexp" in listing
     other = tmp_path / "other"
