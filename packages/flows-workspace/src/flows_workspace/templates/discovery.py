@@ -51,7 +51,7 @@ WORKSPACE_TEMPLATE_NAME = "workspace"
 FALLBACK_DISTRIBUTION = "flow-templates"
 """The stock templates' distribution: any other distribution's template of a name wins."""
 PRECEDENCE = (
-    "a workspace's templates/ folder first, then installed distributions by name, "
+    "a workspace's templates/ folder first, then other installed distributions by name, "
     f"then {FALLBACK_DISTRIBUTION} (the fallback)"
 )
 """The precedence rule in words, for `flow templates` and messages."""
