@@ -264,6 +264,26 @@ def test_templates_note_column_has_a_header_before_description(
     assert shadowed.index("shadowed by workspace") == lines[0].index("NOTE")
 
 
+def test_templates_lists_the_workspace_template_and_the_precedence(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow templates` lists `workspace`, marked, and says which source wins; `show` shows it."""
+    assert flow("templates") == 0
+    out = capsys.readouterr().out
+    [row] = [line for line in out.splitlines() if line.startswith("workspace ")]
+    assert "workspace template (flow init)" in row
+    assert "then flow-templates (the fallback)" in out.splitlines()[-1]
+    assert flow("templates", "show", "workspace") == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("workspace (flow-templates ")
+    assert "`flow init` lays out workspaces with it" in shown
+    assert "flows_dir" in shown
+    assert flow("create", "exp1", "--template", "workspace") == 2
+    err = capsys.readouterr().err
+    assert "--template" not in err.split("not experiments")[1]
+    assert "see `flow templates`" in err
+
+
 def test_templates_lists_the_others_when_one_is_broken(
     workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -68,3 +68,19 @@ def test_diff_experiment_needs_one_flag(
         err = capsys.readouterr().err
         assert expected in err
         assert len(err.splitlines()) == 1
+
+
+def test_template_diff_of_a_fork_points_to_parent(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow diff FORK --template` says in one line that it is a fork and names `--parent`."""
+    assert flow("create", "exp1") == 0
+    assert flow("create", "exp2", "--from", "exp1") == 0
+    capsys.readouterr()
+    assert flow("diff", "exp2", "--template") == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert "`exp2` is a fork of `exp1`" in err
+    assert "`flow diff exp2 --parent`" in err
+    assert "undefined variable" not in err
+    assert flow("diff", "exp1", "--template") == 0  # the parent still compares with it

@@ -312,7 +312,7 @@ def _data(root: Path) -> tuple[Path, Path]:
 
 @pytest.mark.torch
 def test_pytorch_template_trains_and_checkpoints(workspace: Path, flow: Flow) -> None:
-    """`pytorch`: --help, then short runs with each choice write checkpoints under the run."""
+    """`pytorch`: --help, then short runs with each choice keep their latest two checkpoints."""
     assert flow("create", "net", "--template", "pytorch") == 0
     usage = _run(workspace, "flows/net/run.py", "--help").stdout
     for choice in ("model:mlp", "optimizer:sgd", "scheduler:cosine"):
@@ -329,7 +329,7 @@ def test_pytorch_template_trains_and_checkpoints(workspace: Path, flow: Flow) ->
     )
     runs = _run_folders(workspace, "net")
     assert [sorted(p.name for p in (r / "checkpoints").iterdir()) for r in runs] == [
-        ["epoch-001.pt", "epoch-002.pt", "epoch-003.pt"],
+        ["epoch-002.pt", "epoch-003.pt"],  # the latest two; epoch-001.pt pruned
         ["epoch-001.pt", "epoch-002.pt"],
     ]
     history = MetricsFile.read(runs[0])

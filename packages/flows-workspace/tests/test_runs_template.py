@@ -91,9 +91,28 @@ def test_default_template_run_killed_and_resumed_ends_as_an_uninterrupted_run(
     """A seeded run SIGKILLed mid-training, then `--resume`d, ends exactly as one never stopped."""
     args = ("optimizer:momentum", "--steps", "3000", "--checkpoint-every", "100")
     whole, resumed = _killed_and_resumed(tmp_path, monkeypatch, "default", args, "step-*.json")
-    assert len(list((whole / "checkpoints").glob("step-*.json"))) == 29  # every 100 steps
     assert "resuming at step " in (resumed / "stdout.log").read_text(encoding="utf-8")
     assert _final(resumed) == _final(whole)
+    assert _final_loss_line(resumed) == _final_loss_line(whole)
+
+
+def test_default_template_keeps_two_checkpoints_of_constant_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old checkpoints are pruned to the latest two, each holding step, params, optimizer only."""
+    ws = tmp_path / "research"
+    assert flow_main(["init", str(ws), "--no-install"]) == 0
+    monkeypatch.chdir(ws)
+    assert flow_main(["create", "fit"]) == 0
+    done = _run(ws, "optimizer:momentum", "--steps", "2000", "--checkpoint-every", "10")
+    assert done.returncode == 0, done.stderr
+    [run_dir] = (ws / "logs" / "fit").iterdir()
+    kept = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
+    assert kept == ["step-001980.json", "step-001990.json"]  # of 199 written
+    state = json.loads((run_dir / "checkpoints" / kept[-1]).read_text(encoding="utf-8"))
+    assert set(state) == {"step", "params", "optimizer"}  # no list growing with the steps
+    assert set(state["optimizer"]) == {"lr", "beta", "velocity"}
+    assert len(state["params"]) == len(state["optimizer"]["velocity"]) == 2
 
 
 @pytest.mark.torch
@@ -105,6 +124,11 @@ def test_pytorch_template_run_killed_and_resumed_ends_as_an_uninterrupted_run(
     whole, resumed = _killed_and_resumed(tmp_path, monkeypatch, "pytorch", args, "epoch-*.pt")
     assert "resuming at epoch " in (resumed / "stdout.log").read_text(encoding="utf-8")
     assert _final(resumed)["summary"] == _final(whole)["summary"]
+    assert _final_loss_line(resumed) == _final_loss_line(whole)
+    assert sorted(p.name for p in (whole / "checkpoints").iterdir()) == [
+        "epoch-005.pt",
+        "epoch-006.pt",
+    ]
     same = (
         "import sys, torch\n"
         "a, b = (torch.load(path) for path in sys.argv[1:])\n"
@@ -164,6 +188,16 @@ def _wait_for_first_checkpoint(logs: Path, process: subprocess.Popen[bytes], pat
         time.sleep(0.01)
     msg = f"the run ended (status {process.returncode}) before writing a checkpoint"
     raise AssertionError(msg)
+
+
+def _final_loss_line(run_dir: Path) -> str:
+    """What the run printed last about its loss (`final loss X; results in ...`)."""
+    [line] = [
+        line
+        for line in (run_dir / "stdout.log").read_text(encoding="utf-8").splitlines()
+        if line.startswith("final loss ")
+    ]
+    return line.split(";")[0]
 
 
 def _final(run_dir: Path) -> dict[str, object]:

@@ -36,7 +36,9 @@ def test_scaffold_holds_entry_points_templates_readme_and_test(
     assert (package / "templates/default/viz/visualize.ipynb.jinja").is_file()
     assert (package / "templates/workspace/template.toml").is_file()
     assert "def default() -> Traversable:" in (package / "__init__.py").read_text("utf-8")
-    assert (root / "README.md").is_file()
+    readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    assert "(flow-templates is the fallback): `flow create exp1` uses this `default`" in readme
+    assert "does not win over one whose name sorts first" not in readme  # said before: false
     assert '--template", "default"' in (root / "tests/test_templates.py").read_text("utf-8")
 
 

@@ -137,7 +137,7 @@ def test_lab_templates_replace_flow_templates(tmp_path: Path, wheels: list[Path]
     _run(flow, "init", "--no-install", cwd=root)
     paths = (root / "flows/__init__.py").read_text(encoding="utf-8")
     assert 'LAB = "research"' in paths
-    listing = _run(flow, "templates", cwd=root).stdout
+    listing = _run(flow, "templates", cwd=root).stdout.split("\n\n")[0]  # the table
     assert "flow-templates" not in listing
     default = next(line for line in listing.splitlines() if line.startswith("default "))
     assert "lab-templates" in default
@@ -201,10 +201,68 @@ def test_scaffolded_distribution_installs_lists_renders_and_outlives_flow_templa
     _run(pip_python, "-m", "pip", "install", "--quiet", *wheels, lab, cwd=tmp_path)
     _run(pip_python, "-m", "pip", "uninstall", "--yes", "--quiet", "flow-templates", cwd=tmp_path)
     pip_flow = _bin(pip_env, "flow")
-    listing = _run(pip_flow, "templates", cwd=tmp_path).stdout
+    listing = _run(pip_flow, "templates", cwd=tmp_path).stdout.split("\n\n")[0]  # the table
     assert "flow-templates" not in listing
     assert "labexp" in listing
     other = tmp_path / "other"
     _run(pip_flow, "init", other, "--no-install", cwd=tmp_path)
     _run(pip_flow, "create", "exp2", "--template", "labexp", cwd=other)
     assert _run(pip_python, other / "flows/exp2/run.py", cwd=other).stdout == "hello from exp2\n"
+
+
+@pytest.mark.slow
+def test_lab_templates_beside_flow_templates_win_and_experiments_keep_their_source(
+    tmp_path: Path, wheels: list[Path]
+) -> None:
+    """The README walkthrough: the lab's `default` wins; each experiment updates from its own."""
+    env = tmp_path / "env"
+    _run("uv", "venv", "--quiet", "-p", sys.executable, env, cwd=tmp_path)
+    python, flow = _bin(env, "python"), _bin(env, "flow")
+    install = ("uv", "pip", "install", "--quiet", "-p", python)
+    _run(*install, *wheels, cwd=tmp_path)
+    root = tmp_path / "research"
+    _run(flow, "init", root, "--no-install", cwd=tmp_path)
+    _run(flow, "create", "old", cwd=root)  # made from flow-templates' default
+
+    _run(flow, "templates", "new", "lab-templates", "--from", "default", cwd=tmp_path)
+    lab = tmp_path / "lab-templates"
+    readme = lab / "src/lab_templates/templates/default/README.md.jinja"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nOur lab's way.\n", "utf-8")
+    _run(*install, lab, cwd=tmp_path)
+    listing = _run(flow, "templates", cwd=root).stdout.splitlines()
+    lab_row, stock_row = (line for line in listing if line.startswith("default "))
+    assert lab_row.split()[1:4] == ["lab-templates", "0.1.0", "-"]
+    assert "flow-templates" in stock_row
+    assert "shadowed by lab-templates" in stock_row
+    assert "(the fallback)" in listing[-1]
+
+    created = _run(flow, "create", "exp1", "--template", "default", cwd=root)
+    assert created.stderr == ""  # flow-templates losing is the rule, not worth a note
+    assert "lab-templates" in (root / "flows/exp1" / RECORD_NAME).read_text(encoding="utf-8")
+    assert "Our lab's way." in (root / "flows/exp1/README.md").read_text(encoding="utf-8")
+    dry = _run(flow, "update", "--all", "--dry-run", cwd=root)
+    assert "old: up to date with template default (flow-templates " in dry.stdout
+    assert "exp1: up to date with template default (lab-templates 0.1.0)" in dry.stdout
+    assert dry.stderr == ""
+
+    pyproject = lab / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('"0.1.0"', '"0.2.0"'), "utf-8"
+    )
+    readme.write_text(readme.read_text(encoding="utf-8") + "Version two.\n", "utf-8")
+    _run(*install, "--reinstall-package", "lab-templates", lab, cwd=tmp_path)
+    done = _run(flow, "update", "--all", cwd=root)
+    assert "exp1: updated from template default (lab-templates 0.2.0)" in done.stdout
+    assert "old: up to date with template default (flow-templates " in done.stdout
+    assert "Version two." in (root / "flows/exp1/README.md").read_text(encoding="utf-8")
+    assert "Our lab's way." not in (root / "flows/old/README.md").read_text(encoding="utf-8")
+
+    _run("uv", "pip", "uninstall", "--quiet", "-p", python, "flow-templates", cwd=tmp_path)
+    moved = _run(flow, "update", "old", cwd=root)
+    assert moved.stderr.splitlines() == [
+        "flow: note: `old` was made from template `default` of flow-templates, which is not "
+        "installed now; following lab-templates's `default`"
+    ]
+    assert "old: updated from template default (lab-templates 0.2.0)" in moved.stdout
+    assert "Version two." in (root / "flows/old/README.md").read_text(encoding="utf-8")
+    assert "lab-templates" in (root / "flows/old" / RECORD_NAME).read_text(encoding="utf-8")

@@ -18,7 +18,9 @@ from flows_workspace._errors import BadInputError, FlowsError
 from flows_workspace.templates.discovery import (
     BrokenTemplate,
     find_experiment_template,
+    find_recorded_template,
     listed_templates,
+    other_installed_sources,
     workspace_template,
 )
 from flows_workspace.templates.metadata import ENTRY_POINT_GROUP, Template, read_template
@@ -103,7 +105,8 @@ def _sources(templates: list[Template], name: str) -> list[str]:
 
 def experiment_templates(workspace: Workspace | None) -> list[Template]:
     """The loadable experiment templates `flow templates` lists, winner first within a name."""
-    return [t for t in listed_templates(workspace) if isinstance(t, Template)]
+    listed = listed_templates(workspace)
+    return [t for t in listed if isinstance(t, Template) and t.kind == "experiment"]
 
 
 def test_installed_templates_come_from_entry_points_with_versions() -> None:
@@ -118,6 +121,9 @@ def test_installed_templates_come_from_entry_points_with_versions() -> None:
         assert found[name].description
         assert (found[name].root / "run.py.jinja").is_file()
     assert "workspace" not in found  # the workspace template is not an experiment template
+    [workspace] = [t for t in listed_templates(None) if t.name == "workspace"]
+    assert isinstance(workspace, Template)  # listed too, with its kind, for `flow templates`
+    assert (workspace.source, workspace.kind) == ("flow-templates", "workspace")
 
 
 def test_shipped_metadata_declares_variables_with_descriptions() -> None:
@@ -163,6 +169,41 @@ def test_two_distributions_same_name_first_by_distribution_name(site: SitePackag
     assert find_experiment_template("shared", None).description == "alpha"
 
 
+def test_another_distribution_wins_over_flow_templates(site: SitePackages) -> None:
+    """A lab's `default` and `workspace` win over flow-templates' (the fallback), any lab name."""
+    for dist in ("zzz-lab", "aaa-lab"):  # sorting after, then before, flow-templates
+        site.install(dist, {"default": EXPERIMENT_TOML.format(dist)})
+        assert find_experiment_template("default", None).source == dist
+    assert _sources(experiment_templates(None), "default") == [
+        "aaa-lab",
+        "zzz-lab",
+        "flow-templates",
+    ]
+    assert find_experiment_template("minimal", None).source == "flow-templates"
+    site.install("lab-templates", {"workspace": 'description = "lab"\nkind = "workspace"\n'})
+    assert workspace_template().source == "lab-templates"
+
+
+def test_recorded_source_is_followed_while_installed(site: SitePackages) -> None:
+    """An experiment's recorded distribution is used while installed; else the winner, said so."""
+    site.install("lab-templates", {"default": EXPERIMENT_TOML.format("lab")})
+    template, same = find_recorded_template("default", "flow-templates", None)
+    assert (template.source, same) == ("flow-templates", True)
+    template, same = find_recorded_template("default", "Lab_Templates", None)
+    assert (template.source, same) == ("lab-templates", True)
+    template, same = find_recorded_template("default", "gone-templates", None)
+    assert (template.source, same) == ("lab-templates", False)
+
+
+def test_two_other_distributions_name_each_other(site: SitePackages) -> None:
+    """Two non-stock distributions offering one name: the first by name wins, the other named."""
+    site.install("b-templates", {"shared": EXPERIMENT_TOML.format("b")})
+    assert other_installed_sources(find_experiment_template("shared", None)) == []
+    assert other_installed_sources(find_experiment_template("default", None)) == []
+    site.install("a-templates", {"shared": EXPERIMENT_TOML.format("a")})
+    assert other_installed_sources(find_experiment_template("shared", None)) == ["b-templates"]
+
+
 def test_precedence_does_not_depend_on_sys_path_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -183,7 +224,7 @@ def test_precedence_does_not_depend_on_sys_path_order(
 
 
 def test_templates_are_listed_by_name_then_precedence(tmp_path: Path, site: SitePackages) -> None:
-    """The list is sorted by name; within a name, local first, then by distribution."""
+    """The list is sorted by name; within a name, local first, then others, then flow-templates."""
     site.install(
         "lab-templates", {"default": EXPERIMENT_TOML.format("lab"), "zz": "kind = 'experiment'"}
     )
@@ -192,8 +233,8 @@ def test_templates_are_listed_by_name_then_precedence(tmp_path: Path, site: Site
     assert found[:4] == [
         ("aa", "workspace"),
         ("default", "workspace"),
-        ("default", "flow-templates"),
         ("default", "lab-templates"),
+        ("default", "flow-templates"),
     ]
     assert found[-1] == ("zz", "lab-templates")
     assert [name for name, _ in found] == sorted(name for name, _ in found)

@@ -235,12 +235,47 @@ def test_fork_conflict_and_dry_run(workspace: Path) -> None:
     assert f"<<<<<<< exp2 (yours)\n{ours}=======\n{theirs}>>>>>>> parent exp1" in text
 
 
+@pytest.mark.slow
+def test_unresolved_conflicts_keep_failing_until_resolved(workspace: Path) -> None:
+    """After a conflicting update, every later one names the files and exits 1 until fixed."""
+    parent, child = _fork_pair(workspace)
+    _edit(parent / "run.py", "repeat: int = 1", "repeat: int = 3")
+    _edit(child / "run.py", "repeat: int = 1", "repeat: int = 2")
+    assert run_flow("update", "exp2", cwd=workspace).returncode == 1
+    marked = tree(child)
+    for argv in (("exp2",), ("exp2", "--dry-run"), ("--all",), ("--all", "--dry-run")):
+        again = run_flow("update", *argv, cwd=workspace)
+        assert again.returncode == 1, argv
+        assert len(again.stderr.splitlines()) == 1, again.stderr
+        assert "unresolved conflicts" in again.stderr
+        assert "`exp2/run.py`" in again.stderr
+        assert "exp2: up to date" not in again.stdout
+        assert tree(child) == marked  # nothing merged over the markers
+    diff = run_flow("diff", "exp2", "--parent", cwd=workspace)
+    assert diff.returncode == 0
+    assert diff.stderr == (
+        "flow: note: unresolved conflicts of an earlier `flow update` in `exp2/run.py`\n"
+    )
+    text = (child / "run.py").read_text(encoding="utf-8")
+    start, end = text.index("<<<<<<< "), text.index(">>>>>>> ")
+    resolved = text[:start] + "    repeat: int = 3\n" + text[text.index("\n", end) + 1 :]
+    (child / "run.py").write_text(resolved, encoding="utf-8")
+    done = run_flow("update", "exp2", cwd=workspace)
+    assert done.returncode == 0, done.stderr
+    assert "exp2: up to date with parent exp1" in done.stdout
+
+
 def test_update_needs_names_or_all(workspace: Path) -> None:
-    """`flow update` with neither names nor --all is one line and exit 2."""
+    """`flow update` with neither names nor --all is one line and exit 2, not "not both"."""
     done = run_flow("update", cwd=workspace)
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1
     assert "--all" in done.stderr
+    assert "not both" not in done.stderr
+    assert run_flow("create", "exp1", "--template", "minimal", cwd=workspace).returncode == 0
+    both = run_flow("update", "exp1", "--all", cwd=workspace)
+    assert both.returncode == 2
+    assert "not both" in both.stderr
 
 
 def _forget_base(experiment: Path, **changes: str) -> None:

@@ -24,18 +24,23 @@ class ShowTemplate:
     def run(self) -> None:
         """Print the template's facts and a table of its variables."""
         from flows_workspace.cli.table import print_table
-        from flows_workspace.templates.discovery import find_experiment_template
+        from flows_workspace.templates.discovery import find_template
         from flows_workspace.templates.variables import variable_rows
         from flows_workspace.workspace.settings import find_workspace_or_none
 
-        template = find_experiment_template(self.name, find_workspace_or_none())
+        template = find_template(self.name, find_workspace_or_none())
         version = f" {template.version}" if template.version else ""
         print(f"{template.name} ({template.source}{version}): {template.description}")
+        if template.kind == "workspace":
+            print("the workspace template: `flow init` lays out workspaces with it")
         rows = variable_rows(template)
         if rows:
             print()
             print_table(("VARIABLE", "TYPE", "DEFAULT", "DESCRIPTION"), rows)
         print()
+        if template.kind == "workspace":
+            print("built in: workspace_name, flows_package, default_template, date, author")
+            return
         print(
             "built in: experiment_name (also name), flows_package, date and author "
             "(set these two with --var date=YYYY-MM-DD, --var author=NAME)"

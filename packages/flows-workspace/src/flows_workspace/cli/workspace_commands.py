@@ -129,7 +129,7 @@ def _origin(experiment: Experiment) -> str:
 
 @dataclass(frozen=True)
 class Templates:
-    """List the experiment templates: name, distribution, version, which one wins, description.
+    """List the templates: name, distribution, version, which one wins, description.
 
     `flow templates show NAME` prints one template's variables; `flow templates new
     DIST_NAME` scaffolds a lab's own templates distribution.
@@ -157,7 +157,7 @@ class Templates:
             return
         from flows_workspace._errors import FlowsError
         from flows_workspace.cli.table import print_table
-        from flows_workspace.templates.discovery import BrokenTemplate, listed_templates
+        from flows_workspace.templates.discovery import PRECEDENCE, BrokenTemplate, listed_templates
         from flows_workspace.workspace.settings import find_workspace_or_none
 
         workspace = find_workspace_or_none()
@@ -167,6 +167,8 @@ class Templates:
         for template in listed_templates(workspace):
             winner = winners.setdefault(template.name, template.source)
             note = "" if winner == template.source else f"shadowed by {winner}"
+            if not isinstance(template, BrokenTemplate) and template.kind == "workspace":
+                note = "; ".join(filter(None, ["workspace template (flow init)", note]))
             if isinstance(template, BrokenTemplate):
                 broken.append(template.name)
                 description = "BROKEN: " + " ".join(template.problem.split())
@@ -178,6 +180,7 @@ class Templates:
             print("no templates installed; `pip install flow-templates` provides the standard ones")
             return
         print_table(("NAME", "SOURCE", "VERSION", "NOTE", "DESCRIPTION"), rows)
+        print(f"\nwhen names clash, the first wins: {PRECEDENCE}")
         if broken:
             names = ", ".join(f"`{name}`" for name in broken)
             msg = f"broken template(s): {names}; see BROKEN above for what to fix"

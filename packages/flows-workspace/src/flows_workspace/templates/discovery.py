@@ -4,15 +4,17 @@ Sources, in precedence order (the first source offering a name wins):
 
 1. The workspace-local folder `<workspace>/templates/`: every sub-folder holding a
    `template.toml` is a template named after the folder (source `"workspace"`).
-2. Entry points in the group `flows.templates` of the installed distributions, ordered
-   by normalized distribution name, then entry-point name. The entry-point name is the
-   template name; its value (`module:attribute`) names a zero-argument callable
-   returning the template folder (an `importlib.resources` Traversable or a `Path`),
-   or that folder itself.
+2. Entry points in the group `flows.templates` of the installed distributions other
+   than flow-templates, ordered by normalized distribution name, then entry-point name.
+   The entry-point name is the template name; its value (`module:attribute`) names a
+   zero-argument callable returning the template folder (an `importlib.resources`
+   Traversable or a `Path`), or that folder itself.
+3. flow-templates' entry points: the stock templates are the fallback, so a lab's
+   distribution offering `default` wins over flow-templates' `default` with both installed.
 
 Every template folder holds `template.toml` (see `template_metadata`). flows-workspace
-never imports a templates distribution by name: swapping one for another is
-uninstalling one and installing the other.
+never imports a templates distribution by name: installing a lab's distribution is
+enough to use its templates.
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ WORKSPACE_SOURCE = "workspace"
 """The `source` of templates from the workspace-local templates folder."""
 WORKSPACE_TEMPLATE_NAME = "workspace"
 """The name of the template `flow init` renders."""
+FALLBACK_DISTRIBUTION = "flow-templates"
+"""The stock templates' distribution: any other distribution's template of a name wins."""
+PRECEDENCE = (
+    "a workspace's templates/ folder first, then other installed distributions by name, "
+    f"then {FALLBACK_DISTRIBUTION} (the fallback)"
+)
+"""The precedence rule in words, for `flow templates` and messages."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ class BrokenTemplate:
 
 
 def listed_templates(workspace: Workspace | None) -> list[Template | BrokenTemplate]:
-    """Every experiment-template candidate, by name, winner first within a name.
+    """Every template candidate (experiment and workspace kinds), by name, winner first.
 
     A broken candidate is listed with its problem, so that one broken template does not
     hide the others (`flow templates`).
@@ -83,14 +92,11 @@ def listed_templates(workspace: Workspace | None) -> list[Template | BrokenTempl
     listed: list[Template | BrokenTemplate] = []
     for candidate in _candidates(workspace):
         try:
-            template = candidate.load()
+            listed.append(candidate.load())
         except FlowsError as error:
             listed.append(
                 BrokenTemplate(candidate.name, candidate.source, candidate.version, str(error))
             )
-            continue
-        if template.kind == "experiment":
-            listed.append(template)
     return listed
 
 
@@ -104,21 +110,73 @@ def find_experiment_template(name: str, workspace: Workspace | None) -> Template
         BadInputError: no experiment template has that name (the message lists them).
         FlowsError: the winning template's entry point or metadata is broken.
     """
+    return _experiment_template(find_template(name, workspace))
+
+
+def find_template(name: str, workspace: Workspace | None) -> Template:
+    """The template `name` of any kind that wins by precedence (`flow templates show`).
+
+    Raises:
+        BadInputError: no template has that name (the message lists the experiment ones).
+        FlowsError: the winning template's entry point or metadata is broken.
+    """
     candidates = [c for c in _candidates(workspace) if c.name == name]
     if candidates:
-        template = candidates[0].load()
-        if template.kind != "experiment":
-            msg = (
-                f"template `{name}` (from {template.source}) lays out workspaces for "
-                "`flow init`, not experiments; pick another with `--template`"
-            )
-            raise BadInputError(msg)
-        return template
+        return candidates[0].load()
     available = sorted({c.name for c in _candidates(workspace) if c.name != "workspace"})
     hint = _missing_metadata_hint(name, workspace)
     listed = ", ".join(f"`{n}`" for n in available) or "none (pip install flow-templates)"
     msg = f"no template `{name}`{hint}; available templates: {listed} (see `flow templates`)"
     raise BadInputError(msg)
+
+
+def find_recorded_template(
+    name: str, source: str, workspace: Workspace | None
+) -> tuple[Template, bool]:
+    """The experiment template `name` of `source` when it offers one, else the winner.
+
+    An experiment keeps following the distribution it was made from while that is
+    installed, even when another distribution's template of the same name wins now.
+
+    Returns:
+        The template, and whether it comes from `source`.
+
+    Raises:
+        BadInputError: no experiment template has that name.
+        FlowsError: the template's entry point or metadata is broken.
+    """
+    wanted = canonical_distribution_name(source)
+    for candidate in _candidates(workspace):
+        if candidate.name == name and canonical_distribution_name(candidate.source) == wanted:
+            return _experiment_template(candidate.load()), True
+    return find_experiment_template(name, workspace), False
+
+
+def other_installed_sources(template: Template) -> list[str]:
+    """Distributions besides `template`'s, and besides the fallback, offering its name.
+
+    Empty unless two non-stock distributions clash, the case where the winner is picked
+    by distribution name alone and `flow create` says so.
+    """
+    if template.source == WORKSPACE_SOURCE:
+        return []
+    skipped = {canonical_distribution_name(template.source), FALLBACK_DISTRIBUTION}
+    return [
+        c.source
+        for c in _installed_candidates()
+        if c.name == template.name and canonical_distribution_name(c.source) not in skipped
+    ]
+
+
+def _experiment_template(template: Template) -> Template:
+    """`template`, checked to be of kind experiment."""
+    if template.kind != "experiment":
+        msg = (
+            f"template `{template.name}` (from {template.source}) lays out workspaces for "
+            "`flow init`, not experiments; pick an experiment template (see `flow templates`)"
+        )
+        raise BadInputError(msg)
+    return template
 
 
 def workspace_template() -> Template:
@@ -162,7 +220,7 @@ def _local_candidates(workspace: Workspace | None) -> list[_Candidate]:
 
 
 def _installed_candidates() -> list[_Candidate]:
-    """Entry points of the group, ordered by normalized distribution name, then name."""
+    """Entry points of the group, by normalized distribution name (the fallback last)."""
     found = []
     for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = entry_point.dist
@@ -176,7 +234,12 @@ def _installed_candidates() -> list[_Candidate]:
                 entry_point=entry_point,
             )
         )
-    return sorted(found, key=lambda c: (canonical_distribution_name(c.source), c.name))
+
+    def rank(candidate: _Candidate) -> tuple[bool, str, str]:
+        dist = canonical_distribution_name(candidate.source)
+        return (dist == FALLBACK_DISTRIBUTION, dist, candidate.name)
+
+    return sorted(found, key=rank)
 
 
 def _resolve_entry_point(entry_point: metadata.EntryPoint, source: str) -> Traversable | Path:

@@ -164,9 +164,13 @@ def _readme(dist_name: str, package: str, templates: list[Template]) -> str:
         The `workspace` template is what `flow init` lays out; with it, `flow init`
         and `flow create` keep working without flow-templates installed.
 
-        A template distribution installed later with the same template name does not
-        win over one whose name sorts first; a workspace's own `templates/` folder
-        always wins. After changing a template and installing the new version,
+        Installed beside flow-templates, the templates here win over its templates of
+        the same names (flow-templates is the fallback): `flow create exp1` uses this
+        `{experiment.name}`. Between two other distributions offering one name, the one
+        whose normalized name sorts first wins, and `flow templates` shows both; a
+        workspace's own `templates/` folder always wins. Experiments keep following the
+        distribution they were made from while it is installed. After changing a
+        template, raise `version` in `pyproject.toml` and install the folder again;
         `flow update EXPERIMENT` merges the changes into experiments made from it.
 
         Test: `pytest tests` renders the template with `flow create`.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flows_workspace._errors import BadInputError, FlowsError
+from flows_workspace._errors import BadInputError, FlowsError, tell
 from flows_workspace.updates.merge_base import read_files
 from flows_workspace.workspace.experiments import ExperimentRecord
 
@@ -30,6 +30,7 @@ def run_code_diff(experiment: str, *, template: bool, parent: bool, other: str |
         parent_upstream,
         template_upstream,
         unified_diff,
+        unresolved_conflicts,
     )
     from flows_workspace.workspace.settings import find_workspace
 
@@ -46,10 +47,22 @@ def run_code_diff(experiment: str, *, template: bool, parent: bool, other: str |
         what = "no record" if record is None else "no parent (it is not a fork)"
         msg = f"experiment `{experiment}` has {what}; nothing to compare it with"
         raise FlowsError(msg)
+    if template and record.parent is not None:
+        # A fork records no variables of its own: its template is its parent's business.
+        msg = (
+            f"experiment `{experiment}` is a fork of `{record.parent}`; compare it with its "
+            f"parent (`flow diff {experiment} --parent`) or compare the parent with its "
+            f"template (`flow diff {record.parent} --template`)"
+        )
+        raise BadInputError(msg)
     upstream: Upstream = (
         parent_upstream(path, record) if parent else template_upstream(workspace, path, record)
     )
     ours = read_files(path)
+    unresolved = unresolved_conflicts(path)
+    if unresolved:
+        listed = ", ".join(f"`{experiment}/{file}`" for file in unresolved)
+        tell("note", f"unresolved conflicts of an earlier `flow update` in {listed}", "flow")
     lines = []
     for relative in sorted(set(upstream.files) | set(ours)):
         if upstream.files.get(relative) != ours.get(relative):

@@ -5,12 +5,19 @@ kept in `.flow-base/`), theirs = its template as installed now, re-rendered with
 recorded variables (or, for a fork, its parent as it is now, with the parent's name
 rewritten to the fork's as at fork time), ours = the experiment as it is. Every
 experiment is planned before any is changed, so a bad name changes nothing.
+
+The template comes from the distribution the record names while that is installed,
+even when another distribution's template of the same name wins for `flow create`
+now; when it is gone, a note says so and the winning template is used. An experiment
+whose files still hold the conflict markers of an earlier update is not updated
+again: `flow update` names those files and exits 1 until they are resolved.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -18,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from flows_workspace._errors import BadInputError, FlowsError
+from flows_workspace._errors import BadInputError, FlowsError, tell
 from flows_workspace._files import write_atomically
 from flows_workspace.updates.merge_base import (
     BASE_FOLDER,
@@ -40,6 +47,11 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from flows_workspace.workspace.settings import Workspace
+
+OURS_LABEL = "{} (yours)"
+"""How conflict markers name the experiment's side (`<<<<<<< exp1 (yours)`)."""
+_MARKERS = re.compile(rb"^<<<<<<< [^\n]* \(yours\)\r?$.*^>>>>>>> ", re.MULTILINE | re.DOTALL)
+"""A conflict `flow update` left in a text file (any experiment name: `flow mv` renames)."""
 
 
 class Upstream(NamedTuple):
@@ -76,20 +88,29 @@ def run_update(names: Sequence[str], *, all_: bool, dry_run: bool) -> None:
     from flows_workspace.workspace.settings import find_workspace
 
     workspace = find_workspace()
-    if bool(names) == all_:
+    if names and all_:
         msg = "name the experiments to update (`flow update EXP1 EXP2`) or pass `--all`, not both"
         raise BadInputError(msg)
-    plans = []
+    if not names and not all_:
+        msg = "name the experiments to update (`flow update EXP1 EXP2`) or pass `--all`"
+        raise BadInputError(msg)
     if all_:
-        for experiment in list_experiments(workspace.flows_root):
-            try:
-                plans.append(plan_update(workspace, experiment.path))
-            except FlowsError as error:  # one experiment that cannot update stops no other
-                print(f"flow: note: skipped `{experiment.name}`: {error}", file=sys.stderr)
+        paths = [experiment.path for experiment in list_experiments(workspace.flows_root)]
     else:
         # Each experiment once: a second plan of it would be stale after the first is applied.
-        unique = dict.fromkeys(names)
-        plans = [plan_update(workspace, experiment_path(workspace, name)) for name in unique]
+        paths = [experiment_path(workspace, name) for name in dict.fromkeys(names)]
+    unresolved = [f"{path.name}/{file}" for path in paths for file in unresolved_conflicts(path)]
+    plans = []
+    for path in paths:
+        if any(file.startswith(f"{path.name}/") for file in unresolved):
+            continue  # merging again would bury the markers under a new base
+        if not all_:
+            plans.append(plan_update(workspace, path))
+            continue
+        try:
+            plans.append(plan_update(workspace, path))
+        except FlowsError as error:  # one experiment that cannot update stops no other
+            print(f"flow: note: skipped `{path.name}`: {error}", file=sys.stderr)
     conflicts: list[str] = []
     for plan in plans:
         if dry_run:
@@ -98,6 +119,14 @@ def run_update(names: Sequence[str], *, all_: bool, dry_run: bool) -> None:
         apply_update(plan)
         print("\n".join(report_lines(plan)))
         conflicts += [f"{plan.path.name}/{path}" for path in plan.merge.conflicts]
+    if unresolved:
+        listed = ", ".join(f"`{path}`" for path in unresolved)
+        msg = (
+            f"unresolved conflicts of an earlier `flow update` in {listed}: edit each to keep "
+            "what you want between the <<<<<<< and >>>>>>> markers (and delete any "
+            f"{THEIRS_SUFFIX} file once merged), then run `flow update` again"
+        )
+        raise FlowsError(msg)
     if conflicts:
         listed = ", ".join(f"`{path}`" for path in conflicts)
         msg = (
@@ -140,7 +169,7 @@ def plan_update(workspace: Workspace, path: Path) -> UpdatePlan:
         _recreated_base(path, record, upstream) if recreated else load_base(path, record.base_hash)
     )
     ours = read_files(path)
-    labels = Labels(ours=f"{path.name} (yours)", base="as created", theirs=upstream.label)
+    labels = Labels(ours=OURS_LABEL.format(path.name), base="as created", theirs=upstream.label)
     merge = merge_trees(base, ours, upstream.files, labels)
     merge.changes = [_never_over_unread(path, change) for change in merge.changes]
     return UpdatePlan(
@@ -151,6 +180,20 @@ def plan_update(workspace: Workspace, path: Path) -> UpdatePlan:
         base_moves=recreated or upstream.files != base,
         recreated=recreated,
     )
+
+
+def unresolved_conflicts(path: Path) -> list[str]:
+    """Files of the experiment at `path` still in conflict after an earlier update.
+
+    A text file holding the markers `flow update` writes, or a binary file with the
+    other side's copy still beside it (`FILE.flow-theirs`).
+    """
+    files = read_files(path)
+    return [
+        relative
+        for relative, data in files.items()
+        if _MARKERS.search(data) or f"{relative}{THEIRS_SUFFIX}" in files
+    ]
 
 
 def _never_over_unread(path: Path, change: FileChange) -> FileChange:
@@ -188,8 +231,12 @@ def _recreated_base(path: Path, record: ExperimentRecord, upstream: Upstream) ->
 
 
 def template_upstream(workspace: Workspace, path: Path, record: ExperimentRecord) -> Upstream:
-    """The experiment's template as installed now, rendered with the recorded variables."""
-    from flows_workspace.templates.discovery import find_experiment_template
+    """The experiment's template as installed now, rendered with the recorded variables.
+
+    The recorded distribution's template while it is installed; when it is gone, the
+    template of that name that wins now, with a note saying so.
+    """
+    from flows_workspace.templates.discovery import find_recorded_template
     from flows_workspace.templates.render import render_template
     from flows_workspace.templates.variables import rerender_variables
 
@@ -199,7 +246,15 @@ def template_upstream(workspace: Workspace, path: Path, record: ExperimentRecord
             "nothing to update from"
         )
         raise FlowsError(msg)
-    template = find_experiment_template(record.template.name, workspace)
+    recorded = record.template
+    template, same_source = find_recorded_template(recorded.name, recorded.source, workspace)
+    if not same_source:
+        tell(
+            "note",
+            f"`{path.name}` was made from template `{recorded.name}` of {recorded.source}, "
+            f"which is not installed now; following {template.source}'s `{template.name}`",
+            "flow",
+        )
     variables = rerender_variables(
         template,
         record.variables,

@@ -123,12 +123,24 @@ def create_from_template(
     Raises:
         BadInputError: bad name, existing experiment, unknown template or variable.
     """
-    from flows_workspace.templates.discovery import find_experiment_template
+    from flows_workspace.templates.discovery import (
+        find_experiment_template,
+        other_installed_sources,
+    )
     from flows_workspace.templates.variables import parse_assignments, template_variables
 
     target = _checked_target(parent_dir, name)
     overrides = parse_assignments(assignments)
     template = find_experiment_template(template_name, workspace)
+    rivals = other_installed_sources(template)
+    if rivals:
+        others = ", ".join(rivals)
+        tell(
+            "note",
+            f"template `{template.name}` is offered by {template.source} and {others}; "
+            f"using {template.source}, whose name sorts first (see `flow templates`)",
+            "flow",
+        )
     variables = template_variables(
         experiment_name=name,
         flows_package=(workspace.settings.flows_dir if workspace else parent_dir.name),
