@@ -113,9 +113,18 @@ def assert_complete(run_dir: Path) -> dict[str, Any]:
 def test_grid_sweep_records_every_combination_as_a_complete_run(ws: Path) -> None:
     """A 2x2 grid runs 4 complete runs with the swept values; `flow runs --sweep` lists them."""
     done = flow(
-        ws, "sweep", "exp1", "-p", "optimizer.lr=0.001,0.01", "-p", "model:linear,quadratic",
-        "--steps", "3", "--jobs", "2",
-    )  # fmt: skip
+        ws,
+        "sweep",
+        "exp1",
+        "-p",
+        "optimizer.lr=0.001,0.01",
+        "-p",
+        "model:linear,quadratic",
+        "--steps",
+        "3",
+        "--jobs",
+        "2",
+    )
     assert done.returncode == 0, done.stderr
     [sweep_id] = sweep_ids(ws)
     variations = record(ws, sweep_id)["variations"]
@@ -136,9 +145,19 @@ def test_grid_sweep_records_every_combination_as_a_complete_run(ws: Path) -> Non
 def test_random_sweep_draws_in_range_and_repeats_with_its_seed(ws: Path) -> None:
     """`--random 3` draws values inside the ranges; the same seed draws the same variations."""
     args = [
-        "sweep", "exp1", "--random", "3", "--random-seed", "7", "--steps", "2",
-        "-p", "optimizer.lr=loguniform(1e-4,1e-1)", "-p", "samples=int(4,8)",
-    ]  # fmt: skip
+        "sweep",
+        "exp1",
+        "--random",
+        "3",
+        "--random-seed",
+        "7",
+        "--steps",
+        "2",
+        "-p",
+        "optimizer.lr=loguniform(1e-4,1e-1)",
+        "-p",
+        "samples=int(4,8)",
+    ]
     dry = flow(ws, *args, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout == flow(ws, *args, "--dry-run").stdout
@@ -174,17 +193,26 @@ def test_sweep_file_gives_parameters_arguments_and_settings(ws: Path) -> None:
         assert_complete(ws / "logs" / "exp1" / r["run_id"]) for r in runs_of_sweep(ws, sweep_id)
     ]
     assert sorted((c["noise"], c["optimizer"]["@type"]) for c in configs) == [
-        (0.0, "MomentumConfig"), (0.0, "SgdConfig"), (0.2, "MomentumConfig"), (0.2, "SgdConfig"),
-    ]  # fmt: skip
+        (0.0, "MomentumConfig"),
+        (0.0, "SgdConfig"),
+        (0.2, "MomentumConfig"),
+        (0.2, "SgdConfig"),
+    ]
     assert {c["steps"] for c in configs} == {2}
 
 
 def test_a_failing_variation_is_reported_and_the_others_finish(ws: Path) -> None:
     """One variation raising leaves the rest finished; the summary names its folder and error."""
     done = flow(
-        ws, "sweep", "exp1", "-p", "steps=2,13,4", "--jobs", "1",
+        ws,
+        "sweep",
+        "exp1",
+        "-p",
+        "steps=2,13,4",
+        "--jobs",
+        "1",
         env={"SWEEP_TEST_FAIL_AT": "13"},
-    )  # fmt: skip
+    )
     assert done.returncode == 1
     [sweep_id] = sweep_ids(ws)
     variations = record(ws, sweep_id)["variations"]
@@ -233,6 +261,18 @@ def _wait_for(condition: Any, what: str, timeout: float = 120.0) -> None:
         time.sleep(0.05)
 
 
+def start_sweep(ws: Path, *argv: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start `flow sweep ARGV` in the workspace, its output piped as text."""
+    return start(
+        [sys.executable, "-m", "flows_workspace", "sweep", *argv],
+        cwd=ws,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def _started_runs(ws: Path) -> list[Path]:
     return sorted((ws / "logs" / "exp1").glob("*/version.txt"))
 
@@ -249,23 +289,8 @@ def test_a_variation_queued_before_an_edit_runs_the_code_as_launched(ws: Path) -
     run_py = ws / "flows" / "exp1" / "run.py"
     run_py.write_text(run_py.read_text(encoding="utf-8") + "# uncommitted at launch\n")
     gate = ws / "gate"
-    process = start(
-        [
-            sys.executable,
-            "-m",
-            "flows_workspace",
-            "sweep",
-            "exp1",
-            "-p",
-            "steps=2,3",
-            "--jobs",
-            "1",
-        ],
-        cwd=ws,
-        env={"SWEEP_TEST_GATE": str(gate)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_sweep(
+        ws, "exp1", "-p", "steps=2,3", "--jobs", "1", env={"SWEEP_TEST_GATE": str(gate)}
     )
     try:
         _wait_for(lambda: len(_started_runs(ws)) == 1, "the first variation")
@@ -296,15 +321,9 @@ def test_a_variation_queued_before_an_edit_runs_the_code_as_launched(ws: Path) -
 def test_ctrl_c_interrupts_every_variation_and_resume_runs_them(ws: Path) -> None:
     """SIGINT stops running and pending variations as interrupted; resume finishes them all."""
     gate = ws / "gate"
-    process = start(
-        [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "-p", "steps=2,3,4,5",
-         "--jobs", "2"],
-        cwd=ws,
-        env={"SWEEP_TEST_GATE": str(gate)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    process = start_sweep(
+        ws, "exp1", "-p", "steps=2,3,4,5", "--jobs", "2", env={"SWEEP_TEST_GATE": str(gate)}
+    )
     try:
         _wait_for(lambda: len(_started_runs(ws)) == 2, "two running variations")
         process.send_signal(signal.SIGINT)
@@ -330,14 +349,9 @@ def test_ctrl_c_interrupts_every_variation_and_resume_runs_them(ws: Path) -> Non
 
 def test_resume_continues_an_interrupted_variation_from_its_checkpoints(ws: Path) -> None:
     """A variation stopped after it checkpointed continues in its own run folder on resume."""
-    process = start(
-        [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "-p", "steps=60000",
-         "--checkpoint-every", "1000", "--jobs", "1"],
-        cwd=ws,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    process = start_sweep(
+        ws, "exp1", "-p", "steps=60000", "--checkpoint-every", "1000", "--jobs", "1"
+    )
     try:
         _wait_for(lambda: any((ws / "logs" / "exp1").glob("*/checkpoints/*")), "a first checkpoint")
         process.send_signal(signal.SIGINT)
@@ -460,9 +474,18 @@ def test_detached_slurm_sweep_status_scancel_and_resume(ws: Path) -> None:
     """A detached array is followed by status; a scancelled variation is rerun by resume."""
     gate = ws / "gate"
     done = flow(
-        ws, "sweep", "exp1", "--launcher", "slurm", "-p", "steps=2,3,4,5",
-        "--array-parallelism", "1", "--detach", env={"SWEEP_TEST_GATE": str(gate)},
-    )  # fmt: skip
+        ws,
+        "sweep",
+        "exp1",
+        "--launcher",
+        "slurm",
+        "-p",
+        "steps=2,3,4,5",
+        "--array-parallelism",
+        "1",
+        "--detach",
+        env={"SWEEP_TEST_GATE": str(gate)},
+    )
     assert done.returncode == 0, done.stderr
     assert "submitted 4 variations to slurm" in done.stdout
     [sweep_id] = sweep_ids(ws)
@@ -489,9 +512,17 @@ def test_detached_slurm_sweep_status_scancel_and_resume(ws: Path) -> None:
 def test_a_requeued_slurm_job_resumes_its_run_in_its_folder(ws: Path) -> None:
     """`scontrol requeue` of a training variation: status says it is not over; it resumes."""
     done = flow(
-        ws, "sweep", "exp1", "--launcher", "slurm", "-p", "steps=20000",
-        "--checkpoint-every", "100", "--detach",
-    )  # fmt: skip
+        ws,
+        "sweep",
+        "exp1",
+        "--launcher",
+        "slurm",
+        "-p",
+        "steps=20000",
+        "--checkpoint-every",
+        "100",
+        "--detach",
+    )
     assert done.returncode == 0, done.stderr
     [sweep_id] = sweep_ids(ws)
     [variation] = record(ws, sweep_id)["variations"]
@@ -519,14 +550,9 @@ def test_a_requeued_slurm_job_resumes_its_run_in_its_folder(ws: Path) -> None:
 @pytest.mark.slurm
 def test_an_attached_sweep_follows_a_requeued_job_to_its_end(ws: Path) -> None:
     """An attached sweep records the job id, and reports a requeued variation when it ends."""
-    process = start(
-        [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "--launcher", "slurm",
-         "-p", "steps=20000", "--checkpoint-every", "100"],
-        cwd=ws,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    process = start_sweep(
+        ws, "exp1", "--launcher", "slurm", "-p", "steps=20000", "--checkpoint-every", "100"
+    )
     try:
         logs = ws / "logs" / "exp1"
         _wait_for(lambda: any(logs.glob("*/checkpoints/step-*.json")), "a checkpoint", timeout=300)
@@ -552,9 +578,15 @@ def test_an_attached_sweep_follows_a_requeued_job_to_its_end(ws: Path) -> None:
 def test_ray_sweep_runs_one_task_per_variation_and_reports_a_failure(ws: Path) -> None:
     """On a local Ray instance every variation runs; a failing one is named, the rest finish."""
     done = flow(
-        ws, "sweep", "exp1", "--launcher", "ray", "-p", "steps=2,13,4,5",
+        ws,
+        "sweep",
+        "exp1",
+        "--launcher",
+        "ray",
+        "-p",
+        "steps=2,13,4,5",
         env={"SWEEP_TEST_FAIL_AT": "13"},
-    )  # fmt: skip
+    )
     assert done.returncode == 1, done.stderr
     [sweep_id] = sweep_ids(ws)
     variations = record(ws, sweep_id)["variations"]
@@ -573,15 +605,16 @@ def test_ctrl_c_cancels_an_attached_sweep_on_the_engine(ws: Path, launcher: str)
     """SIGINT to an attached SLURM or Ray sweep cancels its jobs; all are recorded interrupted."""
     gate = ws / "gate"
     limit = ["--array-parallelism", "1"] if launcher == "slurm" else ["--cpus", "1"]
-    process = start(
-        [sys.executable, "-m", "flows_workspace", "sweep", "exp1", "--launcher", launcher,
-         "-p", "steps=2,3,4", *limit],
-        cwd=ws,
+    process = start_sweep(
+        ws,
+        "exp1",
+        "--launcher",
+        launcher,
+        "-p",
+        "steps=2,3,4",
+        *limit,
         env={"SWEEP_TEST_GATE": str(gate)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    )
     try:
         _wait_for(lambda: len(_started_runs(ws)) >= 1, "a running variation", timeout=300)
         process.send_signal(signal.SIGINT)
