@@ -67,6 +67,22 @@ def test_existing_experiment_is_refused_untouched(
     assert tree(workspace) == before
 
 
+def test_a_name_differing_only_in_case_is_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow, tree: Tree
+) -> None:
+    """`Exp1` beside `exp1` (one folder on macOS and Windows): one line, exit 2, nothing made."""
+    assert flow("create", "exp1") == 0
+    capsys.readouterr()
+    before = tree(workspace)
+    for argv in (["create", "Exp1"], ["create", "EXP1", "--from", "exp1"]):
+        assert flow(*argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert f"`{argv[1]}` differs from experiment `exp1` only in case" in err
+    assert tree(workspace) == before
+    assert flow("mv", "exp1", "Exp1") == 0  # the experiment itself may change its case
+
+
 def test_fork_into_itself_is_refused(
     workspace: Path, capsys: pytest.CaptureFixture[str], flow: Flow, tree: Tree
 ) -> None:

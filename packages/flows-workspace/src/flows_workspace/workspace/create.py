@@ -227,7 +227,27 @@ def _checked_target(parent_dir: Path, name: str) -> Path:
         raise BadInputError(msg)
     if not parent_dir.is_dir():
         raise BadInputError(_missing_parent_message(parent_dir))
+    refuse_case_clash(parent_dir, name)
     return target
+
+
+def refuse_case_clash(parent_dir: Path, name: str, *, renaming: str | None = None) -> None:
+    """Refuse `name` when an experiment's name differs from it only in case.
+
+    On macOS and Windows the two would be one folder (and one `logs/` folder); `renaming`
+    is the experiment being renamed to `name`, which may differ from it in case alone.
+
+    Raises:
+        BadInputError: such an experiment exists.
+    """
+    wanted = name.casefold()
+    for entry in parent_dir.iterdir():
+        if entry.name not in (name, renaming) and entry.name.casefold() == wanted:
+            msg = (
+                f"experiment name `{name}` differs from experiment `{entry.name}` only in "
+                "case, and on macOS or Windows the two are one folder; pick another name"
+            )
+            raise BadInputError(msg)
 
 
 def _missing_parent_message(parent_dir: Path) -> str:

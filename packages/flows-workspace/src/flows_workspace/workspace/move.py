@@ -51,7 +51,7 @@ def run_move(old: str, new: str) -> None:
 
 def move_experiment(workspace: Workspace, old: str, new: str) -> int:
     """Rename experiment `old` to `new`; return how many run folders moved with it."""
-    from flows_workspace.workspace.create import sweep_stale_staging
+    from flows_workspace.workspace.create import refuse_case_clash, sweep_stale_staging
 
     source = workspace.flows_root / old
     if not source.is_dir() or source.is_symlink():
@@ -59,6 +59,7 @@ def move_experiment(workspace: Workspace, old: str, new: str) -> int:
         msg = f"no experiment `{old}` in `{workspace.flows_root}`; experiments: {known or 'none'}"
         raise BadInputError(msg)
     check_experiment_name(new)
+    refuse_case_clash(workspace.flows_root, new, renaming=old)
     target, old_logs, new_logs = (
         workspace.flows_root / new,
         workspace.logs_root / old,
