@@ -7,12 +7,22 @@ no database. Implementations are imported inside `run()` to keep `flow --help` l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import tyro
 
 if TYPE_CHECKING:
     from flows_workspace.workspace.settings import Workspace
+
+    Words = tuple[str, ...]
+    MaybeText = str | None
+else:
+    # tyro checks each field's default against the field's type and imports typeguard
+    # (50-75 ms: it imports asyncio and unittest.mock) for a type its fast path does not
+    # know: a parametrized `tuple[str, ...]`, or `MaybeText` (a `types.UnionType`). A bare
+    # `tuple` parses the same (each word a str), and `Optional` is a `typing.Union`.
+    Words = tuple
+    MaybeText = Optional[str]  # noqa: UP045 - a `typing.Union` on purpose (see above)
 
 
 def _optional(metavar: str, hint: str) -> Any:
@@ -30,19 +40,19 @@ class Runs:
     """
 
     experiment: Annotated[
-        str | None, tyro.conf.Positional, _optional("EXPERIMENT", "(default: all experiments)")
+        MaybeText, tyro.conf.Positional, _optional("EXPERIMENT", "(default: all experiments)")
     ] = None
     """Only this experiment's runs."""
-    where: Annotated[tyro.conf.UseAppendAction[tuple[str, ...]], tyro.conf.arg(metavar="EXPR")] = ()
+    where: Annotated[tyro.conf.UseAppendAction[Words], tyro.conf.arg(metavar="EXPR")] = ()
     """Only runs where KEY OP VALUE holds (repeatable; all must hold): a config value
     (`optimizer.lr<0.01`), a metric (`loss.min<=0.1`), `status=finished`, `tags=best`.
     Operators: = != < <= > >= ~ (contains)."""
     sort: Annotated[
-        str | None, tyro.conf.arg(metavar="[-]COLUMN", help_behavior_hint="(default: by start)")
+        MaybeText, tyro.conf.arg(metavar="[-]COLUMN", help_behavior_hint="(default: by start)")
     ] = None
     """Order by a column (`loss`); `-loss` for the largest first."""
     columns: Annotated[
-        str | None,
+        MaybeText,
         tyro.conf.arg(metavar="A,B,...", help_behavior_hint="(default: what varies, metrics)"),
     ] = None
     """The columns after RUN, comma-separated (e.g. `status,optimizer.lr,loss.min`)."""
@@ -52,7 +62,7 @@ class Runs:
     """Print CSV: one row per run, the table's columns with full-precision values."""
     reindex: tyro.conf.FlagCreatePairsOff[bool] = False
     """Build the index of runs (logs/.flows-index.sqlite3) again from the run folders."""
-    sweep: Annotated[str | None, tyro.conf.arg(metavar="ID", help_behavior_hint="")] = None
+    sweep: Annotated[MaybeText, tyro.conf.arg(metavar="ID", help_behavior_hint="")] = None
     """Only the runs of sweep ID (its id or the id's start; `flow sweep status` lists them)."""
 
     def run(self) -> None:
@@ -173,7 +183,7 @@ class Diff:
     """The first run (folder, id, id start, EXPERIMENT/RUN_ID, `last`, `last~N`, tag), or an
     EXPERIMENT with `--template`/`--parent`."""
     run_b: Annotated[
-        str | None, tyro.conf.Positional, _optional("RUN_B", "(absent with --template/--parent)")
+        MaybeText, tyro.conf.Positional, _optional("RUN_B", "(absent with --template/--parent)")
     ] = None
     """The second run (same forms)."""
     json: tyro.conf.FlagCreatePairsOff[bool] = False
@@ -229,7 +239,7 @@ class Tag:
 
     run_ref: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN")]
     """The run (folder, id, id start, EXPERIMENT/RUN_ID, `last`, `last~N`, tag)."""
-    names: Annotated[tuple[str, ...], tyro.conf.Positional, tyro.conf.arg(metavar="NAME...")]
+    names: Annotated[Words, tyro.conf.Positional, tyro.conf.arg(metavar="NAME...")]
     """Tags: a letter, then letters, digits, `_`, `.` or `-`."""
     remove: tyro.conf.FlagCreatePairsOff[bool] = False
     """Take these tags off instead."""

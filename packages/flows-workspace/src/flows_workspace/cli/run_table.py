@@ -15,9 +15,7 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace.cli.run_views import _clock as clock
-from flows_workspace.cli.run_views import _duration as duration_text
-from flows_workspace.cli.table import print_table
+from flows_workspace.cli.table import clock_text, duration_text, print_table
 from flows_workspace.results.query import check_column, known_columns
 
 if TYPE_CHECKING:
@@ -82,7 +80,7 @@ def chosen_columns(records: Sequence[RunColumns], spec: str | None) -> list[str]
 def cell(record: RunColumns, column: str) -> str:
     """What the table shows for `column` of `record`."""
     if column == "started":
-        return clock(_moment(record.get("started")))
+        return clock_text(_moment(record.get("started")))
     if column == "duration":
         return duration_text(record.get("duration"))
     token = record.tokens().get(column)

@@ -127,8 +127,8 @@ class RunIndex:
         stale: list[int] = []
         current: list[tuple[int, str]] = []
         for position, folder in enumerate(folders):
-            run_id = folder.name
-            entry = stored.pop((folder.parent.name, run_id), None)
+            *_, experiment_name, run_id = folder.parts  # (`parent` would make a Path)
+            entry = stored.pop((experiment_name, run_id), None)
             if entry is None or entry[1] == RUNNING or entry[0] != _folder_time(folder):
                 stale.append(position)
             elif entry[1] == UNREADABLE:
