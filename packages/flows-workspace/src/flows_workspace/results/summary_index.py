@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 INDEX_NAME = ".flows-index.sqlite3"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 """Bumped when what a row holds changes; an index of another format is rebuilt."""
 _BUSY_MILLISECONDS = 30_000
 UNREADABLE = "unreadable"
