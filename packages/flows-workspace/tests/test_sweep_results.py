@@ -96,7 +96,8 @@ def test_load_runs_of_a_sweep_in_a_notebook_process(
         "from flows_workspace import load_runs\n"
         "runs = load_runs(sweep=sys.argv[1], sort='optimizer.lr')\n"
         "print(json.dumps([[r.run.id, r.get('optimizer.lr')] for r in runs]))\n"
-        "print(len(load_runs('exp1', sweep=sys.argv[1])), len(load_runs('other', sweep=sys.argv[1])))\n"
+        "mine, others = load_runs('exp1', sweep=sys.argv[1]), load_runs('x', sweep=sys.argv[1])\n"
+        "print(len(mine), len(others))\n"
     )
     done = run_python("-c", code, sweep_id, cwd=ws)
     assert done.returncode == 0, done.stderr

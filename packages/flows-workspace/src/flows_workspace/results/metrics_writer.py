@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from flows_workspace.results.tensorboard import TensorBoardEvents
 
 
-_clock_ns = time.time_ns  # bound once: the hot path skips two lookups
+_clock = time.time  # bound once: the hot path skips two lookups
 _FIRST, _SECOND, _THIRD = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
 
 
@@ -48,8 +48,8 @@ class MetricsWriter:
         self._tensorboard = tensorboard
         # One queue of (step, time, values): `append` and `popleft` are atomic, so the hot
         # path takes no lock, and records logged from several threads stay whole.
-        self._queue: collections.deque[tuple[int, int, dict[str, float]]] = collections.deque()
-        self._append: Callable[[tuple[int, int, dict[str, float]]], None] = self._queue.append
+        self._queue: collections.deque[tuple[int, float, dict[str, float]]] = collections.deque()
+        self._append: Callable[[tuple[int, float, dict[str, float]]], None] = self._queue.append
         self._final: dict[str, float] = {}
         self._summaries: dict[str, MetricSummary] = {}
         self._write_lock = threading.Lock()
@@ -79,7 +79,7 @@ class MetricsWriter:
         # (`values` is the dict Python built for this call: keeping it copies nothing.)
         if not self._started:
             self._start()
-        self._append((step, _clock_ns(), values))  # type: ignore[arg-type]  # numbers
+        self._append((step, _clock(), values))  # type: ignore[arg-type]  # numbers
 
     def add_final(self, /, **values: SupportsFloat) -> None:
         """Record final numbers (`run.summary`); written at once, kept for the manifest."""
@@ -119,22 +119,21 @@ class MetricsWriter:
     def flush(self) -> None:
         """Write every queued record as one line (called by the helper thread and `close`)."""
         with self._flush_lock:
-            popleft = self._queue.popleft
-            batch = [popleft() for _ in range(len(self._queue))]
-            if not batch:
+            count = len(self._queue)
+            if not count:
                 return
-            # itemgetter over the batch, not zip(*batch): a 100,000-argument call is slow.
+            # C loops all the way (no Python-level step per record): `popleft` called
+            # `count` times, then itemgetter over the batch (not zip(*batch): a
+            # 100,000-argument call is slow).
+            batch = list(itertools.islice(iter(self._queue.popleft, None), count))
             steps = list(map(_FIRST, batch))
-            times_ns = list(map(_SECOND, batch))
+            times = list(map(_SECOND, batch))
             records = list(map(_THIRD, batch))
-            names: set[str] = set().union(*records)
-            columns = {
-                name: list(map(dict.get, records, itertools.repeat(name))) for name in sorted(names)
-            }
+            columns = {name: _column(records, name) for name in sorted(set().union(*records))}
             summarize(steps, columns, self._summaries)
-            self._write(MetricsFile.chunk_line(steps, times_ns, columns))
+            self._write(MetricsFile.chunk_line(steps, times, columns))
             if self._tensorboard is not None:
-                self._to_tensorboard(lambda board: board.add(steps, times_ns, columns))
+                self._to_tensorboard(lambda board: board.add(steps, times, columns))
 
     def _to_tensorboard(self, write: Callable[[TensorBoardEvents], None]) -> None:
         """Write to the event file; on failure say so once and stop (metrics.jsonl goes on)."""
@@ -162,6 +161,14 @@ class MetricsWriter:
         self._flush_or_warn()
         self._to_tensorboard(lambda board: board.close(self._summaries, self._final))
         return self._summaries, self._final
+
+
+def _column(records: list[dict[str, float]], name: str) -> list[float | None]:
+    """The values of metric `name` in `records`, None where a record has none."""
+    try:
+        return list(map(operator.itemgetter(name), records))
+    except KeyError:  # some records did not log it
+        return list(map(dict.get, records, itertools.repeat(name)))
 
 
 def _as_step(step: object) -> int:
