@@ -31,7 +31,7 @@ class RunRow(NamedColumns):
 
     __slots__ = (
         "_all",
-        "dir",
+        "_logs_root",
         "experiment",
         "facts",
         "hostname",
@@ -45,7 +45,9 @@ class RunRow(NamedColumns):
 
     def __init__(
         self,
-        run_dir: Path,
+        logs_root: Path,
+        experiment: str,
+        run_id: str,
         facts: dict[str, Any],
         values: dict[str, Any],
         tokens: dict[str, str],
@@ -54,9 +56,10 @@ class RunRow(NamedColumns):
         pid: int | None,
         hostname: str | None,
     ) -> None:
-        self.dir = run_dir
-        # `parts`, not `parent.name`: a `parent` is a new Path, slow over 10,000 rows.
-        *_, self.experiment, self.id = run_dir.parts
+        # Names, and the folder's Path only when asked: 10,000 Paths take a while to make.
+        self._logs_root = logs_root
+        self.experiment = experiment
+        self.id = run_id
         self.facts = facts
         self.values = values
         self.tokens_ = tokens
@@ -75,7 +78,9 @@ class RunRow(NamedColumns):
         columns = record.columns()
         manifest = record.run.manifest
         return cls(
-            record.dir,
+            record.dir.parent.parent,
+            record.run.experiment,
+            record.run.id,
             {name: columns[name] for name in RUN_FACTS if name not in _NAMING},
             {key: value.value for key, value in record.config_values().items()},
             record.tokens(),
@@ -87,6 +92,11 @@ class RunRow(NamedColumns):
             manifest.pid,
             manifest.hostname,
         )
+
+    @property
+    def dir(self) -> Path:
+        """The run's folder."""
+        return self._logs_root / self.experiment / self.id
 
     @property
     def name(self) -> str:
@@ -163,17 +173,28 @@ class RunRow(NamedColumns):
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
-    def from_data(cls, run_dir: Path, data: Any, text: str) -> RunRow:
+    def from_data(
+        cls, logs_root: Path, experiment: str, run_id: str, data: Any, text: str
+    ) -> RunRow:
         """A row read back from the index: `text`, decoded as `data` (`TypeError`: not one)."""
-        if not isinstance(data, list) or len(data) != 7:
+        if data.__class__ is not list or len(data) != 7:
             msg = "not an index row"
             raise TypeError(msg)
         facts, values, tokens, metrics, summary, pid, hostname = data
-        if not all(isinstance(part, dict) for part in (facts, values, tokens, metrics, summary)):
+        if not (  # (no generator: this runs 10,000 times a listing)
+            facts.__class__ is dict
+            and values.__class__ is dict
+            and tokens.__class__ is dict
+            and metrics.__class__ is dict
+            and summary.__class__ is dict
+        ):
             msg = "not an index row"
             raise TypeError(msg)
+        row = cls(
+            logs_root, experiment, run_id, facts, values, tokens, metrics, summary, pid, hostname
+        )
         if '"NaN"' not in text and 'Infinity"' not in text:
-            return cls(run_dir, facts, values, tokens, metrics, summary, pid, hostname)
+            return row
         for parts in metrics.values():
             for index in (0, 2, 4):
                 if isinstance(parts[index], str):  # non-finite numbers are stored as text
@@ -181,4 +202,4 @@ class RunRow(NamedColumns):
         for name, value in summary.items():
             if isinstance(value, str):
                 summary[name] = number_from_json(value)
-        return cls(run_dir, facts, values, tokens, metrics, summary, pid, hostname)
+        return row
