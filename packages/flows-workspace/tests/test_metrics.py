@@ -149,6 +149,21 @@ def test_number_like_values_are_converted_and_others_refused(tmp_path: Path) -> 
     assert history.columns == {"a": [0.5], "b": [0.25], "c": [0.0]}
 
 
+def test_no_metric_takes_the_names_the_record_keeps_its_step_and_time_under(
+    tmp_path: Path,
+) -> None:
+    """`step` and `self` are `run.log`'s parameters: a metric so named is a TypeError."""
+    writer = MetricsWriter(tmp_path)
+    with pytest.raises(TypeError, match="multiple values for argument 'self'"):
+        writer.add(0, self=1.0)
+    with pytest.raises(TypeError, match="multiple values for argument 'step'"):
+        writer.add(0, step=1.0)  # type: ignore[misc, arg-type]
+    writer.add(1, loss=0.5)
+    writer.close()
+    history = MetricsFile.read(tmp_path)
+    assert (history.steps, history.columns) == ([1], {"loss": [0.5]})
+
+
 def test_logging_after_the_run_ended_is_an_error(tmp_path: Path) -> None:
     """`run.log` after the `with` block raises instead of losing the values silently."""
     writer = MetricsWriter(tmp_path)
