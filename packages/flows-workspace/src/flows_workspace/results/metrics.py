@@ -26,8 +26,8 @@ summary line, the manifest) as the strings `"NaN"`, `"Infinity"` and `"-Infinity
 (Python's own spellings), read back as floats. A line cut short by a hard kill is
 ignored by readers.
 
-Why binary columns: `run.log` only checks its values' types and appends a tuple to a
-queue (safe from several threads, with no lock); a helper thread turns everything
+Why binary columns: `run.log` only checks its values' types and appends its record (a
+dict) to a queue (safe from several threads, with no lock); a helper thread turns everything
 queued into one line, at least every `FLUSH_SECONDS` and when the run ends (so a run
 killed outright loses at most the last fraction of a second). Columns let C do the
 work (`array` packs a list of floats, `min`/`max`/`sum` over a column give the running

@@ -1,6 +1,6 @@
 """`MetricsWriter`: what `run.log` and `run.summary` call, appending to `metrics.jsonl`.
 
-The hot path only checks types and queues a tuple; a shielded helper thread writes the
+The hot path only checks types and queues one dict; a shielded helper thread writes the
 queue as column chunks (see `metrics`, the file's model) at least every `FLUSH_SECONDS`.
 """
 
