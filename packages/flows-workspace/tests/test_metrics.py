@@ -84,7 +84,7 @@ def manifest_of(run_dir: Path) -> dict[str, Any]:
 
 
 def test_values_round_trip_with_non_finite_ones_in_strict_json(tmp_path: Path) -> None:
-    """NaN and infinities are kept, written as strict JSON text and read back as floats."""
+    """NaN and infinities are kept in strict JSON lines (packed, or as text) and read back."""
     writer = MetricsWriter(tmp_path)
     writer.add(0, loss=2.0, count=3)
     writer.add(1, loss=math.nan, count=4)
@@ -149,6 +149,21 @@ def test_number_like_values_are_converted_and_others_refused(tmp_path: Path) -> 
     assert history.columns == {"a": [0.5], "b": [0.25], "c": [0.0]}
 
 
+def test_no_metric_takes_the_names_the_record_keeps_its_step_and_time_under(
+    tmp_path: Path,
+) -> None:
+    """`step` and `self` are `run.log`'s parameters: a metric so named is a TypeError."""
+    writer = MetricsWriter(tmp_path)
+    with pytest.raises(TypeError, match="multiple values for argument 'self'"):
+        writer.add(0, self=1.0)
+    with pytest.raises(TypeError, match="multiple values for argument 'step'"):
+        writer.add(0, step=1.0)  # type: ignore[misc, arg-type]
+    writer.add(1, loss=0.5)
+    writer.close()
+    history = MetricsFile.read(tmp_path)
+    assert (history.steps, history.columns) == ([1], {"loss": [0.5]})
+
+
 def test_logging_after_the_run_ended_is_an_error(tmp_path: Path) -> None:
     """`run.log` after the `with` block raises instead of losing the values silently."""
     writer = MetricsWriter(tmp_path)
@@ -172,6 +187,34 @@ def test_reader_skips_a_cut_line_and_lines_of_the_wrong_shape(tmp_path: Path) ->
     history = MetricsFile.read(tmp_path)
     assert history.steps == [0, 5]
     assert history.columns == {"loss": [1.0, None]}
+
+
+def test_values_come_back_exactly_and_the_first_form_of_the_file_is_still_read(
+    tmp_path: Path,
+) -> None:
+    """Packed columns keep every bit (and steps past int64); plain JSON lists still read."""
+    values = [0.1, 1 / 3, 5e-324, -0.0, 1e308, 123456789.123456789]
+    writer = MetricsWriter(tmp_path)
+    for step, value in enumerate(values):
+        writer.add(step, x=value)
+    writer.flush()
+    writer.add(2**70, x=1.5, y=2)
+    writer.close()
+    with (tmp_path / METRICS_NAME).open("a", encoding="utf-8") as stream:
+        stream.write(
+            '{"step":[7,8],"time_ms":[1000,null],"values":{"x":[0.25,"NaN"],"z":[null,1]}}\n'
+        )
+    history = MetricsFile.read(tmp_path)
+    assert history.steps == [*range(len(values)), 2**70, 7, 8]
+    signs = [math.copysign(1.0, v) for v in history.columns["x"][:4] if v is not None]
+    assert signs == [1.0, 1.0, 1.0, -1.0]  # -0.0 stays negative
+    assert history.columns["x"][: len(values)] == values
+    assert history.columns["x"][len(values) :][:2] == [1.5, 0.25]
+    assert math.isnan(history.columns["x"][-1] or 0.0)
+    assert history.columns["y"] == [None] * len(values) + [2.0, None, None]
+    assert history.columns["z"] == [None] * (len(values) + 2) + [1.0]
+    assert history.times_ms[-2:] == [1000, None]
+    assert all(abs(t - time.time() * 1000) < 600_000 for t in history.times_ms[:-2] if t)
 
 
 def test_finished_run_keeps_every_value_and_summaries_in_its_manifest(ws: Path) -> None:

@@ -1,17 +1,24 @@
 """Subcommands that read the record of runs: `flow runs`, `flow show`, `flow diff`.
 
-Runs are found by reading the run folders under the workspace's logs folder; there is
-no database. Implementations are imported inside `run()` to keep `flow --help` light.
+Runs are named by their folders under the workspace's logs folder; `flow runs` lists
+them from the index of runs (`results.summary_index`), which it checks against the
+folders. Implementations are imported inside `run()` to keep `flow --help` light.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import tyro
 
+from flows_workspace.cli.field_types import MaybeText, Words  # noqa: TC001 - tyro reads them
+
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from flows_workspace.workspace.settings import Workspace
 
 
@@ -30,19 +37,19 @@ class Runs:
     """
 
     experiment: Annotated[
-        str | None, tyro.conf.Positional, _optional("EXPERIMENT", "(default: all experiments)")
+        MaybeText, tyro.conf.Positional, _optional("EXPERIMENT", "(default: all experiments)")
     ] = None
     """Only this experiment's runs."""
-    where: Annotated[tyro.conf.UseAppendAction[tuple[str, ...]], tyro.conf.arg(metavar="EXPR")] = ()
+    where: Annotated[tyro.conf.UseAppendAction[Words], tyro.conf.arg(metavar="EXPR")] = ()
     """Only runs where KEY OP VALUE holds (repeatable; all must hold): a config value
     (`optimizer.lr<0.01`), a metric (`loss.min<=0.1`), `status=finished`, `tags=best`.
     Operators: = != < <= > >= ~ (contains)."""
     sort: Annotated[
-        str | None, tyro.conf.arg(metavar="[-]COLUMN", help_behavior_hint="(default: by start)")
+        MaybeText, tyro.conf.arg(metavar="[-]COLUMN", help_behavior_hint="(default: by start)")
     ] = None
     """Order by a column (`loss`); `-loss` for the largest first."""
     columns: Annotated[
-        str | None,
+        MaybeText,
         tyro.conf.arg(metavar="A,B,...", help_behavior_hint="(default: what varies, metrics)"),
     ] = None
     """The columns after RUN, comma-separated (e.g. `status,optimizer.lr,loss.min`)."""
@@ -52,11 +59,15 @@ class Runs:
     """Print CSV: one row per run, the table's columns with full-precision values."""
     reindex: tyro.conf.FlagCreatePairsOff[bool] = False
     """Build the index of runs (logs/.flows-index.sqlite3) again from the run folders."""
-    sweep: Annotated[str | None, tyro.conf.arg(metavar="ID", help_behavior_hint="")] = None
+    sweep: Annotated[MaybeText, tyro.conf.arg(metavar="ID", help_behavior_hint="")] = None
     """Only the runs of sweep ID (its id or the id's start; `flow sweep status` lists them)."""
 
     def run(self) -> None:
         """Print the runs, oldest first (or as sorted)."""
+        with collector_paused():
+            self._list()
+
+    def _list(self) -> None:
         from flows_workspace.cli.json_output import json_text
         from flows_workspace.cli.run_table import chosen_columns, print_runs_table, write_csv
         from flows_workspace.cli.run_views import broken_summary, run_summary
@@ -74,9 +85,9 @@ class Runs:
             index.rebuild()
         rows, broken = index.rows(self.experiment)
         if self.sweep is not None:
-            from flows_workspace.sweeps.status import sweep_run_ids
+            from flows_workspace.results.records import sweep_run_ids
 
-            launched = sweep_run_ids(workspace.logs_root, self.sweep, self.experiment)
+            launched = set(sweep_run_ids(workspace.logs_root, self.sweep, self.experiment))
             rows = [row for row in rows if row.id in launched]
             broken = []  # not readable, so not known to belong to the sweep
         records = select(rows, self.where, self.sort)
@@ -97,6 +108,23 @@ class Runs:
             print(f"no runs of {where}{matching} in {workspace.logs_root}")
             return
         print_runs_table(records, broken, columns, with_experiment=self.experiment is None)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a listing, then resume it.
+
+    A listing of 10,000 runs makes some 100,000 containers (decoded rows, cells), none in
+    a cycle; the collector would walk them again and again as they accumulate (a sixth
+    of `flow runs`' time) and could free nothing.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _check_experiment(workspace: Workspace, name: str) -> None:
@@ -173,7 +201,7 @@ class Diff:
     """The first run (folder, id, id start, EXPERIMENT/RUN_ID, `last`, `last~N`, tag), or an
     EXPERIMENT with `--template`/`--parent`."""
     run_b: Annotated[
-        str | None, tyro.conf.Positional, _optional("RUN_B", "(absent with --template/--parent)")
+        MaybeText, tyro.conf.Positional, _optional("RUN_B", "(absent with --template/--parent)")
     ] = None
     """The second run (same forms)."""
     json: tyro.conf.FlagCreatePairsOff[bool] = False
@@ -229,7 +257,7 @@ class Tag:
 
     run_ref: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="RUN")]
     """The run (folder, id, id start, EXPERIMENT/RUN_ID, `last`, `last~N`, tag)."""
-    names: Annotated[tuple[str, ...], tyro.conf.Positional, tyro.conf.arg(metavar="NAME...")]
+    names: Annotated[Words, tyro.conf.Positional, tyro.conf.arg(metavar="NAME...")]
     """Tags: a letter, then letters, digits, `_`, `.` or `-`."""
     remove: tyro.conf.FlagCreatePairsOff[bool] = False
     """Take these tags off instead."""

@@ -6,12 +6,11 @@ import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
+from flows_workspace.cli.table import duration_text
 from flows_workspace.runs.config_diff import differences, render_value
 from flows_workspace.runs.manifest import PATCH_NAME, STDERR_NAME, STDOUT_NAME
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from flows_workspace.results.records import RunRecord
     from flows_workspace.runs.index import BrokenRun, RecordedRun
 
@@ -84,7 +83,7 @@ def show_lines(run: RecordedRun) -> list[str]:
         f"status:       {status}",
         f"started:      {manifest.started}",
         f"ended:        {manifest.ended or '-'}",
-        f"duration:     {_duration(manifest.duration_seconds)}",
+        f"duration:     {duration_text(manifest.duration_seconds)}",
         f"command:      {' '.join(manifest.argv)}",
         f"cwd:          {manifest.cwd}",
         f"commit:       {manifest.commit_text()}",
@@ -146,18 +145,3 @@ def diff_rows(a: RecordedRun, b: RecordedRun) -> list[tuple[str, str, str]]:
         (key, render_value(_cli_name(names_a, old)), render_value(_cli_name(names_b, new)))
         for key, old, new in differences(a.config_data(), b.config_data())
     ]
-
-
-def _clock(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
-
-
-def _duration(seconds: object) -> str:
-    if not isinstance(seconds, (int, float)):
-        return "-"
-    whole = int(seconds)
-    if whole < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(whole, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"

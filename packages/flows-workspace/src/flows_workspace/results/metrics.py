@@ -4,35 +4,44 @@
 model (`MetricsWriter` appends to it, `MetricsFile.read` reads it back). It is
 append-only JSON Lines, each line one JSON object of one of two kinds:
 
-- a chunk of logged records, in the order they were logged, column by column::
+- a chunk of logged records, in the order they were logged, column by column, each
+  column a little-endian array in base64: `step` (int64), `time` (the wall clock of
+  each `run.log` call, float64 seconds since the epoch) and each metric's values
+  (float64) under `values`. A metric some records of the chunk did not log is an
+  object: the positions of the records that logged it (`rows`, int32) and their
+  `values`::
 
-      {"step": [0, 1, 2], "time_ms": [1764590102100, 1764590102150, 1764590102200],
-       "values": {"loss": [0.9, 0.7, 0.6], "acc": [null, 0.5, null]}}
+      {"step": "AAAAAAAAAAABAAAAAAAAAA==", "time": "...",
+       "values": {"loss": "zczMzMzM7D9mZmZmZmbmPw==", "acc": {"rows": "AQAAAA==", "values": "..."}}}
 
-  `time_ms` is the wall clock of each `run.log` call (milliseconds since the epoch);
-  `null` marks a metric that record did not log;
+  (`step` falls back to a JSON list of integers for steps beyond int64.) Readers also
+  take the first form of the file, plain JSON lists: `{"step": [0, 1], "time_ms":
+  [1764590102100, 1764590102150], "values": {"loss": [0.9, null]}}`;
 - the final numbers given to `run.summary(...)`::
 
       {"summary": {"test_acc": 0.91}}
 
-Non-finite numbers are kept: strict JSON has no NaN or infinity, so they are written as
-the strings `"NaN"`, `"Infinity"` and `"-Infinity"` (Python's own spellings) and read
-back as floats. A line cut short by a hard kill is ignored by readers.
+Non-finite numbers are kept: in the arrays as IEEE values, and in plain JSON (the
+summary line, the manifest) as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`
+(Python's own spellings), read back as floats. A line cut short by a hard kill is
+ignored by readers.
 
-Why chunks of columns: `run.log` only checks its values' types and appends a tuple to a
-queue (safe from several threads, with no lock); a helper thread turns everything
+Why binary columns: `run.log` only checks its values' types and appends its record (a
+dict) to a queue (safe from several threads, with no lock); a helper thread turns everything
 queued into one line, at least every `FLUSH_SECONDS` and when the run ends (so a run
 killed outright loses at most the last fraction of a second). Columns let C do the
-work: `json.dumps` of lists of numbers, and `min`/`max`/`sum` over a column for the
-running summaries.
+work (`array` packs a list of floats, `min`/`max`/`sum` over a column give the running
+summaries), and packing a float costs about 1/30 of writing it as decimal text, which
+was most of the cost of logging. The values come back exactly, in 11 bytes each.
 """
 
 from __future__ import annotations
 
-import itertools
+import binascii
 import json
 import math
-import operator
+import sys
+from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, SupportsFloat
 
@@ -45,7 +54,6 @@ METRICS_NAME = "metrics.jsonl"
 FLUSH_SECONDS = 0.5
 """How often the helper thread writes what was logged (the promise is once a second)."""
 
-_COMPACT: dict[str, Any] = {"allow_nan": False, "check_circular": False, "separators": (",", ":")}
 _NON_FINITE_TEXT = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
@@ -176,7 +184,9 @@ def summarize(
     for name, column in columns.items():
         values: Sequence[float] = column  # type: ignore[assignment]
         its_steps = steps
-        if None in column:  # sparse: keep the records that logged this metric
+        try:
+            sum(values)  # a TypeError if a record did not log it (quicker than `None in`)
+        except TypeError:  # sparse: keep the records that logged this metric
             pairs = [
                 (step, value)
                 for step, value in zip(steps, column, strict=True)
@@ -227,20 +237,15 @@ class MetricsFile:
         summary = data.get("summary")
         if isinstance(summary, dict):
             self.final.update(_numbers(summary))
-        steps, times, columns = data.get("step"), data.get("time_ms"), data.get("values")
-        if not (isinstance(steps, list) and isinstance(times, list) and isinstance(columns, dict)):
+        chunk = _chunk(data)
+        if chunk is None:
             return
-        size = len(steps)
-        if len(times) != size or not all(isinstance(step, int) for step in steps):
-            return
-        if not all(isinstance(column, list) and len(column) == size for column in columns.values()):
-            return
+        steps, times_ms, columns = chunk
         before = len(self.steps)
         self.steps.extend(steps)
-        self.times_ms.extend(t if isinstance(t, int) else None for t in times)
+        self.times_ms.extend(times_ms)
         for name, column in columns.items():
-            mine = self.columns.setdefault(name, [None] * before)
-            mine.extend(number_from_json(value) for value in column)
+            self.columns.setdefault(name, [None] * before).extend(column)
         for column in self.columns.values():
             column.extend([None] * (len(self.steps) - len(column)))
 
@@ -254,30 +259,108 @@ class MetricsFile:
 
     @staticmethod
     def chunk_line(
-        steps: Sequence[int], times_ns: Sequence[int], columns: Mapping[str, Sequence[float | None]]
-    ) -> str:
-        """One line holding records as columns (non-finite numbers as text)."""
-        chunk = {
-            "step": steps,
-            "time_ms": list(map(operator.floordiv, times_ns, itertools.repeat(1_000_000))),
-            "values": columns,
-        }
+        steps: Sequence[int], times: Sequence[float], columns: Mapping[str, Sequence[float | None]]
+    ) -> bytes:
+        """One line holding records as columns (UTF-8).
+
+        Args:
+            steps: The step of each record.
+            times: The wall clock of each record, seconds since the epoch.
+            columns: Each metric's value in each record; None where a record has none.
+        """
         try:
-            return json.dumps(chunk, **_COMPACT) + "\n"
-        except ValueError:  # a non-finite value: rare, so only then look at each one
-            chunk["values"] = {
-                name: [None if value is None else json_number(value) for value in column]
-                for name, column in columns.items()
-            }
-            return json.dumps(chunk, **_COMPACT) + "\n"
+            packed_steps = b'"' + _packed("q", steps) + b'"'
+        except OverflowError:  # beyond int64: as JSON integers
+            packed_steps = json.dumps(list(steps)).encode()
+        # Put together by hand around `json.dumps`'s names, in one join: base64 text needs
+        # no escaping, and `json.dumps` would look at each of its characters and copy it
+        # (it was most of the cost of the line).
+        parts = [b'{"step":', packed_steps, b',"time":"', _packed("d", times), b'","values":{']
+        for position, (name, column) in enumerate(columns.items()):
+            parts.append(b"%s%s:" % (b"," if position else b"", json.dumps(name).encode()))
+            try:
+                parts += (b'"', _packed("d", column), b'"')
+            except TypeError:  # a None: pack the records that logged this metric
+                rows = [row for row, value in enumerate(column) if value is not None]
+                present = [column[row] for row in rows]
+                parts += (b'{"rows":"', _packed("i", rows), b'","values":"')
+                parts += (_packed("d", present), b'"}')
+        parts.append(b"}}\n")
+        return b"".join(parts)
 
     @staticmethod
-    def summary_line(final: Mapping[str, float]) -> str:
-        """One line holding the final numbers of `run.summary(...)`."""
+    def summary_line(final: Mapping[str, float]) -> bytes:
+        """One line holding the final numbers of `run.summary(...)` (UTF-8)."""
         numbers = {name: json_number(value) for name, value in final.items()}
-        return json.dumps({"summary": numbers}, allow_nan=False) + "\n"
+        return (json.dumps({"summary": numbers}, allow_nan=False) + "\n").encode()
 
 
 def _numbers(values: dict[str, Any]) -> dict[str, float]:
     numbers = {name: number_from_json(value) for name, value in values.items()}
     return {name: number for name, number in numbers.items() if number is not None}
+
+
+def _packed(code: str, numbers: Sequence[Any]) -> bytes:
+    """`numbers` as a little-endian array of type `code`, in base64 (ASCII).
+
+    Raises:
+        TypeError: a number is None (or not a number).
+        OverflowError: a number does not fit the type.
+    """
+    packed = array(code, numbers)
+    if _BIG_ENDIAN:
+        packed.byteswap()
+    return binascii.b2a_base64(packed, newline=False)
+
+
+def _unpacked(code: str, text: str) -> list[Any]:
+    """The numbers `_packed` wrote (`ValueError`: not such an array)."""
+    packed = array(code)
+    packed.frombytes(binascii.a2b_base64(text))
+    if _BIG_ENDIAN:
+        packed.byteswap()
+    return packed.tolist()
+
+
+def _chunk(
+    data: dict[str, Any],
+) -> tuple[list[int], list[int | None], dict[str, list[float | None]]] | None:
+    """The steps, times (ms) and columns of a chunk line, in either form; None if not one."""
+    try:
+        steps = data["step"]
+        if isinstance(steps, str):
+            steps = _unpacked("q", steps)
+        if "time" in data:
+            times_ms: list[int | None] = [
+                int(moment * 1000) for moment in _unpacked("d", data["time"])
+            ]
+        else:
+            times_ms = [t if isinstance(t, int) else None for t in data["time_ms"]]
+        columns = {name: _column(value, len(steps)) for name, value in data["values"].items()}
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError):
+        return None  # another kind of line, or a damaged one
+    if not isinstance(steps, list) or not all(isinstance(step, int) for step in steps):
+        return None
+    if len(times_ms) != len(steps) or any(len(column) != len(steps) for column in columns.values()):
+        return None
+    return steps, times_ms, columns
+
+
+def _column(value: Any, size: int) -> list[float | None]:
+    """A metric's column of a chunk: packed, packed with its rows, or a JSON list."""
+    if isinstance(value, str):
+        return _unpacked("d", value)
+    if isinstance(value, dict):
+        column: list[float | None] = [None] * size
+        for row, number in zip(
+            _unpacked("i", value["rows"]), _unpacked("d", value["values"]), strict=True
+        ):
+            column[row] = number
+        return column
+    if isinstance(value, list):
+        return [number_from_json(number) for number in value]
+    msg = "not a column"
+    raise TypeError(msg)
+
+
+_BIG_ENDIAN = sys.byteorder == "big"

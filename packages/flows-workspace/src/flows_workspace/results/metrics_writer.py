@@ -1,6 +1,6 @@
 """`MetricsWriter`: what `run.log` and `run.summary` call, appending to `metrics.jsonl`.
 
-The hot path only checks types and queues a tuple; a shielded helper thread writes the
+The hot path only checks types and queues one dict; a shielded helper thread writes the
 queue as column chunks (see `metrics`, the file's model) at least every `FLUSH_SECONDS`.
 """
 
@@ -31,8 +31,12 @@ if TYPE_CHECKING:
     from flows_workspace.results.tensorboard import TensorBoardEvents
 
 
-_clock_ns = time.time_ns  # bound once: the hot path skips two lookups
-_FIRST, _SECOND, _THIRD = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
+_clock = time.time  # bound once: the hot path skips two lookups
+# A queued record is the dict of `add`'s keyword arguments, with its step and time added
+# under the names of `add`'s own parameters, which no keyword argument can have.
+_STEP, _TIME = "step", "self"
+_RESERVED = (_STEP, _TIME)
+_steps_of, _times_of = operator.itemgetter(_STEP), operator.itemgetter(_TIME)
 
 
 class MetricsWriter:
@@ -46,10 +50,10 @@ class MetricsWriter:
     def __init__(self, run_dir: Path, tensorboard: TensorBoardEvents | None = None) -> None:
         self.path = run_dir / METRICS_NAME
         self._tensorboard = tensorboard
-        # One queue of (step, time, values): `append` and `popleft` are atomic, so the hot
+        # One queue of records (see `add`): `append` and `popleft` are atomic, so the hot
         # path takes no lock, and records logged from several threads stay whole.
-        self._queue: collections.deque[tuple[int, int, dict[str, float]]] = collections.deque()
-        self._append: Callable[[tuple[int, int, dict[str, float]]], None] = self._queue.append
+        self._queue: collections.deque[dict[str, float]] = collections.deque()
+        self._append: Callable[[dict[str, float]], None] = self._queue.append
         self._final: dict[str, float] = {}
         self._summaries: dict[str, MetricSummary] = {}
         self._write_lock = threading.Lock()
@@ -63,8 +67,13 @@ class MetricsWriter:
         """Also write every value to `events` (before the first `add`)."""
         self._tensorboard = events
 
-    def add(self, /, step: int, **values: SupportsFloat) -> None:
+    def add(self, step: int, **values: SupportsFloat) -> None:
         """Queue one record: `run.log` (one call frame, as it is the hot path).
+
+        `self` and `step` are parameters, so no metric can be named so: the record is
+        `values` itself (the dict Python built for this call) with the step and the time
+        added under those names. One dict per record and no tuple: 100,000 tuples kept
+        in the queue cost the loop a third more, in passes of the garbage collector.
 
         Raises:
             MetricValueError: a value is not a number, or `step` is not an integer.
@@ -76,10 +85,11 @@ class MetricsWriter:
             if value.__class__ is not float and value.__class__ is not int:
                 values = {name: as_number(name, value) for name, value in values.items()}
                 break
-        # (`values` is the dict Python built for this call: keeping it copies nothing.)
         if not self._started:
             self._start()
-        self._append((step, _clock_ns(), values))  # type: ignore[arg-type]  # numbers
+        values[_STEP] = step
+        values[_TIME] = _clock()
+        self._append(values)  # type: ignore[arg-type]  # numbers
 
     def add_final(self, /, **values: SupportsFloat) -> None:
         """Record final numbers (`run.summary`); written at once, kept for the manifest."""
@@ -119,22 +129,19 @@ class MetricsWriter:
     def flush(self) -> None:
         """Write every queued record as one line (called by the helper thread and `close`)."""
         with self._flush_lock:
-            popleft = self._queue.popleft
-            batch = [popleft() for _ in range(len(self._queue))]
-            if not batch:
+            count = len(self._queue)
+            if not count:
                 return
-            # itemgetter over the batch, not zip(*batch): a 100,000-argument call is slow.
-            steps = list(map(_FIRST, batch))
-            times_ns = list(map(_SECOND, batch))
-            records = list(map(_THIRD, batch))
-            names: set[str] = set().union(*records)
-            columns = {
-                name: list(map(dict.get, records, itertools.repeat(name))) for name in sorted(names)
-            }
+            # C loops all the way (no Python-level step per record): `popleft` called
+            # `count` times, then itemgetter over the records.
+            records = list(itertools.islice(iter(self._queue.popleft, None), count))
+            steps = list(map(_steps_of, records))
+            times = list(map(_times_of, records))
+            columns = _columns(records)
             summarize(steps, columns, self._summaries)
-            self._write(MetricsFile.chunk_line(steps, times_ns, columns))
+            self._write(MetricsFile.chunk_line(steps, times, columns))
             if self._tensorboard is not None:
-                self._to_tensorboard(lambda board: board.add(steps, times_ns, columns))
+                self._to_tensorboard(lambda board: board.add(steps, times, columns))
 
     def _to_tensorboard(self, write: Callable[[TensorBoardEvents], None]) -> None:
         """Write to the event file; on failure say so once and stop (metrics.jsonl goes on)."""
@@ -149,8 +156,8 @@ class MetricsWriter:
 
             tell("warning", f"TensorBoard events are no longer written: {error!r}")
 
-    def _write(self, line: str) -> None:
-        with self._write_lock, self.path.open("a", encoding="utf-8") as stream:
+    def _write(self, line: bytes) -> None:
+        with self._write_lock, self.path.open("ab") as stream:
             stream.write(line)
 
     def close(self) -> tuple[dict[str, MetricSummary], dict[str, float]]:
@@ -162,6 +169,20 @@ class MetricsWriter:
         self._flush_or_warn()
         self._to_tensorboard(lambda board: board.close(self._summaries, self._final))
         return self._summaries, self._final
+
+
+def _columns(records: list[dict[str, float]]) -> dict[str, list[float | None]]:
+    """Each metric's values in `records` by name, None where a record did not log it."""
+    names = sorted(name for name in records[0] if name not in _RESERVED)
+    # The usual case, every record logging the same metrics, in C loops: each record has
+    # each name of the first (or itemgetter raises), and no more (by the count of keys).
+    if sum(map(len, records)) == (len(names) + len(_RESERVED)) * len(records):
+        try:
+            return {name: list(map(operator.itemgetter(name), records)) for name in names}
+        except KeyError:
+            pass
+    every = set().union(*records).difference(_RESERVED)
+    return {name: list(map(dict.get, records, itertools.repeat(name))) for name in sorted(every)}
 
 
 def _as_step(step: object) -> int:

@@ -272,26 +272,57 @@ def _pandas() -> Any:
         raise ImportError(msg) from error
 
 
+def sweep_run_ids(logs_root: Path, reference: str, experiment: str | None = None) -> list[str]:
+    """The ids of the runs sweep `reference` (its id or the id's start) launched, oldest first.
+
+    The selection of `flow runs --sweep` (`sweeps.status.sweep_run_ids`), looking only
+    at the sweep's experiment unless `experiment` is given.
+
+    Raises:
+        BadInputError: no sweep, or several, match `reference`.
+    """
+    from flows_workspace.sweeps.record import find_sweep
+    from flows_workspace.sweeps.status import sweep_run_ids as launched_ids
+
+    sweep = find_sweep(logs_root, reference)
+    # Run ids begin with their start time: sorted ids are oldest first.
+    return sorted(launched_ids(logs_root, sweep.id, experiment or sweep.experiment))
+
+
+def sweep_runs(logs_root: Path, reference: str) -> list[RecordedRun]:
+    """The runs sweep `reference` (its id or the id's start) launched, oldest first.
+
+    Raises:
+        BadInputError: no sweep, or several, match `reference`.
+    """
+    from flows_workspace.runs.index import find_run
+
+    return [find_run(logs_root, run_id) for run_id in sweep_run_ids(logs_root, reference)]
+
+
 def load_runs(
     experiment: str | None = None,
     *,
     runs: Sequence[str] | None = None,
+    sweep: str | None = None,
     where: Iterable[str] = (),
     sort: str | None = None,
     root: str | Path | None = None,
 ) -> RunRecords:
-    """The recorded runs of the workspace, of one experiment, or the ones named.
+    """The recorded runs of the workspace, of one experiment, of a sweep, or the ones named.
 
     Args:
         experiment: Only this experiment's runs.
         runs: Only these runs (references as `flow show` takes them: ids, id starts,
             `last`, `last~N`, tags, folders).
+        sweep: Only the runs this sweep launched (its id or the id's start, as
+            `flow runs --sweep` takes it); not together with `runs`.
         where: Conditions as `flow runs --where` takes them (`"optimizer.lr<0.01"`).
         sort: A column to sort by (`"loss"`; `"-loss"` for largest first).
         root: A folder in the workspace (default: the current folder).
 
     Raises:
-        FlowsError: no workspace, or a bad reference, condition or column.
+        FlowsError: no workspace, or a bad reference, sweep, condition or column.
     """
     from pathlib import Path
 
@@ -300,7 +331,16 @@ def load_runs(
     from flows_workspace.workspace.settings import find_workspace
 
     workspace = find_workspace(Path(root) if root is not None else None)
-    if runs is not None:
+    if runs is not None and sweep is not None:
+        from flows_workspace._errors import BadInputError
+
+        msg = f"give `runs` or `sweep`, not both (`sweep={sweep!r}` selects its runs)"
+        raise BadInputError(msg)
+    if sweep is not None:
+        found = sweep_runs(workspace.logs_root, sweep)
+        if experiment is not None:
+            found = [run for run in found if run.experiment == experiment]
+    elif runs is not None:
         found = [find_run(workspace.logs_root, reference) for reference in runs]
     else:
         found = find_runs(workspace.logs_root, experiment)

@@ -70,7 +70,7 @@ def _thinned(steps: list[int], values: list[float | None]) -> tuple[list[int], l
 def report_data(records: Sequence[RunRecord], title: str) -> dict[str, Any]:
     """Everything the page shows, as plain data."""
     from flows_workspace.cli.run_table import metric_columns, varying_config_keys
-    from flows_workspace.cli.run_views import _clock
+    from flows_workspace.cli.table import clock_text
     from flows_workspace.results.plot import run_labels
 
     config_keys = varying_config_keys(records)
@@ -84,7 +84,7 @@ def report_data(records: Sequence[RunRecord], title: str) -> dict[str, Any]:
             for name, column in history.columns.items()
         }
         columns = dict(record.columns())
-        columns["started"] = _clock(record.run.started)
+        columns["started"] = clock_text(record.run.started)
         runs.append(
             {
                 "name": record.name,

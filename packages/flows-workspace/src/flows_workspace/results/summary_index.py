@@ -26,7 +26,7 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from flows_workspace.results.index_rows import RunRow
-from flows_workspace.runs.index import BrokenRun, read_run, run_folders
+from flows_workspace.runs.index import BrokenRun, read_run, run_names
 from flows_workspace.runs.manifest import RUNNING
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 INDEX_NAME = ".flows-index.sqlite3"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 """Bumped when what a row holds changes; an index of another format is rebuilt."""
 _BUSY_MILLISECONDS = 30_000
 UNREADABLE = "unreadable"
@@ -98,20 +98,23 @@ class RunIndex:
 
     def rows(self, experiment: str | None = None) -> tuple[list[RunRow], list[BrokenRun]]:
         """Every run's row, oldest first, and the unreadable folders; stale rows are renewed."""
-        folders = run_folders(self.logs_root, experiment)
-        if not folders:
+        names = run_names(self.logs_root, experiment)
+        if not names:
             return [], []  # nothing to index: no file is made by only looking
         try:
             with self._connection() as connection:
-                return self._reconciled(connection, folders, experiment)
+                return self._reconciled(connection, names, experiment)
         except sqlite3.Error:  # no usable index (read-only, corrupt): read the folders
-            rows = _rows_of(folders)
+            rows = _rows_of([self._folder(*name) for name in names])
             return [row for _, _, row in rows if isinstance(row, RunRow)], [
                 row for _, _, row in rows if isinstance(row, BrokenRun)
             ]
 
+    def _folder(self, experiment: str, run_id: str) -> Path:
+        return self.logs_root / experiment / run_id
+
     def _reconciled(
-        self, connection: sqlite3.Connection, folders: list[Path], experiment: str | None
+        self, connection: sqlite3.Connection, names: list[tuple[str, str]], experiment: str | None
     ) -> tuple[list[RunRow], list[BrokenRun]]:
         query = "SELECT experiment, run_id, folder_time, status, row FROM runs"
         arguments: tuple[str, ...] = ()
@@ -122,21 +125,26 @@ class RunIndex:
             (name, run_id): (folder_time, status, row)
             for name, run_id, folder_time, status, row in connection.execute(query, arguments)
         }
-        # Positions in `folders`, not Paths, key everything: hashing 10,000 Paths is slow.
-        found: list[RunRow | BrokenRun | None] = [None] * len(folders)
+        # Positions in `names` key everything, and folders are named by strings: making
+        # and hashing 10,000 Paths is slow.
+        found: list[RunRow | BrokenRun | None] = [None] * len(names)
         stale: list[int] = []
         current: list[tuple[int, str]] = []
-        for position, folder in enumerate(folders):
-            run_id = folder.name
-            entry = stored.pop((folder.parent.name, run_id), None)
-            if entry is None or entry[1] == RUNNING or entry[0] != _folder_time(folder):
+        root = os.fspath(self.logs_root)
+        for position, name in enumerate(names):
+            entry = stored.pop(name, None)
+            if (
+                entry is None
+                or entry[1] == RUNNING
+                or entry[0] != _folder_time(f"{root}/{name[0]}/{name[1]}")
+            ):
                 stale.append(position)
             elif entry[1] == UNREADABLE:
-                found[position] = BrokenRun(folder, entry[2])
+                found[position] = BrokenRun(self._folder(*name), entry[2])
             else:
                 current.append((position, entry[2]))
-        stale.extend(_decode_rows(folders, current, found))
-        fresh = _rows_of([folders[position] for position in stale])
+        stale.extend(_decode_rows(self.logs_root, names, current, found))
+        fresh = _rows_of([self._folder(*names[position]) for position in stale])
         for position, (_, _, row) in zip(stale, fresh, strict=True):
             found[position] = row
         with contextlib.suppress(sqlite3.Error), connection:
@@ -150,7 +158,10 @@ class RunIndex:
 
 
 def _decode_rows(
-    folders: list[Path], rows: list[tuple[int, str]], found: list[RunRow | BrokenRun | None]
+    logs_root: Path,
+    names: list[tuple[str, str]],
+    rows: list[tuple[int, str]],
+    found: list[RunRow | BrokenRun | None],
 ) -> list[int]:
     """Decode stored rows into `found`; the positions whose rows are not rows (read again).
 
@@ -160,19 +171,20 @@ def _decode_rows(
     try:
         decoded = json.loads("[" + ",".join(text for _, text in rows) + "]")
         for (position, text), data in zip(rows, decoded, strict=True):
-            found[position] = RunRow.from_data(folders[position], data, text)
+            found[position] = RunRow.from_data(logs_root, *names[position], data, text)
     except (ValueError, KeyError, TypeError):  # a damaged row: each on its own
         bad = []
         for position, text in rows:
             try:
-                found[position] = RunRow.from_data(folders[position], json.loads(text), text)
+                data = json.loads(text)
+                found[position] = RunRow.from_data(logs_root, *names[position], data, text)
             except (ValueError, KeyError, TypeError):
                 bad.append(position)
         return bad
     return []
 
 
-def _folder_time(folder: Path) -> int:
+def _folder_time(folder: str | Path) -> int:
     try:
         return os.stat(folder).st_mtime_ns
     except OSError:

@@ -59,15 +59,15 @@ class TensorBoardEvents:
     def add(
         self,
         steps: Sequence[int],
-        times_ns: Sequence[int],
+        times: Sequence[float],
         columns: Mapping[str, Sequence[float | None]],
     ) -> None:
-        """Write one chunk of records (called by the helper thread)."""
+        """Write one chunk of records (called by the helper thread); `times` in seconds."""
         writer = self._open()
         for name, column in columns.items():
-            for step, moment, value in zip(steps, times_ns, column, strict=True):
+            for step, moment, value in zip(steps, times, column, strict=True):
                 if value is not None:
-                    writer.add_scalar(name, value, step, walltime=moment / 1e9)
+                    writer.add_scalar(name, value, step, walltime=moment)
 
     def close(self, summaries: Mapping[str, MetricSummary], final: Mapping[str, float]) -> None:
         """Write the hparams with each metric's last value and each final number; close."""
