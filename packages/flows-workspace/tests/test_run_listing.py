@@ -99,10 +99,19 @@ def test_table_shows_varying_values_as_flags_then_metrics(
 def test_a_rows_config_cells_pasted_back_run_the_same_config(
     ws: Path, runs: list[Path], flow: Flow, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The flags of a row, given to run.py, reproduce that run's config."""
-    out = output(flow, capsys, "runs", "fit", "--columns", "steps,optimizer,optimizer.lr")
+    """The flags of a row, given to run.py, reproduce that run's config.
+
+    They are spelled as `--help` shows them (`--checkpoint-every`, not `checkpoint_every`).
+    """
+    columns = "steps,optimizer,optimizer.lr,checkpoint_every"
+    out = output(flow, capsys, "runs", "fit", "--columns", columns)
     cells = out.splitlines()[3].split()[1:]
-    assert cells == ["--steps=30", "optimizer:momentum", "--optimizer.lr=0.02"]
+    assert cells == [
+        "--steps=30",
+        "optimizer:momentum",
+        "--optimizer.lr=0.02",
+        "--checkpoint-every=50",
+    ]
     again = fit(ws, *cells)
     assert json.loads((again / "config.json").read_text()) == json.loads(
         (runs[2] / "config.json").read_text()
@@ -162,7 +171,8 @@ def test_last_tags_and_notes_name_runs(
     shown = output(flow, capsys, "show", "best")
     assert f"run:          fit/{runs[1].name}" in shown
     assert "tags:         best sgd" in shown
-    output(flow, capsys, "note", "best", "lr 0.05 converges slower")
+    noted = output(flow, capsys, "note", "best", "lr 0.05 converges slower")
+    assert noted == f"noted on fit/{runs[1].name} (1 note)\n"
     assert "lr 0.05 converges slower" in output(flow, capsys, "show", "sgd")
     assert json.loads((runs[1] / "notes.json").read_text())["tags"] == ["best", "sgd"]
     table = output(flow, capsys, "runs", "--where", "tags=best").splitlines()

@@ -305,7 +305,8 @@ class Note:
         notes.add_note(self.text)
         notes.write(run.dir)
         RunIndex(run.dir.parent.parent).update(run.dir)
-        print(f"noted on {run.experiment}/{run.id} ({len(notes.notes)} notes)")
+        count = len(notes.notes)
+        print(f"noted on {run.experiment}/{run.id} ({count} note{'' if count == 1 else 's'})")
 
 
 @dataclass(frozen=True)

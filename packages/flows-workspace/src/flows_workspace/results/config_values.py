@@ -47,7 +47,11 @@ class ConfigValue:
     """Whether the value names a config type (`optimizer:sgd`)."""
 
     def token(self, key: str) -> str:
-        """The value as command-line argument(s): `optimizer:sgd`, `--optimizer.lr=0.1`."""
+        """The value as command-line argument(s): `optimizer:sgd`, `--optimizer.lr=0.1`.
+
+        Field names are spelled as tyro's `--help` shows them, `_` as `-`.
+        """
+        key = key.replace("_", "-")
         if self.selection:
             return f"{key}:{self.value}"
         value = self.value
