@@ -90,6 +90,9 @@ elif MODE == "shutdown":
     atexit.register(print, "atexit handler ran")
     threading.Thread(target=late_thread).start()
     print("main module ended")
+elif MODE == "unclosed":
+    _kept = open(os.environ["PROBE_FILE"], "w")  # never closed: the interpreter flushes it
+    _kept.write("buffered, never closed\\n")
 elif MODE == "park":
     with open(os.environ["PROBE_PARKED"], "w") as parked:
         parked.write(str(os.getppid()))
@@ -192,6 +195,14 @@ def test_exits_match_the_interpreter_s_rules(ws: Path) -> None:
     assert outputs[2].endswith("ValueError: the probe fails\n")
     assert outputs[3].endswith("KeyboardInterrupt\n")
     assert outputs[4] == "main module ended\nnon-daemon thread ended\natexit handler ran\n"
+
+
+def test_a_file_the_script_leaves_open_keeps_what_it_wrote(ws: Path, tmp_path: Path) -> None:
+    """A file written and never closed is flushed at the end, as a new interpreter does."""
+    kept = tmp_path / "kept.txt"
+    done = flow(ws, "sweep", "probe", "-p", "mode=unclosed", env={"PROBE_FILE": str(kept)})
+    assert done.returncode == 0, done.stderr
+    assert kept.read_text(encoding="utf-8") == "buffered, never closed\n"
 
 
 def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 120.0) -> None:

@@ -130,6 +130,20 @@ def _run_script(python: str, script: str, args: list[str]) -> NoReturn:
     os._exit(_shut_down(status, interrupted=interrupted))
 
 
+def _flush_open_files() -> None:
+    """Flush the files the script left open, as the interpreter's teardown would.
+
+    The process ends with `os._exit`, which drops what a file object still buffers; a
+    new interpreter would close (and so flush) every file when it tears its modules down.
+    """
+    import gc
+
+    for candidate in gc.get_objects():  # the server's own objects are frozen, not listed
+        if isinstance(candidate, io.IOBase):
+            with contextlib.suppress(Exception):  # closed, read-only, a full disk: as at exit
+                candidate.flush()
+
+
 def _exit_status(code: object) -> int:
     """The exit status of `SystemExit(code)`: None is 0, an int is itself, else printed and 1."""
     if code is None:
@@ -141,9 +155,18 @@ def _exit_status(code: object) -> int:
 
 
 def _shut_down(status: int, *, interrupted: bool) -> int:
-    """End as the interpreter ends: join threads, run exit handlers, flush; the exit status."""
-    threading._shutdown()  # type: ignore[attr-defined]
-    atexit._run_exitfuncs()
+    """End as the interpreter ends: join threads, run exit handlers, flush; the exit status.
+
+    Nothing raised here may reach the server's code that forked this process: a Ctrl-C
+    while waiting for the script's threads is reported as the interpreter would.
+    """
+    try:
+        threading._shutdown()  # type: ignore[attr-defined]
+        atexit._run_exitfuncs()
+    except BaseException as error:
+        sys.excepthook(type(error), error, error.__traceback__)
+        status, interrupted = status or 1, interrupted or isinstance(error, KeyboardInterrupt)
+    _flush_open_files()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -208,7 +208,7 @@ class _Server:
             if not warm:
                 for number in (signal.SIGPIPE, signal.SIGXFSZ):  # as subprocess restores them
                     signal.signal(number, signal.SIG_DFL)
-                os.execve(argv[0], argv, env)
+                os.execvpe(argv[0], argv, env)  # searches PATH, as `Popen` would
             os.environ.clear()
             os.environ.update(env)
         except BaseException as error:
