@@ -134,7 +134,7 @@ def test_summary_of_sparse_metrics_and_of_nan_only_metrics(tmp_path: Path) -> No
 
 
 def test_number_like_values_are_converted_and_others_refused(tmp_path: Path) -> None:
-    """Values converting with float() are kept; a string or a fractional step is refused."""
+    """float()-able values are kept; a string, a too-large int or a fractional step is refused."""
     writer = MetricsWriter(tmp_path)
     writer.add(True, a=Decimal("0.5"), b=Fraction(1, 4), c=False)
     with pytest.raises(MetricValueError, match=r"metric `loss` is 'high' \(str\), not a number"):
@@ -143,10 +143,17 @@ def test_number_like_values_are_converted_and_others_refused(tmp_path: Path) -> 
         writer.add(1.5, loss=1.0)  # type: ignore[arg-type]
     with pytest.raises(MetricValueError, match="metric `x`"):
         writer.add_final(x=[1])  # type: ignore[arg-type]
+    with pytest.raises(MetricValueError, match="metric `big` is an int too large for a float"):
+        writer.add(2, a=1.0, big=10**400)
+    writer.add(3, a=2**1023, b=-(2**1023) + 1)  # large ints that do fit
     writer.close()
     history = MetricsFile.read(tmp_path)
-    assert history.steps == [1]
-    assert history.columns == {"a": [0.5], "b": [0.25], "c": [0.0]}
+    assert history.steps == [1, 3]
+    assert history.columns == {
+        "a": [0.5, float(2**1023)],
+        "b": [0.25, float(-(2**1023) + 1)],
+        "c": [0.0, None],
+    }
 
 
 def test_no_metric_takes_the_names_the_record_keeps_its_step_and_time_under(

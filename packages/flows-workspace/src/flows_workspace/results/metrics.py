@@ -96,6 +96,9 @@ def as_number(name: str, value: object) -> float:
     """
     try:
         return float(value)  # type: ignore[arg-type]
+    except OverflowError as error:
+        msg = f"metric `{name}` is an int too large for a float; log a smaller number"
+        raise MetricValueError(msg) from error
     except (TypeError, ValueError, RuntimeError) as error:
         msg = (
             f"metric `{name}` is {value!r} ({type(value).__name__}), not a number; "

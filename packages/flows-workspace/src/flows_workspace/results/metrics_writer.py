@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 
 _clock = time.time  # bound once: the hot path skips two lookups
+_INT_LIMIT = 2**1023
+"""Ints this large or larger may not fit a float (they go through `as_number`, which says so)."""
 # A queued record is the dict of `add`'s keyword arguments, with its step and time added
 # under the names of `add`'s own parameters, which no keyword argument can have.
 _STEP, _TIME = "step", "self"
@@ -82,7 +84,9 @@ class MetricsWriter:
         if step.__class__ is not int:
             step = _as_step(step)
         for value in values.values():
-            if value.__class__ is not float and value.__class__ is not int:
+            if value.__class__ is not float and (
+                value.__class__ is not int or not -_INT_LIMIT < value < _INT_LIMIT
+            ):
                 values = {name: as_number(name, value) for name, value in values.items()}
                 break
         if not self._started:
@@ -119,7 +123,7 @@ class MetricsWriter:
         """Flush; a file that cannot be written (disk full) is said once, never raised."""
         try:
             self.flush()
-        except OSError as error:
+        except Exception as error:  # a full disk, or worse: said once, the run goes on
             if not self._warned:
                 self._warned = True
                 from flows_workspace._errors import tell
