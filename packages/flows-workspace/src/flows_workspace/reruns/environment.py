@@ -34,9 +34,8 @@ def _snapshot_applies(script_folder: Path) -> bool:
     return snapshot is not None and Path(snapshot).resolve() == script_folder
 
 
-def experiment_folder(script: Path) -> Path:
-    """The experiment folder a run of `script` belongs to (a snapshot's original, if any)."""
-    folder = script.parent
+def experiment_folder(folder: Path) -> Path:
+    """The experiment folder a script in `folder` runs for (a snapshot's original, if any)."""
     if _snapshot_applies(folder):
         original = os.environ.get(SNAPSHOT_OF_ENV)
         if original:

@@ -137,7 +137,7 @@ def git_state(
             patch = _patch(
                 folder,
                 None,
-                [*_unless_ignored(root, pathspec), *skip],
+                [_top_spec(root, within, "top"), *_exclude_spec(root, exclude, adding=True), *skip],
                 index=folder / index_path,
                 untracked=with_untracked,
             )
@@ -177,22 +177,19 @@ def _top_spec(root: Path, within: Path | None, magic: str) -> str:
     return f":({magic})"
 
 
-def _exclude_spec(root: Path, exclude: Path | None) -> list[str]:
+def _exclude_spec(root: Path, exclude: Path | None, *, adding: bool = False) -> list[str]:
+    """The pathspec leaving `exclude` out (none for `adding` when git ignores it anyway).
+
+    Naming an ignored folder makes `git add` fail.
+    """
     spec = _top_spec(root, exclude, "top,exclude")
-    return [] if exclude is None or spec == ":(top,exclude)" else [spec]
-
-
-def _unless_ignored(root: Path, pathspec: list[str]) -> list[str]:
-    """`pathspec` without excludes of ignored folders: naming one makes `git add` fail."""
-    kept = []
-    for spec in pathspec:
-        magic, _, path = spec.partition(")")
-        if "exclude" in magic and path:
-            ignored = run_git(root, "check-ignore", "--quiet", "--", path)
-            if ignored is not None and ignored.returncode == 0:
-                continue  # an ignored folder stays out anyway
-        kept.append(spec)
-    return kept
+    if exclude is None or spec == ":(top,exclude)":
+        return []
+    if adding:
+        ignored = run_git(root, "check-ignore", "--quiet", "--", str(exclude.resolve()))
+        if ignored is not None and ignored.returncode == 0:
+            return []
+    return [spec]
 
 
 def _literal_exclude(path: str) -> str:

@@ -217,7 +217,7 @@ def _experiment_running() -> str | None:
     from flows_workspace.reruns.environment import experiment_folder
 
     script_folder = _script_folder()
-    return None if script_folder is None else experiment_folder(script_folder / "run.py").name
+    return None if script_folder is None else experiment_folder(script_folder).name
 
 
 def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | None) -> bool:

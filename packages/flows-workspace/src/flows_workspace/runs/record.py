@@ -156,7 +156,7 @@ def record_run(
     started = datetime.now(timezone.utc)
     script_path = Path(script).resolve()
     # A sweep's variation runs a snapshot of the experiment but records into the original's.
-    experiment_dir = experiment_folder(script_path)
+    experiment_dir = experiment_folder(script_path.parent)
     experiment = experiment_dir.name
     workspace = _workspace_or_exit(experiment_dir / script_path.name)
     _warn_about_foreign_package(workspace)

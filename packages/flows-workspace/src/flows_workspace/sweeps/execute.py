@@ -24,7 +24,7 @@ from flows_workspace.reruns.environment import (
     VARIATION_ENV,
 )
 from flows_workspace.sweeps.launchers import LauncherError, make_launcher
-from flows_workspace.sweeps.launchers.requeue import with_resume
+from flows_workspace.sweeps.launchers.requeue import resuming
 from flows_workspace.sweeps.launchers.resources import Resources
 from flows_workspace.sweeps.launchers.task import Task
 from flows_workspace.sweeps.progress import Progress
@@ -114,8 +114,8 @@ class _Tracker:
             self.saved = time.monotonic()
 
 
-def _continues(record: SweepRecord, logs_root: Path, index: int) -> bool:
-    """Whether variation `index` continues its interrupted run (`--resume`), not a new one.
+def _continued(record: SweepRecord, logs_root: Path, index: int) -> Path | None:
+    """The interrupted run variation `index` continues (`--resume`), or None for a new one.
 
     Only a run that left checkpoints continues (its experiment uses `Run.checkpoint_dir`,
     so its `run.py` takes `--resume`); any other starts again.
@@ -124,9 +124,10 @@ def _continues(record: SweepRecord, logs_root: Path, index: int) -> bool:
 
     variation = record.variations[index]
     if variation.status != INTERRUPTED or variation.run_id is None:
-        return False
-    checkpoints = logs_root / record.experiment / variation.run_id / CHECKPOINT_DIR_NAME
-    return checkpoints.is_dir() and any(checkpoints.iterdir())
+        return None
+    run_dir = logs_root / record.experiment / variation.run_id
+    checkpoints = run_dir / CHECKPOINT_DIR_NAME
+    return run_dir if checkpoints.is_dir() and any(checkpoints.iterdir()) else None
 
 
 def run_variations(
@@ -145,7 +146,7 @@ def run_variations(
         FlowsError: some variations failed, or the launcher did (after the summary).
         KeyboardInterrupt: the sweep was interrupted (after cancelling and recording).
     """
-    continued = {index for index in indices if _continues(record, logs_root, index)}
+    continued = {index: run for index in indices if (run := _continued(record, logs_root, index))}
     for index in indices:
         variation = record.variations[index]
         if index not in continued:  # a new run: the one before is not this attempt's
@@ -154,7 +155,9 @@ def run_variations(
         variation.status, variation.error, variation.job_id = PENDING, None, None
     launcher = make_launcher(record.launcher, resources_of(record), record.dir, server)
     tasks = [
-        with_resume(task_for(record, index)) if index in continued else task_for(record, index)
+        resuming(task_for(record, index), continued[index])
+        if index in continued
+        else task_for(record, index)
         for index in indices
     ]
     if detach:

@@ -40,8 +40,11 @@ def restarted_job_of(manifest: RunManifest) -> bool:
 def with_resume(task: Task) -> Task:
     """`task`, resuming the run its variation's earlier attempt recorded (if it left one)."""
     run_dir = _earlier_run(dict(task.env))
-    if run_dir is None:
-        return task
+    return task if run_dir is None else resuming(task, run_dir)
+
+
+def resuming(task: Task, run_dir: Path) -> Task:
+    """`task`, continuing the run in `run_dir` (`run.py --resume RUN ARGS`)."""
     python, script, *args = task.argv
     return dataclasses.replace(task, argv=(python, script, RESUME_FLAG, str(run_dir), *args))
 
