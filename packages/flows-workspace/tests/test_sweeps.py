@@ -273,6 +273,20 @@ def start_sweep(ws: Path, *argv: str, env: dict[str, str] | None = None) -> subp
     )
 
 
+def interrupt_when(
+    process: subprocess.Popen[str], ready: Any, what: str, timeout: float = 120.0
+) -> None:
+    """Ctrl-C the sweep `process` once `ready()` holds; it must end interrupted (130)."""
+    try:
+        _wait_for(ready, what, timeout)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=timeout)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+
+
 def _started_runs(ws: Path) -> list[Path]:
     return sorted((ws / "logs" / "exp1").glob("*/version.txt"))
 
@@ -324,14 +338,7 @@ def test_ctrl_c_interrupts_every_variation_and_resume_runs_them(ws: Path) -> Non
     process = start_sweep(
         ws, "exp1", "-p", "steps=2,3,4,5", "--jobs", "2", env={"SWEEP_TEST_GATE": str(gate)}
     )
-    try:
-        _wait_for(lambda: len(_started_runs(ws)) == 2, "two running variations")
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=120)
-    finally:
-        if process.returncode is None:
-            process.kill()
-    assert process.returncode == 130, stderr
+    interrupt_when(process, lambda: len(_started_runs(ws)) == 2, "two running variations")
     [sweep_id] = sweep_ids(ws)
     variations = record(ws, sweep_id)["variations"]
     assert [v["status"] for v in variations] == ["interrupted"] * 4
@@ -352,14 +359,9 @@ def test_resume_continues_an_interrupted_variation_from_its_checkpoints(ws: Path
     process = start_sweep(
         ws, "exp1", "-p", "steps=60000", "--checkpoint-every", "1000", "--jobs", "1"
     )
-    try:
-        _wait_for(lambda: any((ws / "logs" / "exp1").glob("*/checkpoints/*")), "a first checkpoint")
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=120)
-    finally:
-        if process.returncode is None:
-            process.kill()
-    assert process.returncode == 130, stderr
+    interrupt_when(
+        process, lambda: any((ws / "logs" / "exp1").glob("*/checkpoints/*")), "a first checkpoint"
+    )
     [sweep_id] = sweep_ids(ws)
     [interrupted] = [run["run_id"] for run in runs_of_sweep(ws, sweep_id)]
     resumed = flow(ws, "sweep", "resume", sweep_id)
@@ -615,14 +617,7 @@ def test_ctrl_c_cancels_an_attached_sweep_on_the_engine(ws: Path, launcher: str)
         *limit,
         env={"SWEEP_TEST_GATE": str(gate)},
     )
-    try:
-        _wait_for(lambda: len(_started_runs(ws)) >= 1, "a running variation", timeout=300)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=300)
-    finally:
-        if process.returncode is None:
-            process.kill()
-    assert process.returncode == 130, stderr
+    interrupt_when(process, lambda: len(_started_runs(ws)) >= 1, "a running variation", timeout=300)
     [sweep_id] = sweep_ids(ws)
     assert {v["status"] for v in record(ws, sweep_id)["variations"]} == {"interrupted"}
     runs = runs_of_sweep(ws, sweep_id)
