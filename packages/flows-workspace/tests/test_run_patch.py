@@ -158,18 +158,26 @@ def _git_commands(trace: Path) -> list[str]:
 def test_tracked_changes_only_take_three_git_commands(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without untracked code: where the repo is, one status pass, one diff; no index copy."""
+    """Without untracked code: where the repo is, then one status pass beside one diff.
+
+    No index copy; untracked code takes one more diff, of those files alone.
+    """
     trace = tmp_path / "trace"
     monkeypatch.setenv("GIT_TRACE", str(trace))
     (repo / "code.py").write_text("x = 2\n", encoding="utf-8")
     state = git_state(repo)
     assert state is not None
     assert b"+x = 2" in state.patch
-    assert _git_commands(trace) == ["rev-parse", "status", "diff"]
+    commands = _git_commands(trace)
+    assert commands[0] == "rev-parse"
+    assert sorted(commands[1:]) == ["diff", "status"]  # side by side: either starts first
     trace.unlink()
     _write(repo, {"new.py": b"y = 1\n"})
-    assert git_state(repo) is not None
-    assert _git_commands(trace) == ["rev-parse", "status", "add", "diff"]
+    state = git_state(repo)
+    assert state is not None
+    assert b"+x = 2" in state.patch
+    assert b"+y = 1" in state.patch
+    assert sorted(_git_commands(trace)) == ["add", "diff", "diff", "rev-parse", "status"]
 
 
 def _loose_objects(repo: Path) -> set[str]:
@@ -177,14 +185,13 @@ def _loose_objects(repo: Path) -> set[str]:
     return {str(path.relative_to(objects)) for path in objects.glob("??/*")}
 
 
-@pytest.mark.parametrize("changed", [3, 80], ids=["named", "walked"])
+@pytest.mark.parametrize("changed", [3, 80], ids=["few", "many"])
 def test_untracked_files_are_patched_without_staging_anything(
     repo: Path, tmp_path: Path, changed: int
 ) -> None:
     """Untracked text and binary files come back whole from the patch; git stores nothing.
 
-    With a few changed files the diff names them, with many it walks the tree; either
-    way the untracked files are only marked intent-to-add in a scratch index, so none of
+    With a few changed tracked files or many, the untracked files are only marked intent-to-add in a scratch index, so none of
     their content is written to the repository's object store (only git's empty blob,
     which an intent-to-add entry names) and its index stays as it was.
     """
@@ -203,6 +210,19 @@ def test_untracked_files_are_patched_without_staging_anything(
     assert (copy / "weights.bin").read_bytes() == bytes(range(256)) * 4
     assert (copy / "new.py").read_bytes() == b"y = 1\n"
     assert all((copy / f"src/{index}.py").read_bytes() == b"v = 1\n" for index in range(changed))
+
+
+def test_a_file_taken_out_of_the_index_but_kept_comes_back_from_the_patch(
+    repo: Path, tmp_path: Path
+) -> None:
+    """`git rm --cached` on an edited file (both deleted and untracked): one diff restores it."""
+    git(repo, "rm", "-q", "--cached", "code.py")
+    _write(repo, {"code.py": b"x = 3\n", "other.py": b"z = 1\n"})
+    state = git_state(repo)
+    assert state is not None
+    copy = _applied(repo, state.patch, tmp_path)
+    assert (copy / "code.py").read_bytes() == b"x = 3\n"
+    assert (copy / "other.py").read_bytes() == b"z = 1\n"
 
 
 def test_an_index_copied_with_the_workspace_is_refreshed(

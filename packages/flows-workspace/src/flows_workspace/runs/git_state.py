@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from flows_workspace._git import run_git, scratch_index
+from flows_workspace._process import in_background
 from flows_workspace.runs.manifest import GitSummary
 
 UNTRACKED_SIZE_CAP = 1_000_000
@@ -32,10 +33,6 @@ SECRET_PATTERNS = (".env*", "*.pem", "*.key", "id_*", ".netrc")
 NOT_SECRET_PATTERNS = ("id_*.py",)
 """Names matching a secret pattern that are code (`id_utils.py`); the workspace's
 `.gitignore` makes the same exception."""
-_NAMED_CAP = 50
-"""Up to this many changed files, the diff names them instead of walking the tree (git
-matches each pathspec against every tracked file: with 20,000 tracked files, naming 200
-took twice as long as the walk; naming 5 took nothing)."""
 _COPIED_INDEX_SECONDS = 2.0
 """An index whose inode changed this long after it was written was copied (`cp -a`)."""
 
@@ -95,8 +92,10 @@ def git_state(
 ) -> GitState | None:
     """The state of the repository holding `folder`, or None when there is none.
 
-    Three git commands at most: where the repository is, one `git status` pass, and
-    the diff (through a throwaway copy of the index only when untracked files go in).
+    Where the repository is and its commit come first; then one `git status` pass and
+    the diff of tracked files run side by side (neither needs the other); untracked
+    files that go into the patch take one more diff, through a throwaway copy of the
+    index.
 
     Args:
         folder: A folder inside the repository (the experiment's).
@@ -105,18 +104,22 @@ def git_state(
         exclude: A folder whose changes do not count (the workspace's logs, which a
             run itself writes to).
     """
-    where = run_git(folder, "rev-parse", "--show-toplevel", "--git-path", "index")
-    if where is None or where.returncode != 0 or len(where.stdout.splitlines()) != 2:
-        return None
-    top, index_path = where.stdout.splitlines()
-    root = Path(top)
-    _refresh_copied_index(folder, folder / index_path)  # relative to `folder` unless absolute
-    pathspec = [_top_spec(root, within, "top"), *_exclude_spec(root, exclude)]
-    status = run_git(
-        folder,
-        *("status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all"),
-        *("--", *pathspec),
+    where = run_git(
+        folder, "rev-parse", "--show-toplevel", "--git-path", "index", "--verify", "-q", "HEAD"
     )
+    found = where.stdout.splitlines() if where is not None else []
+    # Status 1 with two lines: a repository without a commit yet.
+    if where is None or (where.returncode, len(found)) not in ((0, 3), (1, 2)):
+        return None
+    root, index = Path(found[0]), folder / found[1]  # relative to `folder` unless absolute
+    _refresh_copied_index(folder, index)
+    pathspec = [_top_spec(root, within, "top"), *_exclude_spec(root, exclude)]
+    head = found[2] if len(found) == 3 else None
+    tracked_diff = in_background(lambda: _diff(folder, head, pathspec)) if head else None
+    status = run_git(
+        folder, "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all",
+        "--", *pathspec,
+    )  # fmt: skip
     commit, entries = parse_status(status.stdout if status and status.returncode == 0 else "")
     untracked = [path for code, path in entries if code == "?"]
     secrets = [path for _, path in entries if is_secret(path)]
@@ -130,28 +133,29 @@ def git_state(
     left_out = candidates if too_much else too_large
     patch = b""
     if len(secrets) < len(entries):
-        secret_specs = [_literal_exclude(path) for path in secrets]
+        skip = [_literal_exclude(path) for path in secrets]
         if commit is None:  # nothing to diff the working tree against: stage it all
-            skip = [*secret_specs, *(_literal_exclude(path) for path in too_large)]
+            skip += [_literal_exclude(path) for path in too_large]
             with_untracked = not too_much and len(left_out) < len(candidates)
             patch = _patch(
                 folder,
                 None,
                 [_top_spec(root, within, "top"), *_exclude_spec(root, exclude, adding=True), *skip],
-                index=folder / index_path,
+                index=index,
                 untracked=with_untracked,
             )
         else:
             new_files = [] if too_much else [path for path in candidates if path not in too_large]
-            changed = [path for kind, path in entries if kind == "1" and not is_secret(path)]
-            plain = len(changed) + len(new_files) + len(secrets) + len(left_out) == len(entries)
-            if plain and len(changed) + len(new_files) <= _NAMED_CAP:
-                # Naming the few changed files spares the diff a walk over every tracked
-                # file (20,000 in a big repository).
-                pathspec, secret_specs = [_literal(path) for path in (*changed, *new_files)], []
-            patch = _worktree_patch(
-                folder, commit, [*pathspec, *secret_specs], folder / index_path, new_files
-            )
+            changed = {path for kind, path in entries if kind != "?"}
+            usual = changed.isdisjoint(new_files) and changed.isdisjoint(secrets)
+            if tracked_diff is not None and commit == head and usual:
+                # The diff made beside `git status` is the tracked part.
+                patch = tracked_diff() if changed else b""
+                if new_files:  # named alone: an empty scratch index is enough
+                    named = [_literal(path) for path in new_files]
+                    patch += _worktree_patch(folder, commit, named, None, new_files)
+            else:  # a secret among tracked changes, a new commit, a path both: one diff
+                patch = _worktree_patch(folder, commit, [*pathspec, *skip], index, new_files)
     summary = GitSummary(
         root=str(root),
         commit=commit,
@@ -262,24 +266,32 @@ def _patch(
 
 
 def _worktree_patch(
-    folder: Path, commit: str, pathspec: list[str], index: Path, new_files: list[str]
+    folder: Path, commit: str, pathspec: list[str], index: Path | None, new_files: list[str]
 ) -> bytes:
     """The binary diff from `commit` to the working tree, with the untracked `new_files`.
 
-    The new files are marked intent-to-add in a throwaway copy of the index, so the diff
-    shows them as new; unlike staging them, nothing is hashed or written to the object
-    store, and the real index stays untouched.
+    The new files are marked intent-to-add in a throwaway copy of `index` (or an empty
+    one, when `pathspec` names only them), so the diff shows them as new; unlike staging
+    them, nothing is hashed or written to the object store, and the real index stays
+    untouched.
     """
-    diff_args = ("diff", "--binary", commit, "--", *pathspec)
     if not new_files:
-        diff = run_git(folder, *diff_args, binary=True)
-        return diff.stdout if diff is not None and diff.returncode == 0 else b""
+        return _diff(folder, commit, pathspec)
     with scratch_index(index) as env:
         literal = [_literal(path) for path in new_files]
         added = run_git(folder, "add", "--intent-to-add", "--", *literal, env=env)
         if added is None or added.returncode != 0:
             return b""
-        diff = run_git(folder, *diff_args, env=env, binary=True)
+        return _diff(folder, commit, pathspec, env=env)
+
+
+def _diff(
+    folder: Path, commit: str | None, pathspec: list[str], env: dict[str, str] | None = None
+) -> bytes:
+    """The binary diff from `commit` to the working tree under `pathspec` (empty on failure)."""
+    if commit is None:
+        return b""
+    diff = run_git(folder, "diff", "--binary", commit, "--", *pathspec, env=env, binary=True)
     return diff.stdout if diff is not None and diff.returncode == 0 else b""
 
 
