@@ -12,7 +12,7 @@ from flows_workspace.runs.git_state import (
     LISTED_PATHS_CAP,
     folder_changes,
     git_state,
-    parse_status,
+    parse_raw_diff,
 )
 from subprocesses import git, run_python
 
@@ -158,9 +158,10 @@ def _git_commands(trace: Path) -> list[str]:
 def test_tracked_changes_only_take_three_git_commands(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without untracked code: where the repo is, then one status pass beside one diff.
+    """Without untracked code: where the repo is, then one diff beside the untracked listing.
 
-    No index copy; untracked code takes one more diff, of those files alone.
+    No `git status` pass and no index copy; untracked code takes one more diff, of those
+    files alone.
     """
     trace = tmp_path / "trace"
     monkeypatch.setenv("GIT_TRACE", str(trace))
@@ -170,14 +171,14 @@ def test_tracked_changes_only_take_three_git_commands(
     assert b"+x = 2" in state.patch
     commands = _git_commands(trace)
     assert commands[0] == "rev-parse"
-    assert sorted(commands[1:]) == ["diff", "status"]  # side by side: either starts first
+    assert sorted(commands[1:]) == ["diff", "ls-files"]  # side by side: either starts first
     trace.unlink()
     _write(repo, {"new.py": b"y = 1\n"})
     state = git_state(repo)
     assert state is not None
     assert b"+x = 2" in state.patch
     assert b"+y = 1" in state.patch
-    assert sorted(_git_commands(trace)) == ["add", "diff", "diff", "rev-parse", "status"]
+    assert sorted(_git_commands(trace)) == ["add", "diff", "diff", "ls-files", "rev-parse"]
 
 
 def _loose_objects(repo: Path) -> set[str]:
@@ -191,9 +192,10 @@ def test_untracked_files_are_patched_without_staging_anything(
 ) -> None:
     """Untracked text and binary files come back whole from the patch; git stores nothing.
 
-    With a few changed tracked files or many, the untracked files are only marked intent-to-add in a scratch index, so none of
-    their content is written to the repository's object store (only git's empty blob,
-    which an intent-to-add entry names) and its index stays as it was.
+    With a few changed tracked files or many, the untracked files are only marked
+    intent-to-add in a scratch index, so none of their content is written to the
+    repository's object store (only git's empty blob, which an intent-to-add entry
+    names) and its index stays as it was.
     """
     _write(repo, {f"src/{index}.py": b"v = 0\n" for index in range(changed)})
     git(repo, "add", ".")
@@ -247,18 +249,39 @@ def test_an_index_copied_with_the_workspace_is_refreshed(
     assert "update-index" not in _git_commands(trace)  # fresh now: nothing more to do
 
 
-def test_status_v2_parsing_takes_paths_with_spaces_and_skips_rename_sources() -> None:
-    """`git status --porcelain=v2 -z`: commit, changed, renamed (source skipped), untracked."""
+def test_raw_diff_parsing_takes_paths_with_spaces_and_both_paths_of_a_rename() -> None:
+    """The raw records of `git diff --raw -z --patch` name every path; the patch follows."""
     output = (
-        "# branch.oid 0123abcd\0# branch.head main\0"
-        "1 .M N... 100644 100644 100644 aa bb a file.py\0"
-        "2 R. N... 100644 100644 100644 aa bb R100 new.py\0old.py\0"
-        "? notes .txt\0"
+        b":100644 100644 aa bb M\0a file.py\0"
+        b":100644 100644 aa bb R100\0old.py\0new.py\0"
+        b":100644 000000 aa 00 D\0gone\xff.py\0"
+        b"\0diff --git a/a file.py b/a file.py\n+x\0y\n"
     )
-    commit, entries = parse_status(output)
-    assert commit == "0123abcd"
-    assert entries == [("1", "a file.py"), ("2", "new.py"), ("?", "notes .txt")]
-    assert parse_status("# branch.oid (initial)\0? a\0")[0] is None
+    paths, patch = parse_raw_diff(output)
+    assert paths == ["a file.py", "old.py", "new.py", os.fsdecode(b"gone\xff.py")]
+    assert patch == b"diff --git a/a file.py b/a file.py\n+x\0y\n"
+    assert parse_raw_diff(b"") == ([], b"")
+
+
+def test_the_patch_applies_whatever_the_users_git_settings_say(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No prefixes, colour, an external diff tool, paths relative to the folder: still applies."""
+    settings = tmp_path / "gitconfig"
+    settings.write_text(
+        "[diff]\n\tnoprefix = true\n\trelative = true\n\texternal = false\n"
+        "[color]\n\tdiff = always\n\tui = always\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
+    _write(repo, {"code.py": b"x = 2\n", "sub/new.py": b"y = 1\n", "top.txt": b"t\n"})
+    state = git_state(repo / "sub")
+    assert state is not None
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL")
+    copy = _applied(repo, state.patch, tmp_path)
+    assert (copy / "code.py").read_bytes() == b"x = 2\n"
+    assert (copy / "sub" / "new.py").read_bytes() == b"y = 1\n"
+    assert (copy / "top.txt").read_bytes() == b"t\n"
 
 
 RUN = """

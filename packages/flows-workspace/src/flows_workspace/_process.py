@@ -69,9 +69,10 @@ def start_shielded(thread: threading.Thread) -> None:
 
 
 def in_background(work: Callable[[], _T]) -> Callable[[], _T]:
-    """Start `work` in a shielded daemon thread; the function returned waits for its result.
+    """Start `work` in a shielded thread; the function returned waits for its result.
 
-    What `work` raises is raised again by that call.
+    What `work` raises is raised again by that call. The interpreter waits for the
+    thread at exit: cut off, it could leave a scratch file behind.
     """
     outcome: list[_T] = []
     failure: list[BaseException] = []
@@ -82,7 +83,7 @@ def in_background(work: Callable[[], _T]) -> Callable[[], _T]:
         except BaseException as error:  # handed to the caller, as a direct call would raise it
             failure.append(error)
 
-    thread = threading.Thread(target=target, name="flows-background", daemon=True)
+    thread = threading.Thread(target=target, name="flows-background")
     start_shielded(thread)
 
     def result() -> _T:

@@ -35,6 +35,13 @@ NOT_SECRET_PATTERNS = ("id_*.py",)
 `.gitignore` makes the same exception."""
 _COPIED_INDEX_SECONDS = 2.0
 """An index whose inode changed this long after it was written was copied (`cp -a`)."""
+_EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_DIFF_COMMAND = (
+    *("-c", "diff.relative=false", "diff", "--binary", "--patch", "--no-color"),
+    *("--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/"),
+)
+"""A diff `git apply` takes whatever the user's git settings say (an external diff tool,
+no prefixes, colour, paths relative to the folder)."""
 
 
 @dataclass(frozen=True)
@@ -92,10 +99,10 @@ def git_state(
 ) -> GitState | None:
     """The state of the repository holding `folder`, or None when there is none.
 
-    Where the repository is and its commit come first; then one `git status` pass and
-    the diff of tracked files run side by side (neither needs the other); untracked
-    files that go into the patch take one more diff, through a throwaway copy of the
-    index.
+    Where the repository is and its commit come first; then the diff of the tracked
+    files (which also names them) and the listing of untracked files run side by side;
+    untracked files that go into the patch take one more diff, of those files alone.
+    Each file is looked at once: there is no `git status` pass besides the diff.
 
     Args:
         folder: A folder inside the repository (the experiment's).
@@ -112,17 +119,14 @@ def git_state(
     if where is None or (where.returncode, len(found)) not in ((0, 3), (1, 2)):
         return None
     root, index = Path(found[0]), folder / found[1]  # relative to `folder` unless absolute
+    commit = found[2] if len(found) == 3 else None
     _refresh_copied_index(folder, index)
+    base = commit or _empty_tree(folder)  # before the first commit: from nothing
     pathspec = [_top_spec(root, within, "top"), *_exclude_spec(root, exclude)]
-    head = found[2] if len(found) == 3 else None
-    tracked_diff = in_background(lambda: _diff(folder, head, pathspec)) if head else None
-    status = run_git(
-        folder, "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all",
-        "--", *pathspec,
-    )  # fmt: skip
-    commit, entries = parse_status(status.stdout if status and status.returncode == 0 else "")
-    untracked = [path for code, path in entries if code == "?"]
-    secrets = [path for _, path in entries if is_secret(path)]
+    listing = in_background(lambda: _untracked(folder, pathspec))
+    changed, tracked_patch = _tracked_changes(folder, base, pathspec)
+    untracked = listing()
+    secrets = [path for path in (*changed, *untracked) if is_secret(path)]
     candidates = [path for path in untracked if not is_secret(path)]
     sizes = {path: _size(root / path) for path in candidates}
     too_large = [path for path, size in sizes.items() if size > UNTRACKED_SIZE_CAP]
@@ -131,35 +135,20 @@ def git_state(
     # the patch keeps only the changes to tracked files, and says what it left out.
     too_much = len(candidates) > UNTRACKED_COUNT_CAP or code_size > UNTRACKED_TOTAL_CAP
     left_out = candidates if too_much else too_large
-    patch = b""
-    if len(secrets) < len(entries):
+    new_files = [] if too_much else [path for path in candidates if path not in too_large]
+    if set(changed).isdisjoint([*secrets, *new_files]):  # the usual case
+        # The new files alone are named: an empty scratch index is enough for them.
+        named = [_literal(path) for path in new_files]
+        patch = tracked_patch
+        if new_files:
+            patch += _worktree_patch(folder, base, named, None, new_files)
+    else:  # a secret among the tracked changes, or a path both deleted and untracked
         skip = [_literal_exclude(path) for path in secrets]
-        if commit is None:  # nothing to diff the working tree against: stage it all
-            skip += [_literal_exclude(path) for path in too_large]
-            with_untracked = not too_much and len(left_out) < len(candidates)
-            patch = _patch(
-                folder,
-                None,
-                [_top_spec(root, within, "top"), *_exclude_spec(root, exclude, adding=True), *skip],
-                index=index,
-                untracked=with_untracked,
-            )
-        else:
-            new_files = [] if too_much else [path for path in candidates if path not in too_large]
-            changed = {path for kind, path in entries if kind != "?"}
-            usual = changed.isdisjoint(new_files) and changed.isdisjoint(secrets)
-            if tracked_diff is not None and commit == head and usual:
-                # The diff made beside `git status` is the tracked part.
-                patch = tracked_diff() if changed else b""
-                if new_files:  # named alone: an empty scratch index is enough
-                    named = [_literal(path) for path in new_files]
-                    patch += _worktree_patch(folder, commit, named, None, new_files)
-            else:  # a secret among tracked changes, a new commit, a path both: one diff
-                patch = _worktree_patch(folder, commit, [*pathspec, *skip], index, new_files)
+        patch = _worktree_patch(folder, base, [*pathspec, *skip], index, new_files)
     summary = GitSummary(
         root=str(root),
         commit=commit,
-        dirty=bool(entries),
+        dirty=bool(changed or untracked),
         untracked=untracked[:LISTED_PATHS_CAP],
         not_in_patch=left_out[:LISTED_PATHS_CAP],
         untracked_count=len(untracked),
@@ -167,6 +156,35 @@ def git_state(
         secrets_not_in_patch=secrets[:LISTED_PATHS_CAP],
     )
     return GitState(summary, patch)
+
+
+def _empty_tree(folder: Path) -> str:
+    """The id of the empty tree in the repository's hash format (SHA-1 or SHA-256)."""
+    done = run_git(folder, "hash-object", "-t", "tree", os.devnull)
+    return done.stdout.strip() if done is not None and done.returncode == 0 else _EMPTY_TREE_SHA1
+
+
+def _untracked(folder: Path, pathspec: list[str]) -> list[str]:
+    """The untracked files under `pathspec` that the ignore rules do not exclude (from the top)."""
+    listing = run_git(
+        folder,
+        *("ls-files", "-z", "--full-name", "--others", "--exclude-standard", "--", *pathspec),
+        binary=True,
+    )
+    if listing is None or listing.returncode != 0:
+        return []
+    return [os.fsdecode(path) for path in listing.stdout.split(b"\0") if path]
+
+
+def _tracked_changes(folder: Path, base: str, pathspec: list[str]) -> tuple[list[str], bytes]:
+    """The changed tracked files under `pathspec`, and the patch from `base` to them.
+
+    One diff gives both: its raw part (`--raw -z`) names the files, then comes the patch.
+    """
+    diff = run_git(folder, *_DIFF_COMMAND, "--raw", "-z", base, "--", *pathspec, binary=True)
+    if diff is None or diff.returncode != 0:
+        return [], b""
+    return parse_raw_diff(diff.stdout)
 
 
 def _top_spec(root: Path, within: Path | None, magic: str) -> str:
@@ -181,18 +199,11 @@ def _top_spec(root: Path, within: Path | None, magic: str) -> str:
     return f":({magic})"
 
 
-def _exclude_spec(root: Path, exclude: Path | None, *, adding: bool = False) -> list[str]:
-    """The pathspec leaving `exclude` out (none for `adding` when git ignores it anyway).
-
-    Naming an ignored folder makes `git add` fail.
-    """
+def _exclude_spec(root: Path, exclude: Path | None) -> list[str]:
+    """The pathspec leaving `exclude` out (none when it is not inside the repository)."""
     spec = _top_spec(root, exclude, "top,exclude")
     if exclude is None or spec == ":(top,exclude)":
         return []
-    if adding:
-        ignored = run_git(root, "check-ignore", "--quiet", "--", str(exclude.resolve()))
-        if ignored is not None and ignored.returncode == 0:
-            return []
     return [spec]
 
 
@@ -260,7 +271,7 @@ def _patch(
         if added is None or added.returncode != 0:
             return b""
         diff = run_git(
-            folder, "diff", "--cached", "--binary", *base, "--", *pathspec, env=env, binary=True
+            folder, *_DIFF_COMMAND, "--cached", *base, "--", *pathspec, env=env, binary=True
         )
     return diff.stdout if diff is not None and diff.returncode == 0 else b""
 
@@ -286,12 +297,10 @@ def _worktree_patch(
 
 
 def _diff(
-    folder: Path, commit: str | None, pathspec: list[str], env: dict[str, str] | None = None
+    folder: Path, commit: str, pathspec: list[str], env: dict[str, str] | None = None
 ) -> bytes:
     """The binary diff from `commit` to the working tree under `pathspec` (empty on failure)."""
-    if commit is None:
-        return b""
-    diff = run_git(folder, "diff", "--binary", commit, "--", *pathspec, env=env, binary=True)
+    diff = run_git(folder, *_DIFF_COMMAND, commit, "--", *pathspec, env=env, binary=True)
     return diff.stdout if diff is not None and diff.returncode == 0 else b""
 
 
@@ -302,28 +311,19 @@ def _size(path: Path) -> int:
         return 0
 
 
-_PATH_FIELD = {"1": 8, "2": 9, "u": 10, "?": 1}
-"""How many space-separated fields come before the path, by entry kind."""
+def parse_raw_diff(output: bytes) -> tuple[list[str], bytes]:
+    """The paths and the patch of `git diff --raw -z --patch` output.
 
-
-def parse_status(output: str) -> tuple[str | None, list[tuple[str, str]]]:
-    """The commit and `(kind, path)` entries of `git status --porcelain=v2 --branch -z`.
-
-    Kinds: `1` changed, `2` renamed or copied, `u` unmerged, `?` untracked. The commit is
-    None before the first one.
+    Each raw record is a `:modes ids STATUS` field then its path, or two paths for a
+    rename or copy (status `R` or `C` and a score); an empty field ends the records.
     """
-    commit: str | None = None
-    entries: list[tuple[str, str]] = []
-    tokens = iter(output.split("\0"))
-    for token in tokens:
-        kind = token[:1]
-        if token.startswith("# branch.oid "):
-            oid = token.removeprefix("# branch.oid ")
-            commit = None if oid == "(initial)" else oid
-        elif kind in _PATH_FIELD:
-            fields = token.split(" ", _PATH_FIELD[kind])
-            if len(fields) == _PATH_FIELD[kind] + 1:
-                entries.append((kind, fields[-1]))
-            if kind == "2":  # a rename or copy is followed by its source path
-                next(tokens, None)
-    return commit, entries
+    fields = output.split(b"\0")
+    paths: list[str] = []
+    at = 0
+    while at < len(fields) and fields[at].startswith(b":"):
+        status = fields[at].rsplit(b" ", 1)[-1][:1]
+        count = 2 if status in (b"R", b"C") else 1
+        paths.extend(os.fsdecode(path) for path in fields[at + 1 : at + 1 + count])
+        at += 1 + count
+    patch_start = sum(len(field) + 1 for field in fields[: at + 1])
+    return paths, output[patch_start:]
