@@ -158,7 +158,7 @@ def _git_commands(trace: Path) -> list[str]:
 def test_tracked_changes_only_take_three_git_commands(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without untracked code: where the repo is, then one diff beside the untracked listing.
+    """Without untracked code: where the repo is, the untracked listing, then one diff.
 
     No `git status` pass and no index copy; untracked code takes one more diff, of those
     files alone.
@@ -169,16 +169,14 @@ def test_tracked_changes_only_take_three_git_commands(
     state = git_state(repo)
     assert state is not None
     assert b"+x = 2" in state.patch
-    commands = _git_commands(trace)
-    assert commands[0] == "rev-parse"
-    assert sorted(commands[1:]) == ["diff", "ls-files"]  # side by side: either starts first
+    assert _git_commands(trace) == ["rev-parse", "ls-files", "diff"]
     trace.unlink()
     _write(repo, {"new.py": b"y = 1\n"})
     state = git_state(repo)
     assert state is not None
     assert b"+x = 2" in state.patch
     assert b"+y = 1" in state.patch
-    assert sorted(_git_commands(trace)) == ["add", "diff", "diff", "ls-files", "rev-parse"]
+    assert _git_commands(trace) == ["rev-parse", "ls-files", "diff", "add", "diff"]
 
 
 def _loose_objects(repo: Path) -> set[str]:

@@ -637,12 +637,13 @@ def test_an_unignored_venv_stays_out_of_the_patch(ws: Path) -> None:
 
 
 def test_repo_without_commits_patches_from_the_empty_tree(ws: Path, tmp_path: Path) -> None:
-    """Before the first commit the patch holds every file and applies on an empty repo."""
+    """Before the first commit the patch holds every file, staged or not; it applies on nothing."""
     fresh = tmp_path / "fresh"
     (fresh / "flows" / "train").mkdir(parents=True)
     (fresh / "flows.toml").write_text("", encoding="utf-8")
     (fresh / "flows" / "train" / "run.py").write_text(EXPERIMENT, encoding="utf-8")
     git(fresh, "init", "-q")
+    git(fresh, "add", "flows.toml")  # staged before the first commit; run.py untracked
     done = run_script(fresh)
     assert done.returncode == 0, done.stderr
     [run_dir] = run_dirs(fresh)
@@ -657,6 +658,45 @@ def test_repo_without_commits_patches_from_the_empty_tree(ws: Path, tmp_path: Pa
         for p in empty.rglob("*")
         if p.is_file() and ".git" not in p.parts
     ) == ["flows.toml", "flows/train/run.py"]
+
+
+def test_help_or_a_bad_flag_leaves_nothing_behind(ws: Path, tmp_path: Path) -> None:
+    """`--help` and a bad flag end before the run; the look at the code leaves no scratch file."""
+    (ws / "notes.py").write_text("untracked = True\n", encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    helped = run_script(ws, "--help", env={"TMPDIR": str(scratch)})
+    assert helped.returncode == 0, helped.stderr
+    assert "--lr" in helped.stdout
+    refused = run_script(ws, "--nope", env={"TMPDIR": str(scratch)})
+    assert refused.returncode == 2
+    assert list(scratch.iterdir()) == []
+    assert not (ws / "logs").exists()
+
+
+def test_a_look_ahead_at_the_code_is_taken_by_one_run_only(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The look `parse_run` starts serves the next run; a later run looks at the code again."""
+    from flows_workspace.runs.details import CodeLocation, gather, look_ahead
+
+    script = ws / "flows" / "train" / "run.py"
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", str(script), raising=False)
+    look_ahead()
+    where = CodeLocation(script.parent, ws, ws / "logs")
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    looked = gather(first, where)
+    with script.open("a", encoding="utf-8") as stream:
+        stream.write("# edited after the first run\n")
+    again = gather(second, where)
+    assert looked.git is not None
+    assert not looked.git.dirty
+    assert not (first / "uncommitted.patch").exists()
+    assert again.git is not None
+    assert again.git.dirty
+    assert "edited after the first run" in (second / "uncommitted.patch").read_text("utf-8")
 
 
 def test_run_outside_git_prints_one_note_and_inside_git_none(ws: Path, tmp_path: Path) -> None:

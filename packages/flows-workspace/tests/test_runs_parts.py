@@ -14,7 +14,7 @@ from flows_workspace.runs.config_diff import (
     flatten,
     rebase_defaults,
 )
-from flows_workspace.runs.environment import recorded_environment
+from flows_workspace.runs.environment import python_facts, recorded_environment
 from flows_workspace.runs.ids import RUN_ID_PATTERN, new_run_id
 from flows_workspace.runs.parse import split_from_run
 from subprocesses import run_python
@@ -50,6 +50,18 @@ def test_environment_allow_list_never_records_secrets() -> None:
         "OMP_NUM_THREADS": "4",
         "SLURM_JOB_ID": "12",
     }
+
+
+def test_python_facts_say_what_the_platform_module_says() -> None:
+    """The cheap interpreter and platform facts match `platform`'s own answers here."""
+    import platform
+    import sys
+
+    interpreter, name = python_facts()
+    assert interpreter.version == platform.python_version()
+    assert interpreter.implementation == platform.python_implementation()
+    assert interpreter.executable == sys.executable
+    assert name == platform.platform()
 
 
 def test_flatten_names_leaves_by_path_and_types_by_their_field() -> None:

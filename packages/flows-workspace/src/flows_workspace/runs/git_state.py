@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from flows_workspace._git import run_git, scratch_index
-from flows_workspace._process import in_background
 from flows_workspace.runs.manifest import GitSummary
 
 UNTRACKED_SIZE_CAP = 1_000_000
@@ -99,10 +98,11 @@ def git_state(
 ) -> GitState | None:
     """The state of the repository holding `folder`, or None when there is none.
 
-    Where the repository is and its commit come first; then the diff of the tracked
-    files (which also names them) and the listing of untracked files run side by side;
-    untracked files that go into the patch take one more diff, of those files alone.
-    Each file is looked at once: there is no `git status` pass besides the diff.
+    Where the repository is and its commit come first; then the untracked files are
+    listed, and one diff of the tracked files names them and gives their patch (no
+    `git status` pass looks at every file a second time); untracked files that go into
+    the patch take one more diff, of those files alone. `parse_run` starts this look
+    while tyro loads, so a short run rarely waits for it.
 
     Args:
         folder: A folder inside the repository (the experiment's).
@@ -123,9 +123,8 @@ def git_state(
     _refresh_copied_index(folder, index)
     base = commit or _empty_tree(folder)  # before the first commit: from nothing
     pathspec = [_top_spec(root, within, "top"), *_exclude_spec(root, exclude)]
-    listing = in_background(lambda: _untracked(folder, pathspec))
+    untracked = _untracked(folder, pathspec)
     changed, tracked_patch = _tracked_changes(folder, base, pathspec)
-    untracked = listing()
     secrets = [path for path in (*changed, *untracked) if is_secret(path)]
     candidates = [path for path in untracked if not is_secret(path)]
     sizes = {path: _size(root / path) for path in candidates}

@@ -26,7 +26,6 @@ import gc
 import importlib
 import json
 import os
-import platform
 import select
 import signal
 import sys
@@ -80,9 +79,6 @@ def _preload() -> None:
         with contextlib.suppress(ImportError):  # optional, or for one Python version only
             importlib.import_module(name)
     _warm_tyro()
-    # A run records the platform: computed once here (it runs `uname -p`), the same answer
-    # a new interpreter on this machine would compute, cached for every child.
-    platform.platform()
 
 
 @dataclasses.dataclass
