@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
 CALLS = 100_000
 ROUNDS = 3
@@ -111,7 +111,7 @@ def time_json_lines(root: Path) -> tuple[float, float]:
 
 
 def best(
-    tools: dict[str, Callable[[Path], tuple[float, float]]],
+    tools: Mapping[str, Callable[[Path], tuple[float, float]]],
 ) -> dict[str, tuple[float, float]]:
     """Each tool's best loop and total times (microseconds per call) over `LOG_ROUNDS`.
 

@@ -43,7 +43,7 @@ _steps_of, _times_of = operator.itemgetter(_STEP), operator.itemgetter(_TIME)
 class MetricsWriter:
     """Appends a run's metrics to `metrics.jsonl` from a helper thread, and summarizes them.
 
-    `add` is the hot path: it checks the values' types and queues one tuple. The helper
+    `add` is the hot path: it checks the values' types and queues one dict. The helper
     thread (shielded from SIGINT and SIGTERM, so Ctrl-C still reaches the main thread)
     writes the queue every `FLUSH_SECONDS`; `close` writes the rest.
     """
