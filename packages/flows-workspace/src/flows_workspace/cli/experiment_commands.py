@@ -11,7 +11,7 @@ from typing import Annotated
 import tyro
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Update:
     """Merge template (or parent) changes into experiments, file by file, keeping your edits.
 
@@ -40,7 +40,7 @@ class Update:
         run_update([str(name) for name in self.experiments], all_=self.all_, dry_run=self.dry_run)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Move:
     """Rename experiment OLD to NEW, with its logs, its record and the text that names it.
 

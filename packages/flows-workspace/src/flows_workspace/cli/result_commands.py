@@ -52,7 +52,7 @@ def chosen_records(
     return list(records.values())
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Plot:
     """Draw a metric's curves over runs into a PNG, SVG or PDF file (needs matplotlib).
 
@@ -82,7 +82,7 @@ class Plot:
         print(f"{self.output}: {self.metric} of {drawn} runs")
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Report:
     """Write one self-contained HTML report of runs, their configs and curves (needs plotly).
 

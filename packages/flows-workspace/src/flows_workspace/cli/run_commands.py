@@ -27,7 +27,7 @@ def _optional(metavar: str, hint: str) -> Any:
     return tyro.conf.arg(metavar=f"[{metavar}]", help_behavior_hint=hint)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Runs:
     """List recorded runs: status, start, duration, commit, the config values that vary, metrics.
 
@@ -152,7 +152,7 @@ def _check_experiment(workspace: Workspace, name: str) -> None:
     raise BadInputError(msg)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Show:
     """Show one run: status, times, command, commit, host, files and its config."""
 
@@ -188,7 +188,7 @@ class Show:
         print("\n".join(show_lines(run)))
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Diff:
     """Show what differs between two runs: config, metrics, experiment, commit and patch.
 
@@ -251,7 +251,7 @@ class Diff:
         print_table(("KEY", a.id, b.id), rows)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Tag:
     """Tag a run (`flow show best`, `flow runs --where tags=best`); `--remove` takes tags off."""
 
@@ -280,7 +280,7 @@ class Tag:
         print(f"{listed} {verb} {run.experiment}/{run.id}; tags now: {' '.join(notes.tags) or '-'}")
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Note:
     """Add a note to a run (kept in its folder, shown by `flow show`)."""
 
@@ -309,7 +309,7 @@ class Note:
         print(f"noted on {run.experiment}/{run.id} ({count} note{'' if count == 1 else 's'})")
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Rerun:
     """Run a recorded run again on its own code: its commit with its uncommitted changes.
 

@@ -31,7 +31,7 @@ def fact_rows(a: RecordedRun, b: RecordedRun) -> list[tuple[str, str, str]]:
 
 def metric_rows(a: RecordedRun, b: RecordedRun) -> list[tuple[str, str, str]]:
     """`(metric column, in a, in b)` for each metric summary and final number that differs."""
-    from flows_workspace.cli.run_table import format_value
+    from flows_workspace.cli.table import format_value
 
     first, second = RunRecord.of(a), RunRecord.of(b)
     rows = []

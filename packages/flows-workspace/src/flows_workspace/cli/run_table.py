@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import itertools
-import math
 import os
 import shutil
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace.cli.table import clock_text, duration_text, print_table
+from flows_workspace.cli.table import clock_text, duration_text, format_value, print_table
 from flows_workspace.results.query import check_column, known_columns
 
 if TYPE_CHECKING:
@@ -115,21 +114,6 @@ def _moment(text: object) -> datetime | None:
         return datetime.fromisoformat(str(text))
     except ValueError:
         return None
-
-
-def format_value(value: Any) -> str:
-    """A number in four significant digits (`nan`, `inf` as such), `-` for nothing."""
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return f"{value:.4g}"
-    return str(value)
 
 
 def header_of(column: str) -> str:

@@ -109,7 +109,7 @@ def show_lines(run: RecordedRun) -> list[str]:
 
 def extra_show_lines(run: RecordedRun) -> list[str]:
     """`flow show`'s lines after the facts: tags, notes, metrics, changes and the config."""
-    from flows_workspace.cli.run_table import format_value
+    from flows_workspace.cli.table import format_value
     from flows_workspace.results.records import RunRecord
     from flows_workspace.runs.index import config_problem
 

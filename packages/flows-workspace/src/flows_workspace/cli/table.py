@@ -1,9 +1,10 @@
-"""Plain-text tables (`flow list`, `flow templates`, `flow runs`) and their time cells."""
+"""Plain-text tables (`flow list`, `flow templates`, `flow runs`) and their cells."""
 
 from __future__ import annotations
 
+import math
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -35,3 +36,18 @@ def duration_text(seconds: object) -> str:
     minutes, secs = divmod(whole, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def format_value(value: Any) -> str:
+    """A number in four significant digits (`nan`, `inf` as such), `-` for nothing."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return f"{value:.4g}"
+    return str(value)

@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import tyro
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class ShowTemplate:
     """Show one template: where it comes from, its description and its variables."""
 
@@ -47,7 +47,7 @@ class ShowTemplate:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class NewTemplates:
     """Scaffold a lab's templates distribution holding one template copied from an installed one.
 

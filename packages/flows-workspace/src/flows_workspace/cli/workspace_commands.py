@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 _NO_DEFAULT: dict[str, str] = {"help_behavior_hint": ""}
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Init:
     """Create or repair a workspace (flows/, logs/, data/, flows.toml) and make `flows` importable.
 
@@ -67,7 +67,7 @@ class Init:
         print("\n".join(report.lines()))
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Create:
     """Create experiment NAME in the workspace's flows folder, from a template or a fork."""
 
@@ -95,7 +95,7 @@ class Create:
         run_create(self.name, template=self.template, assignments=self.var, from_=self.from_)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class ListExperiments:
     """List the workspace's experiments with their origin (template or parent) and creation date."""
 
@@ -127,7 +127,7 @@ def _origin(experiment: Experiment) -> str:
     return "BROKEN: unreadable record" if experiment.problem else "-"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Templates:
     """List the templates: name, distribution, version, which one wins, description.
 
@@ -187,7 +187,7 @@ class Templates:
             raise FlowsError(msg)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Uninstall:
     """Stop making a workspace's flows package importable in this environment."""
 
@@ -202,7 +202,7 @@ class Uninstall:
             print(f"removed `{DIST_NAME}` (the workspace `{root}`) from this environment")
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class LegacyInit:
     """Create the flows folder here and make it importable (the original `flow_init`).
 
@@ -230,7 +230,7 @@ class LegacyInit:
         ).run()
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class LegacyCreate:
     """Create a new experiment from the default template or a copy (the original `flow_create`)."""
 

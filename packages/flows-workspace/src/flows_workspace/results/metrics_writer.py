@@ -6,7 +6,6 @@ queue as column chunks (see `metrics`, the file's model) at least every `FLUSH_S
 
 from __future__ import annotations
 
-import collections
 import itertools
 import operator
 import threading
@@ -44,7 +43,7 @@ _steps_of, _times_of = operator.itemgetter(_STEP), operator.itemgetter(_TIME)
 class MetricsWriter:
     """Appends a run's metrics to `metrics.jsonl` from a helper thread, and summarizes them.
 
-    `add` is the hot path: it checks the values' types and queues one tuple. The helper
+    `add` is the hot path: it checks the values' types and queues one dict. The helper
     thread (shielded from SIGINT and SIGTERM, so Ctrl-C still reaches the main thread)
     writes the queue every `FLUSH_SECONDS`; `close` writes the rest.
     """
@@ -52,14 +51,20 @@ class MetricsWriter:
     def __init__(self, run_dir: Path, tensorboard: TensorBoardEvents | None = None) -> None:
         self.path = run_dir / METRICS_NAME
         self._tensorboard = tensorboard
-        # One queue of records (see `add`): `append` and `popleft` are atomic, so the hot
-        # path takes no lock, and records logged from several threads stay whole.
-        self._queue: collections.deque[dict[str, float]] = collections.deque()
-        self._append: Callable[[dict[str, float]], None] = self._queue.append
+        # One queue of records (see `add`), a list: `append` is atomic, so the hot path
+        # takes no lock and records logged from several threads stay whole; `flush` takes
+        # the first `count` records with one slice and deletes them with another (both
+        # atomic, and appends only go to the end), a copy instead of a call per record.
+        self._queue: list[dict[str, float]] = []
+        # What `add` calls with its record: first `_start_and_append` (starts the helper
+        # thread), then the queue's `append`, and `_refuse` once closed. So the hot path
+        # has no "started?" test of its own.
+        self._append: Callable[[dict[str, float]], None] = self._start_and_append
         self._final: dict[str, float] = {}
         self._summaries: dict[str, MetricSummary] = {}
         self._write_lock = threading.Lock()
         self._flush_lock = threading.Lock()
+        self._state_lock = threading.Lock()
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._flush_often, name="flows-metrics", daemon=True)
         self._started = False
@@ -89,8 +94,6 @@ class MetricsWriter:
             ):
                 values = {name: as_number(name, value) for name, value in values.items()}
                 break
-        if not self._started:
-            self._start()
         values[_STEP] = step
         values[_TIME] = _clock()
         self._append(values)  # type: ignore[arg-type]  # numbers
@@ -102,10 +105,15 @@ class MetricsWriter:
         self._final.update(numbers)
         self._write(MetricsFile.summary_line(numbers))
 
-    def _start(self) -> None:
-        self._check_open()
-        self._started = True
-        start_shielded(self._thread)
+    def _start_and_append(self, record: dict[str, float]) -> None:
+        """The first record: start the helper thread, then queue straight from now on."""
+        with self._state_lock:  # against a second thread's first record, and `close`
+            self._check_open()
+            if not self._started:
+                self._started = True
+                start_shielded(self._thread)
+                self._append = self._queue.append
+            self._queue.append(record)
 
     def _check_open(self) -> None:
         if self._closed.is_set():
@@ -133,12 +141,14 @@ class MetricsWriter:
     def flush(self) -> None:
         """Write every queued record as one line (called by the helper thread and `close`)."""
         with self._flush_lock:
-            count = len(self._queue)
+            queue = self._queue
+            count = len(queue)
             if not count:
                 return
-            # C loops all the way (no Python-level step per record): `popleft` called
-            # `count` times, then itemgetter over the records.
-            records = list(itertools.islice(iter(self._queue.popleft, None), count))
+            # C loops all the way (no Python-level step per record): one copy, then
+            # itemgetter over the records.
+            records = queue[:count]
+            del queue[:count]
             steps = list(map(_steps_of, records))
             times = list(map(_times_of, records))
             columns = _columns(records)
@@ -166,8 +176,9 @@ class MetricsWriter:
 
     def close(self) -> tuple[dict[str, MetricSummary], dict[str, float]]:
         """Write what is queued and stop the helper thread; the summaries and final numbers."""
-        self._closed.set()
-        self._append = self._refuse
+        with self._state_lock:
+            self._closed.set()
+            self._append = self._refuse
         if self._started:
             self._thread.join()
         self._flush_or_warn()

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from flows_workspace.sweeps.launchers.local import PreloadedServer
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Sweep:
     """Run many variations of an experiment: `flow sweep EXPERIMENT -p KEY=V1,V2 ...`.
 
@@ -69,7 +69,7 @@ class Sweep:
         start_sweep(self)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class SweepStatus:
     """Show sweeps: all of them, or one sweep's variations with their runs and status."""
 
@@ -87,7 +87,7 @@ class SweepStatus:
         show_status(self.sweep_id)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class SweepResume:
     """Run again what a sweep is missing: variations that failed, were interrupted or never ran.
 
@@ -108,7 +108,7 @@ class SweepResume:
         resume_sweep(self.sweep_id, jobs=self.jobs, detach=self.detach)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class SweepEntry:
     """Run many variations of an experiment; show and resume sweeps (`flow sweep --help`)."""
 
@@ -152,7 +152,7 @@ def parse_sweep(args: Sequence[str]) -> Command:
     return _NewSweep(dataclasses.replace(sweep, passed=(*unknown, *tail)), server)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class _NewSweep:
     """A parsed `flow sweep`, with the preloaded server started while it was parsed."""
 
