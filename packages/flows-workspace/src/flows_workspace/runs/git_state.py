@@ -11,6 +11,7 @@ not, ignored or not; the manifest lists those it left out.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 from dataclasses import dataclass
@@ -37,10 +38,15 @@ _COPIED_INDEX_SECONDS = 2.0
 _EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _DIFF_COMMAND = (
     *("-c", "diff.relative=false", "diff", "--binary", "--patch", "--no-color"),
-    *("--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/"),
+    *("--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", "--unified=3"),
+    *("--submodule=short", "--ignore-submodules=none"),
 )
 """A diff `git apply` takes whatever the user's git settings say (an external diff tool,
-no prefixes, colour, paths relative to the folder)."""
+no prefixes, colour, paths relative to the folder, no context lines, submodules shown
+as their log or their own diff, or not at all)."""
+_DIFF_ENV = {"GIT_DIFF_OPTS": ""}
+"""`GIT_DIFF_OPTS=--unified=0` would override `--unified`, and `git apply` refuses hunks
+without context."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,8 @@ def git_state(
     base = commit or _empty_tree(folder)  # before the first commit: from nothing
     pathspec = [_top_spec(root, within, "top"), *_exclude_spec(root, exclude)]
     untracked = _untracked(folder, pathspec)
-    changed, tracked_patch = _tracked_changes(folder, base, pathspec)
+    tracked = _tracked_changes(folder, base, pathspec, index)
+    changed, tracked_patch = tracked or ([], b"")
     secrets = [path for path in (*changed, *untracked) if is_secret(path)]
     candidates = [path for path in untracked if not is_secret(path)]
     sizes = {path: _size(root / path) for path in candidates}
@@ -147,7 +154,7 @@ def git_state(
     summary = GitSummary(
         root=str(root),
         commit=commit,
-        dirty=bool(changed or untracked),
+        dirty=bool(changed or untracked) or tracked is None,  # unknown: not claimed clean
         untracked=untracked[:LISTED_PATHS_CAP],
         not_in_patch=left_out[:LISTED_PATHS_CAP],
         untracked_count=len(untracked),
@@ -175,15 +182,16 @@ def _untracked(folder: Path, pathspec: list[str]) -> list[str]:
     return [os.fsdecode(path) for path in listing.stdout.split(b"\0") if path]
 
 
-def _tracked_changes(folder: Path, base: str, pathspec: list[str]) -> tuple[list[str], bytes]:
+def _tracked_changes(
+    folder: Path, base: str, pathspec: list[str], index: Path
+) -> tuple[list[str], bytes] | None:
     """The changed tracked files under `pathspec`, and the patch from `base` to them.
 
     One diff gives both: its raw part (`--raw -z`) names the files, then comes the patch.
+    None when git cannot tell (the diff failed even with filters off).
     """
-    diff = run_git(folder, *_DIFF_COMMAND, "--raw", "-z", base, "--", *pathspec, binary=True)
-    if diff is None or diff.returncode != 0:
-        return [], b""
-    return parse_raw_diff(diff.stdout)
+    output = _diff(folder, base, ["--raw", "-z", "--", *pathspec], index)
+    return None if output is None else parse_raw_diff(output)
 
 
 def _top_spec(root: Path, within: Path | None, magic: str) -> str:
@@ -270,7 +278,10 @@ def _patch(
         if added is None or added.returncode != 0:
             return b""
         diff = run_git(
-            folder, *_DIFF_COMMAND, "--cached", *base, "--", *pathspec, env=env, binary=True
+            folder,
+            *(*_DIFF_COMMAND, "--cached", *base, "--", *pathspec),
+            env={**env, **_DIFF_ENV},
+            binary=True,
         )
     return diff.stdout if diff is not None and diff.returncode == 0 else b""
 
@@ -285,22 +296,52 @@ def _worktree_patch(
     them, nothing is hashed or written to the object store, and the real index stays
     untouched.
     """
-    if not new_files:
-        return _diff(folder, commit, pathspec)
     with scratch_index(index) as env:
         literal = [_literal(path) for path in new_files]
-        added = run_git(folder, "add", "--intent-to-add", "--", *literal, env=env)
-        if added is None or added.returncode != 0:
-            return b""
-        return _diff(folder, commit, pathspec, env=env)
+        if new_files:
+            added = run_git(folder, "add", "--intent-to-add", "--", *literal, env=env)
+            if added is None or added.returncode != 0:
+                return b""
+        return _diff(folder, commit, ["--", *pathspec], None, env) or b""
 
 
 def _diff(
-    folder: Path, commit: str, pathspec: list[str], env: dict[str, str] | None = None
-) -> bytes:
-    """The binary diff from `commit` to the working tree under `pathspec` (empty on failure)."""
-    diff = run_git(folder, *_DIFF_COMMAND, commit, "--", *pathspec, env=env, binary=True)
-    return diff.stdout if diff is not None and diff.returncode == 0 else b""
+    folder: Path,
+    commit: str,
+    arguments: list[str],
+    index: Path | None,
+    env: dict[str, str] | None = None,
+) -> bytes | None:
+    """`git diff` from `commit` to the working tree (`_DIFF_COMMAND`), or None when it fails.
+
+    The diff reads a throwaway copy of `index` unless `env` names a scratch index: `git
+    diff` writes the stat cache of files touched but unchanged back to the index it read,
+    taking the index lock (`GIT_OPTIONAL_LOCKS` does not stop it), and a `git commit`
+    made meanwhile would fail. A filter that cannot run (git-lfs set up in the git
+    settings but not installed) makes git stop; the diff is then taken again with every
+    filter off, the files as they are on disk.
+    """
+    with contextlib.ExitStack() as stack:
+        if env is None:
+            env = stack.enter_context(scratch_index(index))
+        env = {**env, **_DIFF_ENV}
+        args = [*_DIFF_COMMAND, commit, *arguments]
+        diff = run_git(folder, *args, env=env, binary=True)
+        if diff is not None and diff.returncode != 0:
+            diff = run_git(folder, *_filters_off(folder), *args, env=env, binary=True)
+    return diff.stdout if diff is not None and diff.returncode == 0 else None
+
+
+def _filters_off(folder: Path) -> list[str]:
+    """The `-c` settings turning off every filter driver the git settings define."""
+    listed = run_git(folder, "config", "--name-only", "--get-regexp", r"^filter\.")
+    drivers = {name.rsplit(".", 1)[0] for name in (listed.stdout if listed else "").splitlines()}
+    return [
+        argument
+        for driver in sorted(drivers)
+        for setting in ("required=false", "process=", "clean=")
+        for argument in ("-c", f"{driver}.{setting}")
+    ]
 
 
 def _size(path: Path) -> int:
