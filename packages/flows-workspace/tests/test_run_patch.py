@@ -353,3 +353,123 @@ def test_a_folders_changes_for_a_fork_record_leave_secrets_out(repo: Path) -> No
     assert "print('parent')" in patch
     for secret in ("WANDB_API_KEY", "hunter2", "PRIVATE KEY", "TOKEN=1", "secret"):
         assert secret not in patch, secret
+
+
+LINES = "".join(f"line {number}\n" for number in range(30))
+
+
+@pytest.mark.parametrize(
+    ("setting", "env"),
+    [
+        ("[diff]\n\tcontext = 0\n", {}),
+        ("", {"GIT_DIFF_OPTS": "--unified=0"}),
+    ],
+    ids=["diff.context", "GIT_DIFF_OPTS"],
+)
+def test_the_patch_keeps_its_context_lines_whatever_the_user_set(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, env: dict[str, str]
+) -> None:
+    """A user's zero-context diffs (`git apply` refuses those hunks) do not reach the patch."""
+    _write(repo, {"long.py": LINES.encode()})
+    git(repo, "add", "long.py")
+    git(repo, "commit", "-qm", "long")
+    settings = tmp_path / "gitconfig"
+    settings.write_text(setting, encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    edited = LINES.replace("line 5\n", "five\n").replace("line 20\n", "")
+    _write(repo, {"long.py": edited.encode()})
+    state = git_state(repo)
+    assert state is not None
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL")
+    monkeypatch.delenv("GIT_DIFF_OPTS", raising=False)
+    assert (_applied(repo, state.patch, tmp_path) / "long.py").read_text() == edited
+
+
+@pytest.mark.parametrize(
+    "setting", ["submodule = diff", "submodule = log", "ignoreSubmodules = all"]
+)
+def test_a_submodule_moved_to_another_commit_is_in_the_patch(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    """The patch names a submodule's new commit whatever `diff.submodule`/`ignoreSubmodules` say.
+
+    Its content is the submodule's own (git's limit): the patch records the commit only.
+    """
+    library = tmp_path / "library"
+    library.mkdir()
+    _write(library, {"lib.py": b"v = 1\n"})
+    git(library, "init", "-q")
+    git(library, "add", ".")
+    git(library, "commit", "-qm", "lib")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "lib")
+    git(repo, "commit", "-qm", "submodule")
+    _write(repo / "lib", {"lib.py": b"v = 2\n"})
+    git(repo / "lib", "commit", "-qam", "moved")
+    moved = git(repo / "lib", "rev-parse", "HEAD")
+    (repo / "code.py").write_text("x = 2\n", encoding="utf-8")
+    settings = tmp_path / "gitconfig"
+    settings.write_text(f"[diff]\n\t{setting}\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
+    state = git_state(repo)
+    assert state is not None
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL")
+    assert f"+Subproject commit {moved}".encode() in state.patch
+    copy = _applied(repo, state.patch, tmp_path)
+    assert (copy / "code.py").read_bytes() == b"x = 2\n"
+
+
+def test_a_touched_but_unchanged_file_leaves_the_index_alone(repo: Path) -> None:
+    """A file saved again unchanged is not a change, and the real index is not written.
+
+    `git diff` would write the file's new stat cache back under the index lock, in the
+    way of a `git commit` made meanwhile.
+    """
+    index = repo / ".git" / "index"
+    earlier = index.stat().st_mtime - 60
+    os.utime(repo / "code.py", (earlier, earlier))  # stat changed, content not
+    before = index.read_bytes()
+    state = git_state(repo)
+    assert state is not None
+    assert not state.summary.dirty
+    assert state.patch == b""
+    assert index.read_bytes() == before
+
+
+def test_a_filter_set_up_but_not_installed_still_gives_the_changes(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git-lfs in the git settings but not on PATH: the changes are patched as on disk.
+
+    git itself stops at the missing required filter; the run must not record a clean tree.
+    """
+    _write(repo, {".gitattributes": b"*.bin filter=lfs -text\n", "model.bin": b"v1\n"})
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "lfs")
+    settings = tmp_path / "gitconfig"
+    settings.write_text(
+        '[filter "lfs"]\n\tclean = git-lfs-missing clean -- %f\n'
+        "\tprocess = git-lfs-missing filter-process\n\trequired = true\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
+    _write(repo, {"model.bin": b"v2\n", "code.py": b"x = 2\n", "new.bin": b"n\n"})
+    state = git_state(repo)
+    assert state is not None
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL")
+    assert state.summary.dirty
+    copy = _applied(repo, state.patch, tmp_path)
+    assert (copy / "model.bin").read_bytes() == b"v2\n"
+    assert (copy / "code.py").read_bytes() == b"x = 2\n"
+    assert (copy / "new.bin").read_bytes() == b"n\n"
+
+
+def test_a_tree_git_cannot_read_is_not_recorded_as_clean(repo: Path) -> None:
+    """When the diff fails (the committed blob of an edited file is gone), dirty stays True."""
+    blob = git(repo, "rev-parse", "HEAD:code.py")
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    (repo / "code.py").write_text("x = 2\n", encoding="utf-8")
+    state = git_state(repo)
+    assert state is not None
+    assert state.summary.dirty
