@@ -13,8 +13,7 @@ Each is run as a fresh process, alternating. Reported (medians, milliseconds):
   under 50 ms.
 - enter: the time spent inside `record_run` before the body runs (measured in-process).
 - exit: leaving `record_run` with an empty body; it waits for the background thread
-  (git state, patch, installed distributions), which a real run of seconds hides. The
-  git part starts in `parse_run`, so it overlaps tyro's start-up.
+  (git state, patch, installed distributions), which a real run of seconds hides.
 - total: the whole process.
 
 Twice: in a small repository, and in one with 20,000 tracked files of which 200 are
@@ -153,7 +152,7 @@ def git_look_once(root: Path) -> dict[str, float]:
 
     The untracked listing and one diff from `HEAD`, as the helper runs them. A run must
     look at its tree before it ends (looking later may record an edit or a commit made
-    after it); the helper starts the look in `parse_run`, while tyro loads.
+    after it).
     """
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
     started = time.perf_counter()

@@ -661,7 +661,7 @@ def test_repo_without_commits_patches_from_the_empty_tree(ws: Path, tmp_path: Pa
 
 
 def test_help_or_a_bad_flag_leaves_nothing_behind(ws: Path, tmp_path: Path) -> None:
-    """`--help` and a bad flag end before the run; the look at the code leaves no scratch file."""
+    """`--help` and a bad flag end before the run: no run folder, no scratch file."""
     (ws / "notes.py").write_text("untracked = True\n", encoding="utf-8")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -672,31 +672,6 @@ def test_help_or_a_bad_flag_leaves_nothing_behind(ws: Path, tmp_path: Path) -> N
     assert refused.returncode == 2
     assert list(scratch.iterdir()) == []
     assert not (ws / "logs").exists()
-
-
-def test_a_look_ahead_at_the_code_is_taken_by_one_run_only(
-    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The look `parse_run` starts serves the next run; a later run looks at the code again."""
-    from flows_workspace.runs.details import CodeLocation, gather, look_ahead
-
-    script = ws / "flows" / "train" / "run.py"
-    monkeypatch.setattr(sys.modules["__main__"], "__file__", str(script), raising=False)
-    look_ahead()
-    where = CodeLocation(script.parent, ws, ws / "logs")
-    first, second = tmp_path / "first", tmp_path / "second"
-    first.mkdir()
-    second.mkdir()
-    looked = gather(first, where)
-    with script.open("a", encoding="utf-8") as stream:
-        stream.write("# edited after the first run\n")
-    again = gather(second, where)
-    assert looked.git is not None
-    assert not looked.git.dirty
-    assert not (first / "uncommitted.patch").exists()
-    assert again.git is not None
-    assert again.git.dirty
-    assert "edited after the first run" in (second / "uncommitted.patch").read_text("utf-8")
 
 
 def test_run_outside_git_prints_one_note_and_inside_git_none(ws: Path, tmp_path: Path) -> None:

@@ -2,9 +2,7 @@
 
 They are gathered by a thread while the run goes on. A run that ends first waits for
 them rather than reading the tree later: a commit or an edit made right after the run
-would otherwise be recorded as the code it ran. The look at the code (git, mostly)
-starts as early as `parse_run` (`look_ahead`), so that it overlaps parsing and the run's
-start instead of delaying the end of a short run.
+would otherwise be recorded as the code it ran.
 
 A sweep's variation runs a code snapshot taken at launch: its code version is the
 snapshot's (recorded with the sweep), not what the repository holds when it runs.
@@ -12,17 +10,14 @@ snapshot's (recorded with the sweep), not what the repository holds when it runs
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows_workspace._files import write_atomically
-from flows_workspace._process import in_background
 from flows_workspace.runs.manifest import PATCH_NAME
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from pathlib import Path
 
     from flows_workspace.runs.git_state import GitState
     from flows_workspace.runs.manifest import GitSummary, PythonFacts, RunManifest
@@ -55,33 +50,6 @@ class SlowFacts:
         manifest.details_recorded = True
 
 
-_looks_ahead: dict[CodeLocation, Callable[[], GitState | None]] = {}
-"""Looks at code versions started by `look_ahead`, each taken by the run it is for."""
-
-
-def look_ahead() -> None:
-    """Start looking at the code version of the script Python runs, for its `record_run`.
-
-    Nothing happens outside a workspace (the run will say so itself) or when the
-    script's look has already started.
-    """
-    from flows_workspace._errors import FlowsError
-    from flows_workspace.reruns.environment import experiment_folder
-    from flows_workspace.workspace.settings import find_workspace
-
-    script = getattr(sys.modules.get("__main__"), "__file__", None)
-    if script is None:  # an interactive session or a notebook: no script to look at
-        return
-    script_folder = Path(script).resolve().parent
-    try:
-        workspace = find_workspace(experiment_folder(script_folder))
-    except (FlowsError, OSError):
-        return
-    where = CodeLocation(script_folder, workspace.root, workspace.logs_root)
-    if where not in _looks_ahead:
-        _looks_ahead[where] = in_background(lambda: _code_version(where))
-
-
 def gather(run_dir: Path, where: CodeLocation) -> SlowFacts:
     """Gather the facts of the run in `run_dir`, writing its patch there when there is one.
 
@@ -90,14 +58,12 @@ def gather(run_dir: Path, where: CodeLocation) -> SlowFacts:
     """
     from flows_workspace.runs.environment import installed_distributions, python_facts
 
-    code_version = _looks_ahead.pop(where, None) or in_background(lambda: _code_version(where))
-    python, platform = python_facts()  # while git looks at the code
-    distributions = installed_distributions()
-    state = code_version()
+    state = _code_version(where)
     if state is not None and state.patch:
         write_atomically(run_dir / PATCH_NAME, state.patch)
+    python, platform = python_facts()
     git = None if state is None else state.summary
-    return SlowFacts(python, platform, git, distributions)
+    return SlowFacts(python, platform, git, installed_distributions())
 
 
 def _code_version(where: CodeLocation) -> GitState | None:

@@ -107,8 +107,7 @@ def git_state(
     Where the repository is and its commit come first; then the untracked files are
     listed, and one diff of the tracked files names them and gives their patch (no
     `git status` pass looks at every file a second time); untracked files that go into
-    the patch take one more diff, of those files alone. `parse_run` starts this look
-    while tyro loads, so a short run rarely waits for it.
+    the patch take one more diff, of those files alone.
 
     Args:
         folder: A folder inside the repository (the experiment's).

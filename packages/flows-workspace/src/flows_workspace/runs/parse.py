@@ -84,17 +84,13 @@ def parse_run(
         The config and the source run; a bad `--from-run` exits with status 2 and a
         one-line message.
     """
+    import tyro
+
     from flows_workspace.reruns.resume import RESUME_FLAG, RESUME_HELP
 
     arguments = list(sys.argv[1:] if args is None else args)
     source, rest = split_from_run(arguments, prog)
     resume, rest = split_flag(rest, RESUME_FLAG, prog)
-    if resume is None:  # a new run: its record will need the code version
-        from flows_workspace.runs.details import look_ahead
-
-        look_ahead()
-    import tyro  # after: git looks at the code while tyro loads
-
     summary = reflow(description or config_type.__doc__ or "")
     help_text = f"{summary}\n\n{FROM_RUN_HELP} {RESUME_HELP}".strip()
     if source is None and resume is None:
