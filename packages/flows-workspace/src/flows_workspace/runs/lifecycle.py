@@ -148,6 +148,11 @@ def update_index(run_dir: Path) -> None:
     RunIndex(run_dir.parent.parent).update(run_dir)
 
 
+def load_index_code() -> None:
+    """Import what `update_index` needs (several milliseconds), while there is a wait anyway."""
+    import flows_workspace.results.summary_index  # noqa: F401
+
+
 def outcome_of(error: BaseException) -> Outcome:
     """How a run that ended by `error` is recorded."""
     if isinstance(error, Terminated):

@@ -28,6 +28,7 @@ from flows_workspace.runs.lifecycle import (
     Outcome,
     RecordKeeper,
     first_manifest,
+    load_index_code,
     outcome_of,
     warn_unrecorded,
 )
@@ -210,6 +211,7 @@ def record_run(
     finally:
         record.ending.set()
         if background.is_alive():  # a short run waits: later, the tree may have changed
+            load_index_code()  # for `finish`, while git works in its own processes
             background.join(_BACKGROUND_JOIN_SECONDS)
         if error_text and capture_output:
             # Python prints the traceback after the tee is gone: keep a copy in the log.
