@@ -465,6 +465,26 @@ def test_a_filter_set_up_but_not_installed_still_gives_the_changes(
     assert (copy / "new.bin").read_bytes() == b"n\n"
 
 
+def test_a_forks_record_of_its_parent_survives_a_filter_that_cannot_run(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`folder_changes` (a fork's record) stages with filters off when git-lfs is missing."""
+    _write(repo, {".gitattributes": b"*.bin filter=lfs -text\n", "model.bin": b"v1\n"})
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "lfs")
+    settings = tmp_path / "gitconfig"
+    settings.write_text(
+        '[filter "lfs"]\n\tclean = git-lfs-missing clean -- %f\n\trequired = true\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
+    _write(repo, {"model.bin": b"v2\n", "code.py": b"x = 2\n"})
+    commit, patch = folder_changes(repo)
+    assert commit is not None
+    assert "+v2" in patch
+    assert "+x = 2" in patch
+
+
 def test_a_tree_git_cannot_read_is_not_recorded_as_clean(repo: Path) -> None:
     """When the diff fails (the committed blob of an edited file is gone), dirty stays True."""
     blob = git(repo, "rev-parse", "HEAD:code.py")

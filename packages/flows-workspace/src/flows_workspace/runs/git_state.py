@@ -274,6 +274,8 @@ def _patch(
     base = [commit] if commit is not None else []  # none yet: from the empty tree
     with scratch_index(index) as env:
         added = run_git(folder, "add", mode, "--", *pathspec, env=env)
+        if added is not None and added.returncode != 0:  # a filter that cannot run: see `_diff`
+            added = run_git(folder, *_filters_off(folder), "add", mode, "--", *pathspec, env=env)
         if added is None or added.returncode != 0:
             return b""
         diff = run_git(
