@@ -216,7 +216,8 @@ def test_refusals_are_one_line_exit_2_and_start_nothing(ws: Path, tmp_path: Path
     big.write_bytes(b"\0" * 1_100_000)
     left_out = run_train(ws)
     line = one_line_error(run_flow("rerun", left_out.name, cwd=ws))
-    assert "left out of its patch (too large or too many): `flows/train/weights.bin`" in line
+    reason = "(too large, too many, or a nested repository)"
+    assert f"left out of its patch {reason}: `flows/train/weights.bin`" in line
     assert f"--from-run {left_out}" in line
     big.unlink()
 

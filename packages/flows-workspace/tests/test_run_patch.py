@@ -493,3 +493,41 @@ def test_a_tree_git_cannot_read_is_not_recorded_as_clean(repo: Path) -> None:
     state = git_state(repo)
     assert state is not None
     assert state.summary.dirty
+
+
+def test_a_run_with_an_untracked_file_named_in_no_utf8_records_it(repo: Path) -> None:
+    """An untracked `café.py` named in Latin-1 is patched exactly and listed with U+FFFD.
+
+    The exact name (with `os.fsdecode`'s surrogates) would stop the manifest, UTF-8 JSON,
+    from being written: the run would end with its manifest left `running`.
+    """
+    workspace = repo / "research"
+    _write(workspace, {"flows.toml": b"", "flows/e/run.py": RUN.encode()})
+    (workspace / os.fsdecode(b"caf\xe9.py")).write_bytes(b"y = 1\n")
+    done = run_python(workspace / "flows" / "e" / "run.py", cwd=workspace)
+    assert done.returncode == 0, done.stderr
+    run_dir = Path(done.stdout.strip())
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "finished"
+    assert "research/caf\ufffd.py" in manifest["git"]["untracked"]
+    assert b"+y = 1" in (run_dir / "uncommitted.patch").read_bytes()
+
+
+def test_a_repository_nested_in_the_tree_leaves_the_other_new_files_in_the_patch(
+    repo: Path, tmp_path: Path
+) -> None:
+    """Nested repositories (one without a commit) are listed as left out; new files still go in.
+
+    `git add` refuses a nested repository without a commit, which lost every untracked file.
+    """
+    git(repo, "init", "-q", "empty")
+    _write(repo, {"lib/lib.py": b"v = 1\n", "new.py": b"y = 1\n"})
+    git(repo / "lib", "init", "-q")
+    git(repo / "lib", "add", ".")
+    git(repo / "lib", "commit", "-qm", "lib")
+    state = git_state(repo)
+    assert state is not None
+    assert state.summary.not_in_patch == ["empty/", "lib/"]
+    assert state.summary.untracked == ["empty/", "lib/", "new.py"]
+    copy = _applied(repo, state.patch, tmp_path)
+    assert (copy / "new.py").read_bytes() == b"y = 1\n"

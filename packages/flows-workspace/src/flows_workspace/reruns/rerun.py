@@ -93,8 +93,9 @@ def _recorded_code(source: RecordedRun) -> tuple[str, PurePosixPath]:
         shown = ", ".join(f"`{path}`" for path in git.not_in_patch[:5])
         more = f" and {len(git.not_in_patch) - 5} more" if len(git.not_in_patch) > 5 else ""
         msg = (
-            f"run `{source.id}` ran with untracked files left out of its patch (too large or "
-            f"too many): {shown}{more}; its code cannot be restored exactly, {from_run}"
+            f"run `{source.id}` ran with untracked files left out of its patch (too large, "
+            f"too many, or a nested repository): {shown}{more}; its code cannot be restored "
+            f"exactly, {from_run}"
         )
         raise BadInputError(msg)
     script = Path(manifest.script or "")

@@ -133,14 +133,17 @@ def git_state(
     changed, tracked_patch = tracked or ([], b"")
     secrets = [path for path in (*changed, *untracked) if is_secret(path)]
     candidates = [path for path in untracked if not is_secret(path)]
-    sizes = {path: _size(root / path) for path in candidates}
-    too_large = [path for path, size in sizes.items() if size > UNTRACKED_SIZE_CAP]
+    # `ls-files` names a repository nested in the tree as its folder (`lib/`): its code
+    # is its own repository's, and `git add` refuses one without a commit.
+    nested = {path for path in candidates if path.endswith("/")}
+    sizes = {path: _size(root / path) for path in candidates if path not in nested}
+    set_aside = [path for path in candidates if path in nested or sizes[path] > UNTRACKED_SIZE_CAP]
     code_size = sum(size for size in sizes.values() if size <= UNTRACKED_SIZE_CAP)
     # That much untracked stuff is not code someone forgot to commit (an unignored venv):
     # the patch keeps only the changes to tracked files, and says what it left out.
     too_much = len(candidates) > UNTRACKED_COUNT_CAP or code_size > UNTRACKED_TOTAL_CAP
-    left_out = candidates if too_much else too_large
-    new_files = [] if too_much else [path for path in candidates if path not in too_large]
+    left_out = candidates if too_much else set_aside
+    new_files = [] if too_much else [path for path in candidates if path not in set_aside]
     if set(changed).isdisjoint([*secrets, *new_files]):  # the usual case
         # The new files alone are named: an empty scratch index is enough for them.
         named = [_literal(path) for path in new_files]
@@ -154,13 +157,22 @@ def git_state(
         root=str(root),
         commit=commit,
         dirty=bool(changed or untracked) or tracked is None,  # unknown: not claimed clean
-        untracked=untracked[:LISTED_PATHS_CAP],
-        not_in_patch=left_out[:LISTED_PATHS_CAP],
+        untracked=_shown(untracked[:LISTED_PATHS_CAP]),
+        not_in_patch=_shown(left_out[:LISTED_PATHS_CAP]),
         untracked_count=len(untracked),
         not_in_patch_count=len(left_out),
-        secrets_not_in_patch=secrets[:LISTED_PATHS_CAP],
+        secrets_not_in_patch=_shown(secrets[:LISTED_PATHS_CAP]),
     )
     return GitState(summary, patch)
+
+
+def _shown(paths: list[str]) -> list[str]:
+    """`paths` as the manifest's text: U+FFFD for the bytes of a name that are not UTF-8.
+
+    Kept exact (`os.fsdecode`'s surrogates), such a name would stop the manifest, UTF-8
+    JSON, from being written at all.
+    """
+    return [os.fsencode(path).decode("utf-8", errors="replace") for path in paths]
 
 
 def _empty_tree(folder: Path) -> str:

@@ -78,7 +78,8 @@ class GitSummary:
     untracked: list[str] = field(default_factory=list)
     """Untracked, not ignored files, relative to `root` (the first 100: see the count)."""
     not_in_patch: list[str] = field(default_factory=list)
-    """Untracked files left out of the patch (too large, or too many; the first 100)."""
+    """Untracked files left out of the patch (too large, too many, or a repository nested in
+    the tree, named as its folder: `lib/`; the first 100)."""
     untracked_count: int | None = None
     """How many untracked files there were (None in manifests written before the cap)."""
     not_in_patch_count: int | None = None
