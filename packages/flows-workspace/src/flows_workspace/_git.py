@@ -1,7 +1,9 @@
 """Running git: one runner for every git call, and settings read through `git config` itself.
 
-`GIT_OPTIONAL_LOCKS=0` keeps `git status` from taking the index lock, so runs never get
-in the way of a commit being made at the same time.
+Every call runs with `GIT_OPTIONAL_LOCKS=0`: git skips the locks it can do without (a
+`git status` refreshing the index), so runs stay out of the way of a commit being made
+at the same time. `git diff` and `git add` write the index they read all the same:
+`scratch_index` gives them a throwaway one.
 """
 
 from __future__ import annotations

@@ -105,9 +105,9 @@ def git_state(
     """The state of the repository holding `folder`, or None when there is none.
 
     Where the repository is and its commit come first; then the untracked files are
-    listed, and one diff of the tracked files names them and gives their patch (no
-    `git status` pass looks at every file a second time); untracked files that go into
-    the patch take one more diff, of those files alone.
+    listed, and one diff of the tracked files both names them and gives their patch
+    (each tracked file is looked at once); untracked files that go into the patch take
+    one more diff, of those files alone, through an empty scratch index.
 
     Args:
         folder: A folder inside the repository (the experiment's).
@@ -236,8 +236,8 @@ def _literal(path: str) -> str:
 def _refresh_copied_index(folder: Path, index: Path) -> None:
     """Rewrite the stat cache of an index that was copied with its folder (`cp -a`, rsync).
 
-    Every git call here runs with `GIT_OPTIONAL_LOCKS=0`, so `git status` never writes
-    the index back: after a copy (new inodes and change times) each run would read every
+    The diffs here read throwaway copies of the index, so what they learn is never
+    written back: after a copy (new inodes and change times) each run would read every
     tracked file again. A copied index shows it: its change time is well after its
     modification time, which git's own writes keep equal. `update-index --refresh` takes
     the index lock like a user's `git status` would, and does nothing when it is held.
