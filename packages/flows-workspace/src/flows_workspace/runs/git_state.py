@@ -183,10 +183,13 @@ def _empty_tree(folder: Path) -> str:
 
 def _untracked(folder: Path, pathspec: list[str]) -> list[str]:
     """The untracked files under `pathspec` that the ignore rules do not exclude (from the top)."""
+    return _listed(folder, ["--full-name", "--others"], pathspec)
+
+
+def _listed(folder: Path, kinds: list[str], pathspec: list[str]) -> list[str]:
+    """The files of `kinds` (`ls-files` options) under `pathspec`, ignored ones left out."""
     listing = run_git(
-        folder,
-        *("ls-files", "-z", "--full-name", "--others", "--exclude-standard", "--", *pathspec),
-        binary=True,
+        folder, "ls-files", "-z", *kinds, "--exclude-standard", "--", *pathspec, binary=True
     )
     if listing is None or listing.returncode != 0:
         return []
@@ -260,12 +263,11 @@ def folder_changes(folder: Path, *, exclude: tuple[str, ...] = ()) -> tuple[str 
     where = run_git(folder, "rev-parse", "--git-path", "index")
     if where is None or where.returncode != 0:
         return commit, ""
-    pathspec = [
-        ".",
-        *(f":(literal,exclude){name}" for name in exclude),
-        # Kept in a record that is often committed: never a credential file's content.
-        *(f":(glob,exclude)**/{pattern}" for pattern in SECRET_PATTERNS),
-    ]
+    pathspec = [".", *(f":(literal,exclude){name}" for name in exclude)]
+    # Kept in a record that is often committed: never a credential file's content. Named
+    # one by one: a pathspec cannot leave out `id_*` but keep `id_*.py`.
+    files = _listed(folder, ["--cached", "--others"], pathspec)
+    pathspec += [f":(literal,exclude){path}" for path in files if is_secret(path)]
     index = folder / where.stdout.strip()  # relative to `folder` unless absolute
     patch = _patch(folder, commit, pathspec, index=index, untracked=True)
     return commit, patch.decode("utf-8", errors="replace")  # kept in a TOML record: text
