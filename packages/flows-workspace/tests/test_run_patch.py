@@ -248,15 +248,22 @@ def test_an_index_copied_with_the_workspace_is_refreshed(
 
 
 def test_raw_diff_parsing_takes_paths_with_spaces_and_both_paths_of_a_rename() -> None:
-    """The raw records of `git diff --raw -z --patch` name every path; the patch follows."""
+    """The raw records of `git diff --raw -z --patch` name every path; the patch follows.
+
+    One path for a change, deletion, type change or unmerged entry; two for a rename or copy.
+    """
     output = (
         b":100644 100644 aa bb M\0a file.py\0"
         b":100644 100644 aa bb R100\0old.py\0new.py\0"
         b":100644 000000 aa 00 D\0gone\xff.py\0"
+        b":100644 120000 aa bb T\0link\0"  # a file become a symbolic link
+        b":000000 000000 00 00 U\0both.py\0"  # unmerged
+        b":100644 100644 aa bb C75\0base.py\0copy.py\0"
         b"\0diff --git a/a file.py b/a file.py\n+x\0y\n"
     )
     paths, patch = parse_raw_diff(output)
-    assert paths == ["a file.py", "old.py", "new.py", os.fsdecode(b"gone\xff.py")]
+    gone = os.fsdecode(b"gone\xff.py")
+    assert paths == ["a file.py", "old.py", "new.py", gone, "link", "both.py", "base.py", "copy.py"]
     assert patch == b"diff --git a/a file.py b/a file.py\n+x\0y\n"
     assert parse_raw_diff(b"") == ([], b"")
 
