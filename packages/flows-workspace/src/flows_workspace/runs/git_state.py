@@ -132,18 +132,7 @@ def git_state(
     tracked = _tracked_changes(folder, base, pathspec, index)
     changed, tracked_patch = tracked or ([], b"")
     secrets = [path for path in (*changed, *untracked) if is_secret(path)]
-    candidates = [path for path in untracked if not is_secret(path)]
-    # `ls-files` names a repository nested in the tree as its folder (`lib/`): its code
-    # is its own repository's, and `git add` refuses one without a commit.
-    nested = {path for path in candidates if path.endswith("/")}
-    sizes = {path: _size(root / path) for path in candidates if path not in nested}
-    set_aside = [path for path in candidates if path in nested or sizes[path] > UNTRACKED_SIZE_CAP]
-    code_size = sum(size for size in sizes.values() if size <= UNTRACKED_SIZE_CAP)
-    # That much untracked stuff is not code someone forgot to commit (an unignored venv):
-    # the patch keeps only the changes to tracked files, and says what it left out.
-    too_much = len(candidates) > UNTRACKED_COUNT_CAP or code_size > UNTRACKED_TOTAL_CAP
-    left_out = candidates if too_much else set_aside
-    new_files = [] if too_much else [path for path in candidates if path not in set_aside]
+    new_files, left_out = _new_code(root, [path for path in untracked if not is_secret(path)])
     if set(changed).isdisjoint([*secrets, *new_files]):  # the usual case
         # The new files alone are named: an empty scratch index is enough for them.
         named = [_literal(path) for path in new_files]
@@ -164,6 +153,29 @@ def git_state(
         secrets_not_in_patch=_shown(secrets[:LISTED_PATHS_CAP]),
     )
     return GitState(summary, patch)
+
+
+def _new_code(root: Path, untracked: list[str]) -> tuple[list[str], list[str]]:
+    """Which of the `untracked` files (not secrets) go into the patch, and which do not.
+
+    Left out: repositories nested in the tree, files over `UNTRACKED_SIZE_CAP`, and all
+    of them past `UNTRACKED_COUNT_CAP` files or `UNTRACKED_TOTAL_CAP` bytes.
+    """
+    # `ls-files` names a repository nested in the tree as its folder (`lib/`): its code
+    # is its own repository's, and `git add` refuses one without a commit.
+    nested = {path for path in untracked if path.endswith("/")}
+    sizes = {path: _size(root / path) for path in untracked if path not in nested}
+    too_large = {path for path, size in sizes.items() if size > UNTRACKED_SIZE_CAP}
+    code_size = sum(size for path, size in sizes.items() if path not in too_large)
+    # That much untracked stuff is not code someone forgot to commit (an unignored venv):
+    # the patch keeps only the changes to tracked files, and says what it left out.
+    if len(untracked) > UNTRACKED_COUNT_CAP or code_size > UNTRACKED_TOTAL_CAP:
+        return [], untracked
+    set_aside = nested | too_large
+    return (
+        [path for path in untracked if path not in set_aside],
+        [path for path in untracked if path in set_aside],
+    )
 
 
 def _shown(paths: list[str]) -> list[str]:
