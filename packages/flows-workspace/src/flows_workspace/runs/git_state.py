@@ -281,27 +281,23 @@ def folder_changes(folder: Path, *, exclude: tuple[str, ...] = ()) -> tuple[str 
     files = _listed(folder, ["--cached", "--others"], pathspec)
     pathspec += [f":(literal,exclude){path}" for path in files if is_secret(path)]
     index = folder / where.stdout.strip()  # relative to `folder` unless absolute
-    patch = _patch(folder, commit, pathspec, index=index, untracked=True)
+    patch = _staged_patch(folder, commit, pathspec, index)
     return commit, patch.decode("utf-8", errors="replace")  # kept in a TOML record: text
 
 
-def _patch(
-    folder: Path, commit: str | None, pathspec: list[str], *, index: Path, untracked: bool
-) -> bytes:
+def _staged_patch(folder: Path, commit: str | None, pathspec: list[str], index: Path) -> bytes:
     """The binary diff from `commit` (the empty tree when None) to the staged working tree.
 
-    The working tree is staged in a throwaway copy of the index (the real index and the
-    staging area stay untouched), with untracked files too when `untracked` (`git diff
-    HEAD` leaves them out, and with them the new code of an experiment not yet
-    committed), then the copy is diffed.
+    The working tree, untracked files included (`git diff HEAD` leaves them out, and with
+    them the new code of an experiment not yet committed), is staged in a throwaway copy
+    of `index` (the real index and the staging area stay untouched), then the copy is
+    diffed.
     """
-    # --update adds changes to tracked files only; --all adds untracked files too.
-    mode = "--all" if untracked else "--update"
     base = [commit] if commit is not None else []  # none yet: from the empty tree
     with scratch_index(index) as env:
-        added = run_git(folder, "add", mode, "--", *pathspec, env=env)
+        added = run_git(folder, "add", "--all", "--", *pathspec, env=env)
         if added is not None and added.returncode != 0:  # a filter that cannot run: see `_diff`
-            added = run_git(folder, *_filters_off(folder), "add", mode, "--", *pathspec, env=env)
+            added = run_git(folder, *_filters_off(folder), "add", "--all", "--", *pathspec, env=env)
         if added is None or added.returncode != 0:
             return b""
         diff = run_git(
