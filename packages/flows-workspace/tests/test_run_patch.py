@@ -354,15 +354,19 @@ def test_workspace_gitignore_covers_secret_files(tmp_path: Path) -> None:
 def test_a_folders_changes_for_a_fork_record_leave_secrets_out(repo: Path) -> None:
     """The parent patch a fork records holds the folder's code changes, never secret files.
 
-    `id_utils.py` is code, as in a run's patch.
+    Not even the removal of a committed one; `id_utils.py` is code, as in a run's patch.
     """
     folder = repo / "exp"
+    _write(folder, {"old.env": b"", ".env.committed": b"OLD_TOKEN=zzz\n"})
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "a secret committed by mistake")
+    git(repo, "rm", "-q", "exp/.env.committed")  # gone from the index and the disk
     _write(folder, {**SECRETS, "run.py": b"print('parent')\n", "id_utils.py": b"z = 3\n"})
     commit, patch = folder_changes(folder)
     assert commit is not None
     assert "print('parent')" in patch
     assert "+z = 3" in patch  # code that only looks like a key name
-    for secret in ("WANDB_API_KEY", "hunter2", "PRIVATE KEY", "TOKEN=1", "secret"):
+    for secret in ("WANDB_API_KEY", "hunter2", "PRIVATE KEY", "TOKEN=1", "secret", "OLD_TOKEN"):
         assert secret not in patch, secret
 
 

@@ -33,6 +33,12 @@ SECRET_PATTERNS = (".env*", "*.pem", "*.key", "id_*", ".netrc")
 NOT_SECRET_PATTERNS = ("id_*.py",)
 """Names matching a secret pattern that are code (`id_utils.py`); the workspace's
 `.gitignore` makes the same exception."""
+_PATTERNS_WITHOUT_EXCEPTIONS = tuple(
+    pattern
+    for pattern in SECRET_PATTERNS
+    if not any(fnmatch.fnmatchcase(kept, pattern) for kept in NOT_SECRET_PATTERNS)
+)
+"""The secret patterns a glob pathspec can leave out whole (all but `id_*`)."""
 _COPIED_INDEX_SECONDS = 2.0
 """An index whose inode changed this long after it was written was copied (`cp -a`)."""
 _EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -276,10 +282,13 @@ def folder_changes(folder: Path, *, exclude: tuple[str, ...] = ()) -> tuple[str 
     if where is None or where.returncode != 0:
         return commit, ""
     pathspec = [".", *(f":(literal,exclude){name}" for name in exclude)]
-    # Kept in a record that is often committed: never a credential file's content. Named
-    # one by one: a pathspec cannot leave out `id_*` but keep `id_*.py`.
+    # Kept in a record that is often committed: never a credential file's content. The
+    # patterns without code exceptions leave out files by name, a deleted one too; the
+    # others' files are named one by one (a pathspec cannot leave out `id_*` but keep
+    # `id_*.py`).
     files = _listed(folder, ["--cached", "--others"], pathspec)
     pathspec += [f":(literal,exclude){path}" for path in files if is_secret(path)]
+    pathspec += [f":(glob,exclude)**/{pattern}" for pattern in _PATTERNS_WITHOUT_EXCEPTIONS]
     index = folder / where.stdout.strip()  # relative to `folder` unless absolute
     patch = _staged_patch(folder, commit, pathspec, index)
     return commit, patch.decode("utf-8", errors="replace")  # kept in a TOML record: text
