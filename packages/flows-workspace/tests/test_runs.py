@@ -348,6 +348,30 @@ def test_from_run_warns_only_when_the_experiment_folder_changed(ws: Path) -> Non
         ]
 
 
+def test_from_run_sees_a_changed_folder_past_a_filter_that_cannot_run(
+    ws: Path, tmp_path: Path
+) -> None:
+    """git-lfs set up but missing, a data file changed: an edited experiment still warns."""
+    (ws / ".gitattributes").write_text("*.bin filter=lfs -text\n", encoding="utf-8")
+    (ws / "weights.bin").write_bytes(b"v1\n")
+    git(ws, "add", ".")
+    git(ws, "commit", "-qm", "data")
+    settings = tmp_path / "gitconfig"
+    settings.write_text(
+        '[filter "lfs"]\n\tclean = git-lfs-missing clean -- %f\n\trequired = true\n',
+        encoding="utf-8",
+    )
+    broken = {"GIT_CONFIG_GLOBAL": str(settings)}
+    assert run_script(ws, env=broken).returncode == 0
+    [original] = run_dirs(ws)
+    (ws / "weights.bin").write_bytes(b"v2\n")
+    run_py = ws / "flows" / "train" / "run.py"
+    run_py.write_text(run_py.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    again = run_script(ws, "--from-run", str(original), env=broken)
+    assert again.returncode == 0, again.stderr
+    assert "`flows/train` has changed since" in again.stderr
+
+
 def test_from_run_says_once_when_the_runs_patch_is_not_applied(ws: Path) -> None:
     """A run of uncommitted changes, restarted on the clean tree, gets one line naming the patch."""
     run_py = ws / "flows" / "train" / "run.py"

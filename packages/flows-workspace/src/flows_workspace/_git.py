@@ -57,6 +57,33 @@ def run_git(
         return None
 
 
+def run_git_past_filters(
+    folder: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes] | None:
+    """`run_git` (binary); when git fails, once more with every filter driver turned off.
+
+    A filter that cannot run (git-lfs set up in the git settings but not installed)
+    makes `git diff` and `git add` stop; with filters off git takes the files as they
+    are on disk.
+    """
+    done = run_git(folder, *args, env=env, binary=True)
+    if done is not None and done.returncode != 0:
+        done = run_git(folder, *_filters_off(folder), *args, env=env, binary=True)
+    return done
+
+
+def _filters_off(folder: Path) -> list[str]:
+    """The `-c` settings turning off every filter driver the git settings define."""
+    listed = run_git(folder, "config", "--name-only", "--get-regexp", r"^filter\.")
+    drivers = {name.rsplit(".", 1)[0] for name in (listed.stdout if listed else "").splitlines()}
+    return [
+        argument
+        for driver in sorted(drivers)
+        for setting in ("required=false", "process=", "clean=")
+        for argument in ("-c", f"{driver}.{setting}")
+    ]
+
+
 def git_setting(folder: Path, key: str) -> str | None:
     """The value of git setting `key` as git resolves it in `folder`, or None when unset.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows_workspace._git import run_git, scratch_index
+from flows_workspace._git import run_git, run_git_past_filters, scratch_index
 from flows_workspace.runs.manifest import PATCH_NAME
 
 if TYPE_CHECKING:
@@ -81,8 +81,10 @@ def _tree_of_run(root: Path, commit: str, patch: Path | None) -> str | None:
 def _tree_of_working_tree(root: Path) -> str | None:
     """The tree of the working tree as it is, untracked (not ignored) files included."""
     with scratch_index(copy_of=_index_path(root)) as env:
-        run_git(root, "add", "--all", "--", ":(top)", env=env)  # partial adds still count
-        return _single_line(run_git(root, "write-tree", env=env))
+        # Partial adds still count. A filter that cannot run is turned off, for the
+        # write too (it hashes files it cannot trust the stat cache of).
+        run_git_past_filters(root, "add", "--all", "--", ":(top)", env=env)
+        return _single_line(run_git_past_filters(root, "write-tree", env=env))
 
 
 def _changed_paths(root: Path, commit: str, tree: str) -> list[str]:
@@ -107,8 +109,11 @@ def _index_path(root: Path) -> Path | None:
     return root / done.stdout.strip()
 
 
-def _single_line(done: subprocess.CompletedProcess[str] | None) -> str | None:
+def _single_line(
+    done: subprocess.CompletedProcess[str] | subprocess.CompletedProcess[bytes] | None,
+) -> str | None:
     """The output of a git call that prints one value, or None when it failed."""
     if done is None or done.returncode != 0:
         return None
-    return done.stdout.strip() or None
+    output = done.stdout
+    return (output.decode() if isinstance(output, bytes) else output).strip() or None

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from flows_workspace._git import run_git, scratch_index
+from flows_workspace._git import run_git, run_git_past_filters, scratch_index
 from flows_workspace.runs.manifest import GitSummary
 
 UNTRACKED_SIZE_CAP = 1_000_000
@@ -302,20 +302,12 @@ def _staged_patch(folder: Path, commit: str | None, pathspec: list[str], index: 
     of `index` (the real index and the staging area stay untouched), then the copy is
     diffed.
     """
-    base = [commit] if commit is not None else []  # none yet: from the empty tree
+    base = commit or _empty_tree(folder)
     with scratch_index(index) as env:
-        added = run_git(folder, "add", "--all", "--", *pathspec, env=env)
-        if added is not None and added.returncode != 0:  # a filter that cannot run: see `_diff`
-            added = run_git(folder, *_filters_off(folder), "add", "--all", "--", *pathspec, env=env)
+        added = run_git_past_filters(folder, "add", "--all", "--", *pathspec, env=env)
         if added is None or added.returncode != 0:
             return b""
-        diff = run_git(
-            folder,
-            *(*_DIFF_COMMAND, "--cached", *base, "--", *pathspec),
-            env={**env, **_DIFF_ENV},
-            binary=True,
-        )
-    return diff.stdout if diff is not None and diff.returncode == 0 else b""
+        return _diff(folder, base, ["--cached", "--", *pathspec], None, env) or b""
 
 
 def _worktree_patch(
@@ -349,31 +341,15 @@ def _diff(
     The diff reads a throwaway copy of `index` unless `env` names a scratch index: `git
     diff` writes the stat cache of files touched but unchanged back to the index it read,
     taking the index lock (`GIT_OPTIONAL_LOCKS` does not stop it), and a `git commit`
-    made meanwhile would fail. A filter that cannot run (git-lfs set up in the git
-    settings but not installed) makes git stop; the diff is then taken again with every
-    filter off, the files as they are on disk.
+    made meanwhile would fail. A filter that cannot run is turned off
+    (`run_git_past_filters`).
     """
     with contextlib.ExitStack() as stack:
         if env is None:
             env = stack.enter_context(scratch_index(index))
         env = {**env, **_DIFF_ENV}
-        args = [*_DIFF_COMMAND, commit, *arguments]
-        diff = run_git(folder, *args, env=env, binary=True)
-        if diff is not None and diff.returncode != 0:
-            diff = run_git(folder, *_filters_off(folder), *args, env=env, binary=True)
+        diff = run_git_past_filters(folder, *_DIFF_COMMAND, commit, *arguments, env=env)
     return diff.stdout if diff is not None and diff.returncode == 0 else None
-
-
-def _filters_off(folder: Path) -> list[str]:
-    """The `-c` settings turning off every filter driver the git settings define."""
-    listed = run_git(folder, "config", "--name-only", "--get-regexp", r"^filter\.")
-    drivers = {name.rsplit(".", 1)[0] for name in (listed.stdout if listed else "").splitlines()}
-    return [
-        argument
-        for driver in sorted(drivers)
-        for setting in ("required=false", "process=", "clean=")
-        for argument in ("-c", f"{driver}.{setting}")
-    ]
 
 
 def _size(path: Path) -> int:
