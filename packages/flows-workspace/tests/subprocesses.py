@@ -80,6 +80,8 @@ GIT_ENV = {
     "GIT_CONFIG_GLOBAL": os.devnull,
 }
 """A fixed identity and no global config: git behaves the same on every machine."""
+MISSING_LFS = '[filter "lfs"]\n\tclean = git-lfs-missing clean -- %f\n\trequired = true\n'
+"""Git settings with git-lfs set up and its program not installed (as on some clusters)."""
 
 
 def git(root: Path, *args: str, env: Mapping[str, str | None] | None = None) -> str:

@@ -14,7 +14,7 @@ from flows_workspace.runs.git_state import (
     git_state,
     parse_raw_diff,
 )
-from subprocesses import git, run_python
+from subprocesses import MISSING_LFS, git, run_python
 
 SECRETS = {
     ".env": b"WANDB_API_KEY=abc123\n",
@@ -43,6 +43,13 @@ def _write(root: Path, files: dict[str, bytes]) -> None:
     for name, data in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
+
+
+def _user_git_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str) -> None:
+    """Make `text` the user's git settings (`GIT_CONFIG_GLOBAL`) for the rest of the test."""
+    settings = tmp_path / "gitconfig"
+    settings.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
 
 
 def _applied(repo: Path, patch: bytes, tmp_path: Path) -> Path:
@@ -272,13 +279,12 @@ def test_the_patch_applies_whatever_the_users_git_settings_say(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No prefixes, colour, an external diff tool, paths relative to the folder: still applies."""
-    settings = tmp_path / "gitconfig"
-    settings.write_text(
+    _user_git_settings(
+        monkeypatch,
+        tmp_path,
         "[diff]\n\tnoprefix = true\n\trelative = true\n\texternal = false\n"
         "[color]\n\tdiff = always\n\tui = always\n",
-        encoding="utf-8",
     )
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
     _write(repo, {"code.py": b"x = 2\n", "sub/new.py": b"y = 1\n", "top.txt": b"t\n"})
     state = git_state(repo / "sub")
     assert state is not None
@@ -388,9 +394,7 @@ def test_the_patch_keeps_its_context_lines_whatever_the_user_set(
     _write(repo, {"long.py": LINES.encode()})
     git(repo, "add", "long.py")
     git(repo, "commit", "-qm", "long")
-    settings = tmp_path / "gitconfig"
-    settings.write_text(setting, encoding="utf-8")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
+    _user_git_settings(monkeypatch, tmp_path, setting)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     edited = LINES.replace("line 5\n", "five\n").replace("line 20\n", "")
@@ -424,9 +428,7 @@ def test_a_submodule_moved_to_another_commit_is_in_the_patch(
     git(repo / "lib", "commit", "-qam", "moved")
     moved = git(repo / "lib", "rev-parse", "HEAD")
     (repo / "code.py").write_text("x = 2\n", encoding="utf-8")
-    settings = tmp_path / "gitconfig"
-    settings.write_text(f"[diff]\n\t{setting}\n", encoding="utf-8")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
+    _user_git_settings(monkeypatch, tmp_path, f"[diff]\n\t{setting}\n")
     state = git_state(repo)
     assert state is not None
     monkeypatch.delenv("GIT_CONFIG_GLOBAL")
@@ -462,13 +464,9 @@ def test_a_filter_set_up_but_not_installed_still_gives_the_changes(
     _write(repo, {".gitattributes": b"*.bin filter=lfs -text\n", "model.bin": b"v1\n"})
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "lfs")
-    settings = tmp_path / "gitconfig"
-    settings.write_text(
-        '[filter "lfs"]\n\tclean = git-lfs-missing clean -- %f\n'
-        "\tprocess = git-lfs-missing filter-process\n\trequired = true\n",
-        encoding="utf-8",
+    _user_git_settings(
+        monkeypatch, tmp_path, MISSING_LFS + "\tprocess = git-lfs-missing filter-process\n"
     )
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
     _write(repo, {"model.bin": b"v2\n", "code.py": b"x = 2\n", "new.bin": b"n\n"})
     state = git_state(repo)
     assert state is not None
@@ -487,12 +485,7 @@ def test_a_forks_record_of_its_parent_survives_a_filter_that_cannot_run(
     _write(repo, {".gitattributes": b"*.bin filter=lfs -text\n", "model.bin": b"v1\n"})
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "lfs")
-    settings = tmp_path / "gitconfig"
-    settings.write_text(
-        '[filter "lfs"]\n\tclean = git-lfs-missing clean -- %f\n\trequired = true\n',
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
+    _user_git_settings(monkeypatch, tmp_path, MISSING_LFS)
     _write(repo, {"model.bin": b"v2\n", "code.py": b"x = 2\n"})
     commit, patch = folder_changes(repo)
     assert commit is not None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from flows_workspace.cli import main as flow_main
 from flows_workspace.runs.environment import ALLOWED_ENV_NAMES
-from subprocesses import git, run_python, start
+from subprocesses import MISSING_LFS, git, run_python, start
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -357,10 +357,7 @@ def test_from_run_sees_a_changed_folder_past_a_filter_that_cannot_run(
     git(ws, "add", ".")
     git(ws, "commit", "-qm", "data")
     settings = tmp_path / "gitconfig"
-    settings.write_text(
-        '[filter "lfs"]\n\tclean = git-lfs-missing clean -- %f\n\trequired = true\n',
-        encoding="utf-8",
-    )
+    settings.write_text(MISSING_LFS, encoding="utf-8")
     broken = {"GIT_CONFIG_GLOBAL": str(settings)}
     assert run_script(ws, env=broken).returncode == 0
     [original] = run_dirs(ws)

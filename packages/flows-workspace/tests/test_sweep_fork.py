@@ -269,13 +269,19 @@ def test_a_variable_read_at_start_gets_a_new_interpreter(tmp_path: Path) -> None
         assert (tmp_path / f"{index}.log").read_text() == fresh.stdout
 
 
+def _default_experiment(tmp_path: Path) -> Path:
+    """A workspace `tmp_path/ws` with `exp1` from the default template."""
+    root = tmp_path / "ws"
+    assert flow(tmp_path, "init", str(root), "--no-install").returncode == 0
+    assert flow(root, "create", "exp1").returncode == 0
+    return root
+
+
 def test_a_default_template_variation_imports_nothing_the_server_has_not(
     tmp_path: Path,
 ) -> None:
     """The server preloads every module of tyro, config-utils and flows-workspace a run uses."""
-    root = tmp_path / "ws"
-    assert flow(tmp_path, "init", str(root), "--no-install").returncode == 0
-    assert flow(root, "create", "exp1").returncode == 0
+    root = _default_experiment(tmp_path)
     run_py = root / "flows" / "exp1" / "run.py"
     listing = tmp_path / "imported.json"
     run_py.write_text(
@@ -297,9 +303,7 @@ def test_variations_checked_in_several_processes_report_the_first_bad_one(
     tmp_path: Path,
 ) -> None:
     """Checked in two processes, 17 variations: the bad one in the second is named, exit 2."""
-    root = tmp_path / "ws"
-    assert flow(tmp_path, "init", str(root), "--no-install").returncode == 0
-    assert flow(root, "create", "exp1").returncode == 0
+    root = _default_experiment(tmp_path)
     steps = [str(n) for n in range(1, 17)]
     good = flow(root, "sweep", "exp1", "-p", f"steps={','.join(steps)}", "--jobs", "2", "--dry-run")
     assert good.returncode == 0, good.stderr
