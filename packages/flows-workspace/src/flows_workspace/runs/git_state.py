@@ -14,11 +14,19 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, TypeVar
 
 from flows_workspace._git import run_git, run_git_past_filters, scratch_index
 from flows_workspace.runs.manifest import GitSummary
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+_First = TypeVar("_First")
+_Second = TypeVar("_Second")
 
 UNTRACKED_SIZE_CAP = 1_000_000
 """Untracked files larger than this (bytes) stay out of the patch: a stray data set, not code."""
@@ -134,17 +142,17 @@ def git_state(
     _refresh_copied_index(folder, index)
     base = commit or _empty_tree(folder)  # before the first commit: from nothing
     pathspec = [_top_spec(root, within, "top"), *_exclude_spec(root, exclude)]
-    untracked = _untracked(folder, pathspec)
-    tracked = _tracked_changes(folder, base, pathspec, index)
+    # Two independent looks at the tree, mostly waiting on the file system, side by side:
+    # the untracked files (reading directories) and the patch of the new code among them;
+    # the changed tracked files (looking at each one) and their patch.
+    (untracked, new_files, left_out, new_patch), tracked = _side_by_side(
+        lambda: _untracked_code(folder, root, base, pathspec),
+        lambda: _tracked_changes(folder, base, pathspec, index),
+    )
     changed, tracked_patch = tracked or ([], b"")
     secrets = [path for path in (*changed, *untracked) if is_secret(path)]
-    new_files, left_out = _new_code(root, [path for path in untracked if not is_secret(path)])
     if set(changed).isdisjoint([*secrets, *new_files]):  # the usual case
-        # The new files alone are named: an empty scratch index is enough for them.
-        named = [_literal(path) for path in new_files]
-        patch = tracked_patch
-        if new_files:
-            patch += _worktree_patch(folder, base, named, None, new_files)
+        patch = tracked_patch + new_patch
     else:  # a secret among the tracked changes, or a path both deleted and untracked
         skip = [_literal_exclude(path) for path in secrets]
         patch = _worktree_patch(folder, base, [*pathspec, *skip], index, new_files)
@@ -159,6 +167,30 @@ def git_state(
         secrets_not_in_patch=_shown(secrets[:LISTED_PATHS_CAP]),
     )
     return GitState(summary, patch)
+
+
+def _side_by_side(
+    first: Callable[[], _First], second: Callable[[], _Second]
+) -> tuple[_First, _Second]:
+    """`first()` in a helper thread while `second()` runs here; both results."""
+    outcome: list[_First] = []
+    failure: list[BaseException] = []
+
+    def run_first() -> None:
+        try:
+            outcome.append(first())
+        except BaseException as error:  # raised here, in the caller's thread
+            failure.append(error)
+
+    helper = threading.Thread(target=run_first, name="flows-git", daemon=True)
+    helper.start()
+    try:
+        result = second()
+    finally:
+        helper.join()
+    if failure:
+        raise failure[0]
+    return outcome[0], result
 
 
 def _new_code(root: Path, untracked: list[str]) -> tuple[list[str], list[str]]:
@@ -197,6 +229,21 @@ def _empty_tree(folder: Path) -> str:
     """The id of the empty tree in the repository's hash format (SHA-1 or SHA-256)."""
     done = run_git(folder, "hash-object", "-t", "tree", os.devnull)
     return done.stdout.strip() if done is not None and done.returncode == 0 else _EMPTY_TREE_SHA1
+
+
+def _untracked_code(
+    folder: Path, root: Path, base: str, pathspec: list[str]
+) -> tuple[list[str], list[str], list[str], bytes]:
+    """The untracked files; those that go into the patch, those left out, and their patch.
+
+    The patch names the new files alone, so an empty scratch index is enough for it.
+    """
+    untracked = _untracked(folder, pathspec)
+    new_files, left_out = _new_code(root, [path for path in untracked if not is_secret(path)])
+    if not new_files:
+        return untracked, new_files, left_out, b""
+    named = [_literal(path) for path in new_files]
+    return untracked, new_files, left_out, _worktree_patch(folder, base, named, None, new_files)
 
 
 def _untracked(folder: Path, pathspec: list[str]) -> list[str]:
