@@ -507,6 +507,71 @@ def test_ctrl_c_marks_the_run_interrupted(ws: Path) -> None:
     assert manifest(run_dir)["interrupted_by"] == "SIGINT"
 
 
+SECOND_SIGNAL = """
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+from flows_workspace import record_run
+
+SIGNAL = getattr(signal, sys.argv[1])
+MAIN = threading.main_thread().ident
+ENDING = {("metrics_writer.py", "close"), ("lifecycle.py", "finish")}
+
+
+@dataclass
+class Config:
+    steps: int = 200_000
+
+
+def ending() -> bool:
+    frame = sys._current_frames().get(MAIN)
+    while frame is not None:
+        if (os.path.basename(frame.f_code.co_filename), frame.f_code.co_name) in ENDING:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def signal_again() -> None:
+    while not ending():
+        time.sleep(0.0002)
+    os.kill(os.getpid(), SIGNAL)
+
+
+with record_run(Config(), __file__) as run:
+    for step in range(Config.steps):
+        run.log(step=step, loss=1.0 / (step + 1))
+    threading.Thread(target=signal_again, daemon=True).start()
+    os.kill(os.getpid(), SIGNAL)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_second_signal_while_the_record_is_finished_waits_for_it(ws: Path, name: str) -> None:
+    """Ctrl-C (or SIGTERM) twice: the second one arrives once the record is complete.
+
+    It lands while the metrics are written and the manifest finished; the run is still
+    recorded as interrupted, with no traceback, and the process ends as that signal ends
+    it (killed by SIGINT; exit status 143 for SIGTERM).
+    """
+    script = ws / "flows" / "twice" / "run.py"
+    script.parent.mkdir()
+    script.write_text(SECOND_SIGNAL, encoding="utf-8")
+    done = run_python(script, name, cwd=ws)
+    [run_dir] = run_dirs(ws, "twice")
+    record = manifest(run_dir)
+    assert (record["status"], record["interrupted_by"]) == ("interrupted", name)
+    assert record["metrics"]["loss"]["count"] == 200_000
+    assert "Traceback" not in done.stderr
+    assert done.returncode == (-signal.SIGINT if name == "SIGINT" else 128 + signal.SIGTERM)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_killed_run_shows_as_died(
     ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

@@ -13,7 +13,7 @@ import contextlib
 import os
 import signal
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -40,7 +40,7 @@ def sigterm_raises() -> Iterator[None]:
     Python's default for SIGTERM is to die at once, skipping every `finally`, which would
     leave staging folders and `running` manifests behind.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if not _in_main_thread():
         yield  # only the main thread may set signal handlers
         return
 
@@ -52,6 +52,50 @@ def sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+class HeldSignals:
+    """SIGINT and SIGTERM held back in the main thread from `hold` until `release`.
+
+    For what a second Ctrl-C must not cut short: the record of how a run ended. Their
+    handlers are swapped for one that only notes the signal (blocking it would not do:
+    the kernel hands a signal to any thread that does not block it, the user's too);
+    `release` puts the handlers back and raises what was noted. In another thread, both
+    are no-ops (only the main thread handles signals).
+    """
+
+    def __init__(self) -> None:
+        self._previous: dict[signal.Signals, Any] | None = None
+        self._arrived: list[int] = []
+
+    def hold(self) -> None:
+        """Note SIGINT and SIGTERM instead of handling them (again: nothing more happens)."""
+        if self._previous is None and _in_main_thread():
+            self._previous = {number: signal.signal(number, self._note) for number in _SHIELDED}
+
+    def _note(self, number: int, frame: FrameType | None) -> None:
+        self._arrived.append(number)
+
+    def pending(self) -> bool:
+        """Whether SIGINT or SIGTERM arrived while held."""
+        return bool(self._arrived)
+
+    def release(self) -> None:
+        """Put the handlers back and raise each signal noted: it is handled now.
+
+        Ctrl-C raises `KeyboardInterrupt` here; SIGTERM does what its handler does.
+        """
+        previous, self._previous = self._previous, None
+        if previous is None:
+            return
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for arrived in dict.fromkeys(self._arrived):
+            signal.raise_signal(arrived)
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 def start_shielded(thread: threading.Thread) -> None:

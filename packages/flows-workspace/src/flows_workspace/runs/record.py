@@ -12,6 +12,7 @@ import contextlib
 import json
 import shutil
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, SupportsFloat
 
 from flows_workspace._errors import tell
 from flows_workspace._files import write_atomically
-from flows_workspace._process import Terminated, sigterm_raises, start_shielded
+from flows_workspace._process import HeldSignals, Terminated, sigterm_raises, start_shielded
 from flows_workspace.results.metrics_writer import MetricsWriter
 from flows_workspace.runs.details import CodeLocation
 from flows_workspace.runs.ids import new_run_id
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
     from flows_workspace.workspace.settings import Workspace
 
 _BACKGROUND_JOIN_SECONDS = 60.0
+_SIGNAL_CHECK_SECONDS = 0.05
+"""How often a wait for the background thread looks for a signal held back."""
 
 RunTerminated = Terminated
 """Raised inside a recorded run when the process receives SIGTERM (a `SystemExit`, 143)."""
@@ -196,39 +199,84 @@ def record_run(
     )
     outcome = Outcome(FINISHED)
     error_text = ""
-    try:
-        with sigterm_raises(), _maybe_tee(run_dir, enabled=capture_output):
-            # Last: it competes with the start-up for the interpreter.
-            if not run.resuming:
-                start_shielded(background)
-            try:
-                yield run
-            except BaseException as error:
-                outcome = outcome_of(error)
-                if outcome.status == FAILED and not isinstance(error, SystemExit):
-                    error_text = "".join(traceback.format_exception(error))
-                raise
-    finally:
-        record.ending.set()
-        if background.is_alive():  # a short run waits: later, the tree may have changed
-            load_index_code()  # for `finish`, while git works in its own processes
-            background.join(_BACKGROUND_JOIN_SECONDS)
-        if error_text and capture_output:
-            # Python prints the traceback after the tee is gone: keep a copy in the log.
-            with (
-                contextlib.suppress(OSError),  # a full disk: the terminal still shows it
-                (run_dir / STDERR_NAME).open("a", encoding="utf-8") as log,
-            ):
-                log.write(error_text)
+    # From the end of the body until the record is finished, a second Ctrl-C or SIGTERM
+    # waits: arriving halfway, it would leave the run `running` and print a traceback.
+    held = HeldSignals()
+    with sigterm_raises():  # around the end too: a SIGTERM held back raises `Terminated`
         try:
-            record.finish(outcome, *run.metrics.close())
-        except OSError as error:  # a full disk must not hide how the run itself ended
-            warn_unrecorded("how the run ended", error)
-        if outcome.interrupted_by == "SIGINT":
-            _one_line_if_uncaught(run_dir)
+            with _maybe_tee(run_dir, enabled=capture_output):
+                # Last: it competes with the start-up for the interpreter.
+                if not run.resuming:
+                    start_shielded(background)
+                try:
+                    yield run
+                except BaseException as error:
+                    held.hold()
+                    outcome = outcome_of(error)
+                    failed = outcome.status == FAILED and not isinstance(error, SystemExit)
+                    if failed and capture_output:  # for the log: see `_end_record`
+                        error_text = "".join(traceback.format_exception(error))
+                    raise
+                held.hold()
+        finally:
+            held.hold()
+            try:
+                _end_record(record, run, outcome, error_text, background, held)
+            finally:
+                _release(held, run_dir, record.manifest.status, outcome)
 
 
-def _one_line_if_uncaught(run_dir: Path) -> None:
+def _end_record(
+    record: RecordKeeper,
+    run: Run,
+    outcome: Outcome,
+    error_text: str,
+    background: threading.Thread,
+    held: HeldSignals,
+) -> None:
+    """Record how the run ended: the slow facts, the traceback's copy, metrics, manifest."""
+    record.ending.set()
+    _wait_for_slow_facts(background, held)
+    if error_text:
+        # Python prints the traceback after the tee is gone: keep a copy in the log.
+        with (
+            contextlib.suppress(OSError),  # a full disk: the terminal still shows it
+            (run.dir / STDERR_NAME).open("a", encoding="utf-8") as log,
+        ):
+            log.write(error_text)
+    try:
+        record.finish(outcome, *run.metrics.close())
+    except OSError as error:  # a full disk must not hide how the run itself ended
+        warn_unrecorded("how the run ended", error)
+    if outcome.interrupted_by == "SIGINT":
+        _one_line_if_uncaught(run.dir, record.manifest.status)
+
+
+def _wait_for_slow_facts(background: threading.Thread, held: HeldSignals) -> None:
+    """Wait for the background thread (a short run ends before it), unless signalled again.
+
+    A short run waits rather than leave: later, the tree may have changed. A second
+    Ctrl-C or SIGTERM stops the wait (the record then lacks the code version).
+    """
+    if not background.is_alive():
+        return
+    load_index_code()  # for `finish`, while git works in its own processes
+    deadline = time.monotonic() + _BACKGROUND_JOIN_SECONDS
+    while background.is_alive() and not held.pending() and time.monotonic() < deadline:
+        background.join(_SIGNAL_CHECK_SECONDS)
+
+
+def _release(held: HeldSignals, run_dir: Path, status: str, outcome: Outcome) -> None:
+    """Let a signal held back arrive: SIGTERM ends the process, Ctrl-C raises here."""
+    try:
+        held.release()
+    except KeyboardInterrupt:
+        if outcome.interrupted_by != "SIGINT":  # else its one line is set already
+            _one_line_if_uncaught(run_dir, status)
+        raise
+
+
+def _one_line_if_uncaught(run_dir: Path, status: str) -> None:
     """Show a Ctrl-C that ends the script as one line instead of a traceback.
 
     The interpreter still exits as killed by SIGINT (a shell loop around the script
@@ -244,7 +292,7 @@ def _one_line_if_uncaught(run_dir: Path) -> None:
 
     def hook(kind: type[BaseException], error: BaseException, trace: object) -> None:
         if issubclass(kind, KeyboardInterrupt):
-            tell("interrupted", f"Ctrl-C; the run is recorded as interrupted in `{run_dir}`")
+            tell("interrupted", f"Ctrl-C; the run is recorded as {status} in `{run_dir}`")
         else:
             previous(kind, error, trace)  # type: ignore[arg-type]
 
