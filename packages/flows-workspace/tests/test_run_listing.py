@@ -6,10 +6,11 @@ import csv
 import io
 import json
 import shutil
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from subprocesses import git, run_flow, run_python
+from subprocesses import git, run_flow, run_python, start
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -186,6 +187,18 @@ def test_last_tags_and_notes_name_runs(
     output(flow, capsys, "tag", "last", "sgd")
     assert flow("show", "sgd") == 2
     assert "tag `sgd` is on 2 runs" in capsys.readouterr().err
+
+
+def test_notes_and_tags_given_at_once_are_all_kept(ws: Path) -> None:
+    """Many `flow note` and `flow tag` processes on one run at the same time lose none."""
+    run_dir = fit(ws, "--steps", "3")
+    flow_command = [sys.executable, "-m", "flows_workspace"]
+    processes = [start([*flow_command, "note", "last", f"note {i}"], cwd=ws) for i in range(12)]
+    processes += [start([*flow_command, "tag", "last", f"tag{i}"], cwd=ws) for i in range(8)]
+    assert [process.wait(timeout=120) for process in processes] == [0] * 20
+    kept = json.loads((run_dir / "notes.json").read_text(encoding="utf-8"))
+    assert sorted(note["text"] for note in kept["notes"]) == sorted(f"note {i}" for i in range(12))
+    assert sorted(kept["tags"]) == sorted(f"tag{i}" for i in range(8))
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,19 @@
 """Writing files whole or not at all: readers see the old file or the new one, never half.
 
+Changes that read a file first (`locked`) hold a lock from the read to the write.
+
 TOML goes through `tomli-w`: no hand-written emitter.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
     from pathlib import Path
 
 
@@ -116,3 +119,26 @@ def read_small_text(path: Path, limit: int = SMALL_FILE_LIMIT) -> str:
         msg = f"it is larger than {limit // 1_000_000} MB, too large to be one"
         raise ValueError(msg)
     return data.decode("utf-8")
+
+
+@contextlib.contextmanager
+def locked(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_file` (created if missing) while the block runs.
+
+    For a read, change, write of one file by processes that may run at once (two
+    `flow note`s): an atomic write alone keeps the file whole, but the second writer
+    would drop the first one's change. `flock`, released when the process dies; where
+    there is none (Windows) or the file system refuses locks, the block runs unlocked.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    handle = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        with contextlib.suppress(OSError):  # no locks on this file system: as before
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock

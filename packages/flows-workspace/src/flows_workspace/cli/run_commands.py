@@ -271,9 +271,8 @@ class Tag:
 
         names = [check_tag(name) for name in self.names]
         run = find_run(find_workspace().logs_root, self.run_ref)
-        notes = RunNotes.read(run.dir)
-        changed = notes.remove_tags(names) if self.remove else notes.add_tags(names)
-        notes.write(run.dir)
+        with RunNotes.changing(run.dir) as notes:
+            changed = notes.remove_tags(names) if self.remove else notes.add_tags(names)
         RunIndex(run.dir.parent.parent).update(run.dir)
         verb = "removed from" if self.remove else "added to"
         listed = " ".join(changed) or "(none)"
@@ -301,9 +300,8 @@ class Note:
             msg = 'the note is empty; write `flow note RUN "what to remember"`'
             raise BadInputError(msg)
         run = find_run(find_workspace().logs_root, self.run_ref)
-        notes = RunNotes.read(run.dir)
-        notes.add_note(self.text)
-        notes.write(run.dir)
+        with RunNotes.changing(run.dir) as notes:
+            notes.add_note(self.text)
         RunIndex(run.dir.parent.parent).update(run.dir)
         count = len(notes.notes)
         print(f"noted on {run.experiment}/{run.id} ({count} note{'' if count == 1 else 's'})")

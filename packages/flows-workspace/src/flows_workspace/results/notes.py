@@ -1,10 +1,12 @@
 """Tags and notes a user gives a run (`flow tag`, `flow note`): `notes.json` in the run folder.
 
-`RunNotes` is the one model of the file; every write replaces it whole.
+`RunNotes` is the one model of the file; every write replaces it whole, and a change
+(`RunNotes.changing`) holds a lock (`.notes.lock`) from reading the file to writing it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -12,12 +14,14 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from flows_workspace._errors import BadInputError
-from flows_workspace._files import write_atomically
+from flows_workspace._files import locked, write_atomically
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 NOTES_NAME = "notes.json"
+LOCK_NAME = ".notes.lock"
 TAG_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 """A tag starts with a letter, so it never reads as a run id (digits) or `last~N`."""
 RESERVED_TAGS = frozenset({"last"})
@@ -74,6 +78,18 @@ class RunNotes:
             if isinstance(note, dict) and isinstance(note.get("text"), str)
         ]
         return cls(tags, notes)
+
+    @classmethod
+    @contextlib.contextmanager
+    def changing(cls, run_dir: Path) -> Iterator[RunNotes]:
+        """The notes of `run_dir` to change in the block; written when it ends.
+
+        Locked from the read to the write: two `flow note`s at once each keep their note.
+        """
+        with locked(run_dir / LOCK_NAME):
+            notes = cls.read(run_dir)
+            yield notes
+            notes.write(run_dir)
 
     def write(self, run_dir: Path) -> None:
         """Write the notes to `run_dir`, replacing the file whole."""
