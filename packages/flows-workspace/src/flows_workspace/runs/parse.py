@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
 from flows_workspace._errors import exit_with_error, tell
 from flows_workspace.runs.manifest import (
     CONFIG_NAME,
+    MANIFEST_NAME,
     RunManifest,
     UnreadableManifestError,
 )
@@ -45,7 +46,8 @@ class ParsedRun(Generic[_T]):
 
     config: _T
     from_run: Path | None = None
-    """The folder of the run whose config was the starting point; pass it to `record_run`."""
+    """The folder of the run whose config was the starting point (the config file itself
+    when it is not a run's `config.json`); pass it to `record_run`."""
     resume: Path | None = None
     """The folder of the run to continue (`--resume`); `record_run` records into it."""
 
@@ -115,7 +117,9 @@ def parse_run(
     with _quiet_when_reader_goes_away():
         config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
     if resume is None:
-        return ParsedRun(config, run_dir)
+        # The source is what was used: a run's folder, else the file given.
+        is_run = config_file.name == CONFIG_NAME and (run_dir / MANIFEST_NAME).is_file()
+        return ParsedRun(config, run_dir if is_run else config_file.resolve())
     _check_same_config(run_dir, config_file, config, registry, prog)
     return ParsedRun(config, resume=run_dir)
 
