@@ -383,7 +383,7 @@ def test_legacy_flow_create_copy_from_and_copy_to_dir(workspace: Path, tmp_path:
     assert not (elsewhere / "exp2/__pycache__").exists()
     record = ExperimentRecord.read(elsewhere / "exp2")
     assert record is not None
-    assert record.parent == "exp1"
+    assert record.parent == str(source.resolve())  # not a name: no `exp1` beside the copy
 
 
 def test_legacy_flow_create_outside_a_workspace_creates_here(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from typing import TYPE_CHECKING
 
 from flows_workspace.workspace.experiments import RECORD_NAME, ExperimentRecord
@@ -12,6 +13,7 @@ from subprocesses import git, run_python
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import pytest
     from conftest import Flow
 
 
@@ -72,3 +74,44 @@ def test_fork_record_holds_parent_commit_and_patch(workspace: Path, flow: Flow) 
     assert "+# tuned" in record.parent_patch
     assert "flows/exp1/run.py" in record.parent_patch
     assert ".flow-base" not in record.parent_patch  # its code, not its merge base
+
+
+def test_fork_from_outside_the_workspace_records_and_uses_that_folder(
+    workspace: Path,
+    flow: Flow,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A parent outside the flows folder is recorded by path, never mistaken for a local one."""
+    other = tmp_path / "elsewhere"
+    assert flow("init", str(other), "--no-install") == 0
+    monkeypatch.chdir(other)
+    assert flow("create", "exp3", "--template", "minimal") == 0
+    monkeypatch.chdir(workspace)
+    assert flow("create", "exp3") == 0  # an unrelated experiment of the same name here
+    outside = (other / "flows/exp3").resolve()
+    assert flow("create", "ext", "--from", str(outside)) == 0
+    record = ExperimentRecord.read(workspace / "flows/ext")
+    assert record is not None
+    assert record.parent == str(outside)
+    capsys.readouterr()
+    assert flow("list") == 0
+    assert f"fork of {outside}" in capsys.readouterr().out
+
+    run_py = outside / "run.py"
+    run_py.write_text(run_py.read_text(encoding="utf-8") + "# later\n", encoding="utf-8")
+    assert flow("diff", "ext", "--parent") == 0
+    shown = capsys.readouterr().out
+    assert f"# a/: parent {outside}, b/: ext" in shown
+    assert "-# later" in shown
+    assert flow("update", "ext", "--dry-run") == 0
+    assert f"ext: would update from parent {outside}" in capsys.readouterr().out
+    assert "exp3" not in (workspace / "flows/ext/run.py").read_text(encoding="utf-8")
+
+    shutil.rmtree(outside)
+    for argv in (("diff", "ext", "--parent"), ("update", "ext")):
+        assert flow(*argv) == 1
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1
+        assert f"`{outside}`" in err

@@ -243,3 +243,14 @@ def test_refusals_are_one_line_exit_2_and_start_nothing(ws: Path, tmp_path: Path
     no_git = "recorded no git commit (its code was not in a git repository)"
     assert f"run `{plain.name}` {no_git}" in line
     assert "--from-run" in line
+
+
+def test_refusal_after_a_rename_suggests_the_experiments_run_py_as_named_now(ws: Path) -> None:
+    """After `flow mv train fit`, the refusal's advice runs `flows/fit/run.py`, not the old path."""
+    (ws / "flows" / "train" / "weights.bin").write_bytes(b"\0" * 1_100_000)
+    left_out = run_train(ws)
+    moved = run_flow("mv", "train", "fit", cwd=ws)
+    assert moved.returncode == 0, moved.stderr
+    line = one_line_error(run_flow("rerun", f"fit/{left_out.name}", cwd=ws))
+    run_py = (ws / "flows" / "fit" / "run.py").resolve()
+    assert f"`python {run_py} --from-run {ws / 'logs' / 'fit' / left_out.name}`" in line

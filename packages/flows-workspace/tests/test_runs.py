@@ -866,3 +866,40 @@ def test_runs_table_and_json_agree_on_changes_without_defaults(
     assert "changes:      lr=0.5 steps=3\n" in capsys.readouterr().out
     assert flow(ws, "runs", "bare", "--json", monkeypatch=monkeypatch) == 0
     assert json.loads(capsys.readouterr().out)[0]["changes"] == {"lr": 0.5, "steps": 3}
+
+
+OTHER_CONFIG = """
+from dataclasses import dataclass
+
+from flows_workspace import parse_run, record_run
+
+
+@dataclass
+class Config:
+    data: str = "mnist"
+
+
+parsed = parse_run(Config)
+with record_run(parsed, __file__):
+    pass
+"""
+
+
+def test_from_run_last_in_run_py_is_the_experiments_own_last(ws: Path) -> None:
+    """In run.py `last` is that experiment's newest run; another's misfit config is named so."""
+    assert run_script(ws, "--steps", "9").returncode == 0
+    [own] = run_dirs(ws)
+    other = ws / "flows" / "other" / "run.py"
+    other.parent.mkdir()
+    other.write_text(OTHER_CONFIG, encoding="utf-8")
+    assert run_script(ws, experiment="other").returncode == 0  # the workspace's newest run
+    [theirs] = run_dirs(ws, "other")
+    again = run_script(ws, "--from-run", "last")
+    assert again.returncode == 0, again.stderr
+    assert manifest(run_dirs(ws)[-1])["from_run"] == str(own)
+    misfit = run_script(ws, "--from-run", theirs.name)
+    assert misfit.returncode == 2
+    assert misfit.stderr == (
+        f"run.py: error: run `{theirs.name}` is a run of experiment `other`, whose config "
+        "does not fit this run.py; give a run of `train` (e.g. `train/last`)\n"
+    )

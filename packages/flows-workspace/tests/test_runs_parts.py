@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 import pytest
 from flows_workspace import parse_config
@@ -16,8 +17,11 @@ from flows_workspace.runs.config_diff import (
 )
 from flows_workspace.runs.environment import python_facts, recorded_environment
 from flows_workspace.runs.ids import RUN_ID_PATTERN, new_run_id
-from flows_workspace.runs.parse import split_from_run
+from flows_workspace.runs.parse import parse_run, split_from_run
 from subprocesses import run_python
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_run_ids_sort_by_start_time_and_differ_within_a_microsecond() -> None:
@@ -183,3 +187,13 @@ def test_help_description_paragraphs_are_reflowed() -> None:
 
     docstring = "exp1: fits.\n\n    Fits a curve\n    by descent.\n\n    Second.\n    "
     assert reflow(docstring) == "exp1: fits.\n\nFits a curve by descent.\n\nSecond."
+
+
+def test_from_run_of_a_file_outside_a_run_folder_names_the_file(tmp_path: Path) -> None:
+    """`--from-run FILE` names FILE as the source unless it is a run folder's `config.json`."""
+    for name in ("my.json", "config.json"):  # a config.json with no run (manifest) beside it
+        config_file = tmp_path / name
+        config_file.write_text('{"lr": 0.5, "steps": 2}', encoding="utf-8")
+        parsed = parse_run(_Config, args=["--from-run", str(config_file)])
+        assert parsed.config == _Config(lr=0.5, steps=2)
+        assert parsed.from_run == config_file.resolve()

@@ -54,7 +54,7 @@ def rerun(workspace: Workspace, reference: str) -> None:
     from flows_workspace.runs.index import find_run
 
     source = find_run(workspace.logs_root, reference)
-    commit, script = _recorded_code(source)
+    commit, script = _recorded_code(source, workspace)
     repository = _repository_root(workspace.root)
     with code_at(repository, commit, _patch_of(source), name=source.id) as tree:
         copy = tree / script
@@ -75,12 +75,13 @@ def rerun(workspace: Workspace, reference: str) -> None:
         raise RerunFailedError(msg, code)
 
 
-def _recorded_code(source: RecordedRun) -> tuple[str, PurePosixPath]:
+def _recorded_code(source: RecordedRun, workspace: Workspace) -> tuple[str, PurePosixPath]:
     """The run's commit and its script's path in the repository, or a one-line refusal."""
     manifest = source.manifest
     git = manifest.git
     from_run = (
-        f"rerun today's code with `python {manifest.script or 'run.py'} --from-run {source.dir}`"
+        f"rerun today's code with `python {_todays_script(source, workspace)} "
+        f"--from-run {source.dir}`"
     )
     if not manifest.details_recorded:
         msg = f"run `{source.id}` has not recorded its code version yet; wait until it has"
@@ -107,6 +108,13 @@ def _recorded_code(source: RecordedRun) -> tuple[str, PurePosixPath]:
         msg = f"run `{source.id}` ran `{script}`, outside its repository `{git.root}`; {from_run}"
         raise BadInputError(msg) from None
     return git.commit, PurePosixPath(relative.as_posix())
+
+
+def _todays_script(source: RecordedRun, workspace: Workspace) -> Path:
+    """The run's script in its experiment as named now (`flow mv` may have renamed it)."""
+    recorded = Path(source.manifest.script or "run.py")
+    today = workspace.flows_root / source.experiment / recorded.name
+    return today if today.is_file() or not recorded.is_file() else recorded
 
 
 def _patch_of(source: RecordedRun) -> Path | None:

@@ -121,7 +121,8 @@ class RunManifest:
     workspace: str | None = None
     pid: int | None = None
     from_run: str | None = None
-    """The folder of the run this one started from (`--from-run`)."""
+    """The folder of the run this one started from (`--from-run`), or the config file
+    given when it was not a run's."""
     resumed: list[str] = field(default_factory=list)
     """When the run was resumed (`--resume`), ISO 8601 times, oldest first."""
     rerun_of: str | None = None

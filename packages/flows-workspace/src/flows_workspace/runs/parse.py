@@ -2,7 +2,8 @@
 
 `--from-run RUN` loads a run's config as the starting point; every other flag is applied
 on top by tyro. RUN is a run folder or its `config.json`, or a run id (or its start) or
-`EXPERIMENT/RUN_ID` looked up in the workspace's logs as `flow show` does. One line on
+`EXPERIMENT/RUN_ID` looked up in the workspace's logs as `flow show` does (`last` is the
+experiment's own newest run). One line on
 stderr says so when the run belongs to another experiment, or when the experiment's
 folder differs from the code the run ran, or the run's uncommitted changes are not
 applied here (`flow rerun` runs a run's exact code).
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
 from flows_workspace._errors import exit_with_error, tell
 from flows_workspace.runs.manifest import (
     CONFIG_NAME,
+    MANIFEST_NAME,
     RunManifest,
     UnreadableManifestError,
 )
@@ -45,7 +47,8 @@ class ParsedRun(Generic[_T]):
 
     config: _T
     from_run: Path | None = None
-    """The folder of the run whose config was the starting point; pass it to `record_run`."""
+    """The folder of the run whose config was the starting point (the config file itself
+    when it is not a run's `config.json`); pass it to `record_run`."""
     resume: Path | None = None
     """The folder of the run to continue (`--resume`); `record_run` records into it."""
 
@@ -100,7 +103,8 @@ def parse_run(
         exit_with_error(f"give `{FROM_RUN_FLAG}` or `{RESUME_FLAG}`, not both", prog)
     config_file = _config_file(source or resume or "", prog)
     run_dir = config_file.parent.resolve()
-    start = _load(config_type, config_file, registry, prog)
+    is_run = config_file.name == CONFIG_NAME and (run_dir / MANIFEST_NAME).is_file()
+    start = _load(config_type, config_file, registry, prog, run_dir if is_run else None)
     try:
         manifest = RunManifest.read(run_dir)  # read once for both warnings
     except UnreadableManifestError as error:
@@ -115,7 +119,8 @@ def parse_run(
     with _quiet_when_reader_goes_away():
         config = tyro.cli(config_type, args=rest, description=help_text, prog=prog, default=start)
     if resume is None:
-        return ParsedRun(config, run_dir)
+        # The source is what was used: a run's folder, else the file given.
+        return ParsedRun(config, run_dir if is_run else config_file.resolve())
     _check_same_config(run_dir, config_file, config, registry, prog)
     return ParsedRun(config, resume=run_dir)
 
@@ -190,13 +195,24 @@ def _config_file(source: str, prog: str | None) -> Path:
 
 
 def _find_run_dir(reference: str, prog: str | None) -> Path:
-    """The folder of the run `reference` names, found as `flow show` finds it."""
+    """The folder of the run `reference` names, found as `flow show` finds it.
+
+    In an experiment's run.py, `last` and `last~N` are that experiment's runs: another
+    experiment's config rarely fits (`EXPERIMENT/last` still names any experiment's).
+    """
     from flows_workspace._errors import FlowsError
+    from flows_workspace.reruns.environment import experiment_folder
     from flows_workspace.runs.index import find_run
     from flows_workspace.workspace.settings import find_workspace
 
     try:
-        return find_run(find_workspace(_code_folder()).logs_root, reference).dir
+        workspace = find_workspace(_code_folder())
+        script_folder = _script_folder()
+        own = None if script_folder is None else experiment_folder(script_folder)
+        is_last = reference == "last" or reference.startswith("last~")
+        if is_last and own is not None and own.parent == workspace.flows_root.resolve():
+            reference = f"{own.name}/{reference}"
+        return find_run(workspace.logs_root, reference).dir
     except FlowsError as error:
         exit_with_error(str(error), prog)
 
@@ -267,13 +283,27 @@ def _check_same_config(
 
 
 def _load(
-    config_type: type[_T], config_file: Path, registry: Registry | None, prog: str | None
+    config_type: type[_T],
+    config_file: Path,
+    registry: Registry | None,
+    prog: str | None,
+    run_dir: Path | None,
 ) -> _T:
+    """The config in `config_file` (of the run in `run_dir`, if it is a run's), or exit 2."""
     from config_utils.serialization import SerializationError, load
 
     try:
         return load(config_type, config_file, registry=registry)
     except SerializationError as error:
+        current = _experiment_running()
+        recorded = None if run_dir is None else run_dir.parent.name
+        if run_dir is not None and current is not None and recorded != current:
+            # Not the file's fault: it is another experiment's; never advise editing a record.
+            msg = (
+                f"run `{run_dir.name}` is a run of experiment `{recorded}`, whose config does "
+                f"not fit this run.py; give a run of `{current}` (e.g. `{current}/last`)"
+            )
+            exit_with_error(msg, prog)
         # The message starts with the file.
         exit_with_error(f"cannot start from {error.message}", prog)
 

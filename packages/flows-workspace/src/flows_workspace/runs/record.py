@@ -133,8 +133,8 @@ def record_run(
             workspace is found above it.
         registry: Registry naming the config's union members (default: the default one).
         capture_output: Copy stdout and stderr into the run folder.
-        from_run: The folder of the run this one started from (when `config` is not
-            a `ParsedRun`, which carries it).
+        from_run: The folder of the run this one started from, or the config file
+            (when `config` is not a `ParsedRun`, which carries it).
         tensorboard: Also write `run.log`'s values as TensorBoard events in the run
             folder (needs the `tensorboard` extra); default: the workspace's
             `tensorboard` setting.

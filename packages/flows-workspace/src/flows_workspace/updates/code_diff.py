@@ -49,10 +49,11 @@ def run_code_diff(experiment: str, *, template: bool, parent: bool, other: str |
         raise FlowsError(msg)
     if template and record.parent is not None:
         # A fork records no variables of its own: its template is its parent's business.
+        where = " in its workspace" if record.parent_outside() else ""
         msg = (
             f"experiment `{experiment}` is a fork of `{record.parent}`; compare it with its "
             f"parent (`flow diff {experiment} --parent`) or compare the parent with its "
-            f"template (`flow diff {record.parent} --template`)"
+            f"template (`flow diff {record.parent_name()} --template`{where})"
         )
         raise BadInputError(msg)
     upstream: Upstream = (

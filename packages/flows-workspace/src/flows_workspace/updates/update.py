@@ -275,15 +275,17 @@ def parent_upstream(path: Path, record: ExperimentRecord) -> Upstream:
     from flows_workspace.runs.git_state import folder_changes
     from flows_workspace.workspace.renaming import rename_in_files
 
-    assert record.parent is not None
-    parent = path.parent / record.parent
+    parent, parent_name = record.parent_folder(path.parent), record.parent_name()
+    assert parent is not None
+    assert parent_name is not None
     if not parent.is_dir():
+        where = "" if record.parent_outside() else f" from `{path.parent}`"
         msg = (
-            f"the parent `{record.parent}` of fork `{path.name}` is gone from `{path.parent}`; "
+            f"the parent `{record.parent}` of fork `{path.name}` is gone{where}; "
             "nothing to update from"
         )
         raise FlowsError(msg)
-    files = rename_in_files(read_files(parent), record.parent, path.name)
+    files = rename_in_files(read_files(parent), parent_name, path.name)
     commit, patch = folder_changes(parent, exclude=(BASE_FOLDER,))
     new_record = dataclasses.replace(record, parent_commit=commit, parent_patch=patch or None)
     return Upstream(f"parent {record.parent}", files, new_record)

@@ -190,7 +190,8 @@ def fork_experiment(source: Path, name: str, *, parent_dir: Path) -> Path:
         name=name,
         created=_now(),
         template=parent_record.template if parent_record else None,
-        parent=source.name,
+        # A parent elsewhere is recorded by path: its name could be another experiment here.
+        parent=source.name if source.parent == parent_dir.resolve() else str(source),
         parent_commit=commit,
         parent_patch=patch or None,
     )

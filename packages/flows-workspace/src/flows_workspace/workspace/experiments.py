@@ -1,8 +1,9 @@
 """The experiments of a workspace and the record of where each one came from.
 
 `flow create` writes `.flow-experiment.toml` into every experiment it makes: the
-template (name, distribution, version) and variables, or the parent experiment (with
-its git commit and uncommitted changes at fork time), the creation time and the hash
+template (name, distribution, version) and variables, or the parent experiment (its
+name, or its absolute path when it is not in the same flows folder; with its git commit
+and uncommitted changes at fork time), the creation time and the hash
 of the merge base kept in `.flow-base/` (see `merge_base`). `flow list` reads it back;
 `flow update` and `flow mv` rewrite it.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from flows_workspace._errors import FlowsError
@@ -41,6 +43,7 @@ class ExperimentRecord:
     template: TemplateOrigin | None = None
     variables: Mapping[str, VariableValue] = field(default_factory=dict)
     parent: str | None = None
+    """The parent's name in the same flows folder, or its absolute path when elsewhere."""
     parent_commit: str | None = None
     """The workspace's git commit when the fork was made (None outside git)."""
     parent_patch: str | None = None
@@ -58,6 +61,20 @@ class ExperimentRecord:
             version = f" {self.template.version}" if self.template.version else ""
             return f"template {self.template.name} ({self.template.source}{version})"
         return "-"
+
+    def parent_name(self) -> str | None:
+        """The parent's folder name: the name a fork rewrote to its own."""
+        return None if self.parent is None else PurePath(self.parent).name
+
+    def parent_outside(self) -> bool:
+        """Whether the parent was forked from outside the fork's flows folder (by path)."""
+        return self.parent is not None and PurePath(self.parent).is_absolute()
+
+    def parent_folder(self, flows_folder: Path) -> Path | None:
+        """Where the parent is: its recorded path, or its name in `flows_folder`."""
+        if self.parent is None:
+            return None
+        return flows_folder / self.parent  # an absolute recorded path replaces the folder
 
     def write(self, folder: Path) -> None:
         """Write the record into experiment folder `folder`."""
