@@ -778,6 +778,35 @@ def test_run_outside_git_prints_one_note_and_inside_git_none(ws: Path, tmp_path:
     assert "note:" not in in_git.stderr
 
 
+def test_a_script_deeper_in_an_experiment_runs_for_it_and_one_outside_any_is_refused(
+    ws: Path,
+) -> None:
+    """`flows/train/scripts/x.py` records into `logs/train`; outside `flows/<exp>/`: exit 2.
+
+    A script beside `flows/` or directly in it has no experiment: one line, no folder made.
+    """
+    deeper = ws / "flows" / "train" / "scripts" / "evaluate.py"
+    deeper.parent.mkdir()
+    deeper.write_text(MINIMAL, encoding="utf-8")
+    done = run_python(deeper, cwd=ws)
+    assert done.returncode == 0, done.stderr
+    [run_dir] = run_dirs(ws)
+    assert manifest(run_dir)["experiment"] == "train"
+    assert sorted(path.name for path in (ws / "logs").iterdir() if path.is_dir()) == ["train"]
+    for outside in (ws / "analysis.py", ws / "flows" / "loose.py", ws / "data" / "x" / "run.py"):
+        outside.parent.mkdir(parents=True, exist_ok=True)
+        outside.write_text(MINIMAL, encoding="utf-8")
+        refused = run_python(outside, cwd=ws)
+        assert refused.returncode == 2
+        assert refused.stderr.splitlines() == [
+            f"{outside.name}: error: `{outside.resolve()}` is not in an experiment's folder "
+            f"(`{ws.resolve() / 'flows'}/<experiment>/`), so its runs would belong to no "
+            "experiment; "
+            "move it into one (`flow create NAME` makes one)"
+        ]
+    assert sorted(path.name for path in (ws / "logs").iterdir() if path.is_dir()) == ["train"]
+
+
 def test_run_py_outside_a_workspace_is_a_one_line_error(tmp_path: Path) -> None:
     """A run.py with no flows.toml above exits 2 with one line; FLOWS_DEBUG=1 shows a traceback."""
     script = tmp_path / "elsewhere" / "run.py"

@@ -201,17 +201,14 @@ def _find_run_dir(reference: str, prog: str | None) -> Path:
     experiment's config rarely fits (`EXPERIMENT/last` still names any experiment's).
     """
     from flows_workspace._errors import FlowsError
-    from flows_workspace.reruns.environment import experiment_folder
     from flows_workspace.runs.index import find_run
     from flows_workspace.workspace.settings import find_workspace
 
     try:
         workspace = find_workspace(_code_folder())
-        script_folder = _script_folder()
-        own = None if script_folder is None else experiment_folder(script_folder)
-        is_last = reference == "last" or reference.startswith("last~")
-        if is_last and own is not None and own.parent == workspace.flows_root.resolve():
-            reference = f"{own.name}/{reference}"
+        experiment = _experiment_running()
+        if experiment is not None and (reference == "last" or reference.startswith("last~")):
+            reference = f"{experiment}/{reference}"
         return find_run(workspace.logs_root, reference).dir
     except FlowsError as error:
         exit_with_error(str(error), prog)
@@ -229,11 +226,19 @@ def _code_folder() -> Path:
 
 
 def _experiment_running() -> str | None:
-    """The experiment of the script being run (a sweep snapshot's or rerun's original)."""
+    """The experiment of the script being run (a sweep snapshot's or rerun's original).
+
+    None without a script, or for one outside every experiment's folder.
+    """
     from flows_workspace.reruns.environment import experiment_folder
+    from flows_workspace.workspace.settings import find_workspace_or_none
 
     script_folder = _script_folder()
-    return None if script_folder is None else experiment_folder(script_folder).name
+    if script_folder is None:
+        return None
+    folder = experiment_folder(script_folder)
+    workspace = find_workspace_or_none(folder)
+    return None if workspace is None else workspace.experiment_of(folder)
 
 
 def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | None) -> bool:

@@ -161,8 +161,8 @@ def record_run(
     script_path = Path(script).resolve()
     # A sweep's variation runs a snapshot of the experiment but records into the original's.
     experiment_dir = experiment_folder(script_path.parent)
-    experiment = experiment_dir.name
     workspace = _workspace_or_exit(experiment_dir / script_path.name)
+    experiment = _experiment_or_exit(experiment_dir, workspace, script_path)
     _warn_about_foreign_package(workspace)
     with_tensorboard = workspace.settings.tensorboard if tensorboard is None else tensorboard
     if with_tensorboard:
@@ -346,6 +346,24 @@ def _workspace_or_exit(script: Path) -> Workspace:
             "its runs have nowhere to go; move it into a workspace's flows/ folder or run "
             "`flow init` in a folder above it"
         )
+
+
+def _experiment_or_exit(folder: Path, workspace: Workspace, script: Path) -> str:
+    """The experiment a script in `folder` runs for; else one line and exit status 2.
+
+    A script outside every experiment's folder would file its runs under a name that is
+    no experiment.
+    """
+    from flows_workspace._errors import exit_with_error
+
+    experiment = workspace.experiment_of(folder)
+    if experiment is None:
+        exit_with_error(
+            f"`{script}` is not in an experiment's folder "
+            f"(`{workspace.flows_root.resolve()}/<experiment>/`), so its runs would belong "
+            "to no experiment; move it into one (`flow create NAME` makes one)"
+        )
+    return experiment
 
 
 def _warn_about_foreign_package(workspace: Workspace) -> None:

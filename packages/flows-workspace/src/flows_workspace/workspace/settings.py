@@ -124,6 +124,18 @@ class Workspace:
         """The folder of experiments (the `flows` package)."""
         return self.root / self.settings.flows_dir
 
+    def experiment_of(self, folder: Path) -> str | None:
+        """The experiment whose folder holds `folder`; None when `folder` is in none.
+
+        An experiment's folder is right under the flows folder: `flows/exp1/scripts` is
+        `exp1`'s, `flows` itself is no experiment's.
+        """
+        try:
+            parts = folder.resolve().relative_to(self.flows_root.resolve()).parts
+        except ValueError:
+            return None
+        return parts[0] if parts else None
+
     @property
     def logs_root(self) -> Path:
         """The folder of results."""
