@@ -1,13 +1,17 @@
-"""Sweep specs in-process: parameters, grids, random draws and sweep files."""
+"""Sweep specs in-process: parameters, grids, random draws, sweep files, check reasons."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import io
 import math
 from typing import TYPE_CHECKING
 
 import pytest
 from flows_workspace._errors import BadInputError
 from flows_workspace.sweeps.spec import SweepSpec, parse_parameter, read_sweep_file
+from flows_workspace.sweeps.validate import _first_line
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -80,6 +84,60 @@ def test_malformed_parameters_are_refused_with_the_reason(text: str, message: st
         parse_parameter(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "values", "arguments"),
+    [
+        ("name='a,b',c", ("'a,b'", "c"), [["--name", "a,b"], ["--name", "c"]]),
+        ('name="a, b",c', ('"a, b"', "c"), [["--name", "a, b"], ["--name", "c"]]),
+        ("name=a\\,b,c", ("a\\,b", "c"), [["--name", "a,b"], ["--name", "c"]]),
+        ('name="it\'s",x', ('"it\'s"', "x"), [["--name", "it's"], ["--name", "x"]]),
+        ("name=it\\'s", ("it\\'s",), [["--name", "it's"]]),
+        (
+            "model:'linear',quadratic",
+            ("linear", "quadratic"),
+            [["model:linear"], ["model:quadratic"]],
+        ),
+        ("act=choice('a,b',c)", ("'a,b'", "c"), [["--act", "a,b"], ["--act", "c"]]),
+    ],
+)
+def test_commas_inside_quotes_or_escaped_stay_in_the_value(
+    text: str, values: tuple[str, ...], arguments: list[list[str]]
+) -> None:
+    """Values split on commas outside quotes; each value is then read like shell words."""
+    parameter = parse_parameter(text)
+    assert parameter.values == values
+    assert [parameter.arguments(value) for value in values] == arguments
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("name=it's", "it's"),
+        ("name='a,b", "'a,b"),
+        ("name=a,b\\", "b\\"),
+        ('name=a,"b', '"b'),
+        ("model:it's", "it's"),
+    ],
+)
+def test_an_unreadable_quote_or_backslash_is_refused_with_how_to_write_it(
+    text: str, value: str
+) -> None:
+    """An unclosed quote or a trailing backslash names the parameter and value and the fix."""
+    with pytest.raises(BadInputError) as refused:
+        parse_parameter(text)
+    message = str(refused.value)
+    assert f"`{text}`" in message
+    assert f"`{value}`" in message
+    assert "read like shell words: " in message
+    assert "\n" not in message
+
+
+def test_a_value_quoted_twice_the_same_is_listed_twice() -> None:
+    """`'a',a` are the same value once read, so the duplicate is refused."""
+    with pytest.raises(BadInputError, match="twice"):
+        parse_parameter("name='a',a")
+
+
 def test_ranges_need_random_and_random_needs_a_count() -> None:
     """A range in a grid, no parameters and `--random 0` are errors, not empty sweeps."""
     with pytest.raises(BadInputError, match="ranges need `--random N`"):
@@ -110,3 +168,33 @@ def test_sweep_file_is_read_and_checked(tmp_path: Path) -> None:
     bad.write_text('params = "lr=1,2"\n')
     with pytest.raises(BadInputError, match="must be a list of strings"):
         read_sweep_file(bad)
+
+
+@dataclasses.dataclass
+class _Settings:
+    steps: int = 1
+
+
+@pytest.mark.parametrize("stdout_captured", [False, True])
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--steps"], "Missing value for argument '--steps'. Expected 1 values."),
+        (["--steps", "x"], "Error parsing --steps: invalid literal for int() with base 10: 'x'"),
+        (["--nope", "1"], "Unrecognized options: --nope, 1"),
+    ],
+)
+def test_a_variations_reason_is_what_tyro_says_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], reason: str, stdout_captured: bool
+) -> None:
+    """The sweep check's reason is the first section of tyro's box, drawn with or without lines."""
+    import tyro
+
+    monkeypatch.setenv("COLUMNS", "400")
+    error = io.StringIO()
+    quiet = (
+        contextlib.redirect_stdout(io.StringIO()) if stdout_captured else contextlib.nullcontext()
+    )
+    with pytest.raises(SystemExit), contextlib.redirect_stderr(error), quiet:
+        tyro.cli(_Settings, args=args)
+    assert _first_line(error.getvalue()) == reason

@@ -405,6 +405,14 @@ def test_detached_sweep_returns_and_status_follows_it(ws: Path) -> None:
         (["-p", "steps=1,2,1"], "lists `1` twice"),
         (["-p", "steps=int(1,5)"], "ranges need `--random N`"),
         (["-p", "steps=2", "--launcher", "kubernetes"], "unknown launcher `kubernetes`"),
+        (["-p", "seed=1,2", "--steps"], "Missing value for argument '--steps'"),
+        (
+            ["-p", "seed=1,2", "--optimizer.beta", "0.5"],
+            "Unrecognized or misplaced options: --optimizer.beta",
+        ),
+        (["-p", "steps=it's", "--dry-run"], "`it's` has an unclosed quote"),
+        (["-p", "steps='1,2", "--dry-run"], "`'1,2` has an unclosed quote"),
+        (["-p", "steps=1,2\\", "--dry-run"], "`2\\` ends in a backslash"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_launched(
@@ -416,6 +424,44 @@ def test_bad_input_is_one_line_exit_2_and_nothing_launched(
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (ws / "logs" / "exp1").exists()
+    assert "For full helptext" not in done.stderr
+
+
+def test_a_sweep_file_value_with_an_unclosed_quote_is_one_line_exit_2(ws: Path) -> None:
+    """`params = ["steps=it's"]` in a sweep file is refused like the same `-p`, nothing written."""
+    sweep_file = ws / "sweep.toml"
+    sweep_file.write_text('params = ["steps=it\'s"]\n', encoding="utf-8")
+    done = flow(ws, "sweep", "exp1", "--file", str(sweep_file))
+    assert done.returncode == 2
+    assert "sweep parameter `steps=it's`: value `it's` has an unclosed quote" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (ws / "logs" / "exp1").exists()
+
+
+def test_a_string_with_a_comma_or_a_quote_is_swept_when_quoted(ws: Path) -> None:
+    """`-p "name='a,b',c"`, an escaped comma and a quoted quote are one value each, checked."""
+    run_py = ws / "flows" / "exp1" / "run.py"
+    text = run_py.read_text(encoding="utf-8")
+    field_line = "    steps: int = 200\n"
+    assert field_line in text, "the default template's RunConfig changed"
+    run_py.write_text(text.replace(field_line, f'    name: str = ""\n{field_line}', 1))
+    done = flow(ws, "sweep", "exp1", "-p", "name='a,b',c", "-p", "steps=1,2", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:4] == [
+        "0\t--name a,b --steps 1",
+        "1\t--name a,b --steps 2",
+        "2\t--name c --steps 1",
+        "3\t--name c --steps 2",
+    ]
+    done = flow(ws, "sweep", "exp1", "-p", 'name=x\\,y,"it\'s",1', "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:3] == ["0\t--name x,y", "1\t--name it's", "2\t--name 1"]
+    assert "3 variations of exp1" in done.stdout
+    assert not (ws / "logs" / "exp1").exists()
+    done = flow(ws, "sweep", "exp1", "-p", "name=it's", "--dry-run")
+    assert done.returncode == 2
+    assert "`name=it's`" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(("launcher", "module"), [("slurm", "submitit"), ("ray", "ray")])

@@ -43,7 +43,8 @@ class Sweep:
         tyro.conf.UseAppendAction,
         tyro.conf.arg(aliases=("-p",), metavar="KEY=VALUES"),
     ] = ()
-    """A swept parameter: KEY=V1,V2 (a flag), KEY:A,B (a subcommand), KEY=RANGE(...)."""
+    """A swept parameter: KEY=V1,V2 (a flag), KEY:A,B (a subcommand), KEY=RANGE(...).
+    Quote a value with a comma: KEY='a,b',c."""
     file: Annotated[Path | None, unset("FILE")] = None
     """A sweep file (TOML): params, args, random, seed, launcher, [resources]."""
     random: Annotated[int | None, unset("N")] = None

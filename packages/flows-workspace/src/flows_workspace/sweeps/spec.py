@@ -1,10 +1,12 @@
-"""Sweep specs: which variations a sweep runs, from `-p` parameters or a sweep file.
+r"""Sweep specs: which variations a sweep runs, from `-p` parameters or a sweep file.
 
 A parameter uses the experiment's own command-line syntax: `optimizer.lr=1e-3,1e-2`
 becomes `--optimizer.lr 1e-3` and `--optimizer.lr 1e-2`; `model:linear,quadratic`
 becomes the subcommands `model:linear` and `model:quadratic`. A grid runs every
 combination; `--random N` draws N variations, where a parameter may also be a range:
 `uniform(a,b)`, `loguniform(a,b)`, `int(a,b)` (both ends included) or `choice(x,y)`.
+Values are split on the commas outside quotes, and each is read like shell words:
+`name='a,b',c` (or `name=a\,b,c`) sweeps the two values `a,b` and `c`.
 """
 
 from __future__ import annotations
@@ -84,22 +86,36 @@ def parse_parameter(text: str) -> Parameter:
         raise BadInputError(msg)
     ranged = _RANGE.match(rest.strip())
     if ranged is None:
-        return Parameter(key, subcommand, _listed(text, rest))
+        return Parameter(key, subcommand, _listed(text, rest, subcommand=subcommand))
     kind, inside = ranged.groups()
     if kind == "choice":
-        return Parameter(key, subcommand, _listed(text, inside))
+        return Parameter(key, subcommand, _listed(text, inside, subcommand=subcommand))
     if subcommand:
         msg = f"sweep parameter `{text}`: a subcommand takes listed names, not `{kind}(...)`"
         raise BadInputError(msg)
     return _range(text, key, kind, inside)
 
 
-def _listed(text: str, values: str) -> tuple[str, ...]:
-    listed = tuple(value.strip() for value in values.split(","))
+def _listed(text: str, values: str, *, subcommand: bool) -> tuple[str, ...]:
+    """The values of `values`, split on the commas outside quotes and checked as shell words.
+
+    A subcommand's value is its one word, unquoted; a flag's keeps its quotes until
+    `Parameter.arguments` splits it into the flag's words.
+    """
+    listed = tuple(value.strip() for value in _split_commas(values))
     if not listed or any(not value for value in listed):
         msg = f"sweep parameter `{text}` has an empty value; list values as `KEY=V1,V2`"
         raise BadInputError(msg)
-    twice = next((value for index, value in enumerate(listed) if value in listed[:index]), None)
+    read = [_read_words(text, value) for value in listed]
+    if subcommand:
+        named = [words[0] if len(words) == 1 else None for words in read]
+        bad = next((value for value, name in zip(listed, named, strict=True) if not name), None)
+        if bad is not None:
+            msg = f"sweep parameter `{text}`: `{bad}` is not one subcommand name"
+            raise BadInputError(msg)
+        listed = tuple(name for name in named if name)
+        read = [[name] for name in listed]
+    twice = next((value for index, value in enumerate(listed) if read[index] in read[:index]), None)
     if twice is not None:
         msg = (
             f"sweep parameter `{text}` lists `{twice}` twice, which would run one variation "
@@ -107,6 +123,51 @@ def _listed(text: str, values: str) -> tuple[str, ...]:
         )
         raise BadInputError(msg)
     return listed
+
+
+def _split_commas(values: str) -> list[str]:
+    """`values` split on its commas outside quotes and not after a backslash, as written."""
+    pieces: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    escaped = False
+    for char in values:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote is not None:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == ",":
+            pieces.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    pieces.append("".join(current))
+    return pieces
+
+
+def _read_words(text: str, value: str) -> list[str]:
+    """`value` read like shell words; an unclosed quote or a lone backslash is refused.
+
+    Raises:
+        BadInputError: `value` cannot be read, naming the parameter `text` and the value.
+    """
+    try:
+        return shlex.split(value)
+    except ValueError as error:
+        if "escaped" in str(error):
+            problem, fix = "ends in a backslash", "write a backslash as `\\\\`"
+        else:
+            problem = "has an unclosed quote"
+            fix = "put a quote inside the other quote (`\"it's\"`) or after a backslash (`it\\'s`)"
+        msg = (
+            f"sweep parameter `{text}`: value `{value}` {problem}; "
+            f"values are read like shell words: {fix}"
+        )
+        raise BadInputError(msg) from error
 
 
 def _range(text: str, key: str, kind: str, inside: str) -> Parameter:

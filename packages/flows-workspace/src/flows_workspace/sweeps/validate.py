@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -120,10 +121,45 @@ def _last_line(text: str) -> str:
     return next((line for line in reversed(lines) if line), "")
 
 
+_APPLIED_TO = re.compile(r"\s*\(applied to [^)]*\)$")
+
+
 def _first_line(text: str) -> str:
-    """The first line of a parser's message that says something (tyro boxes its messages)."""
-    lines = [line.strip(" │╭╮╰╯─") for line in text.splitlines()]
-    return next((line for line in lines if ":" in line), _last_line(text) or "not accepted")
+    """What a parser's message says is wrong, as one line.
+
+    tyro boxes its message: a title (`╭─ Missing argument ─╮`, or a plain line over a
+    rule of `-` when it draws without box characters), then sections divided by rules,
+    the first saying what is wrong, the others help (the flags one may have meant,
+    `For full helptext, run ...`). The first section's first paragraph is the answer: a
+    line, and the items it lists (`--optimizer.beta`) joined after it. A message without
+    a box gives its first line with a colon.
+    """
+    lines = text.splitlines()
+    filled = [index for index, line in enumerate(lines) if line.strip()]
+    if filled and lines[filled[0]].lstrip().startswith("╭"):
+        body = lines[filled[0] + 1 :]
+    elif len(filled) > 1 and _is_rule(lines[filled[1]]):
+        body = lines[filled[1] + 1 :]
+    else:
+        found = (lines[index].strip() for index in filled if ":" in lines[index])
+        return next(found, _last_line(text) or "not accepted")
+    paragraph: list[str] = []
+    for line in body:
+        inside = line.strip().strip("│╰╯").strip()
+        if _is_rule(line) or line.lstrip().startswith("╰") or (not inside and paragraph):
+            break  # the rule after the first section, the box's end, or a blank line
+        if inside:
+            paragraph.append(_APPLIED_TO.sub("", inside))
+    if not paragraph:
+        return _last_line(text) or "not accepted"
+    head, *items = paragraph
+    return f"{head} {', '.join(items)}" if items else head
+
+
+def _is_rule(line: str) -> bool:
+    """Whether `line` is a rule between the sections of a boxed message."""
+    inside = line.strip().strip("│").strip()
+    return bool(inside) and not inside.strip("-─")
 
 
 class _Checked(BaseException):
