@@ -121,3 +121,36 @@ def test_plot_with_long_labels_keeps_the_legend_off_the_curves(workspace: Path) 
     assert numpy.ptp(columns) > 0.6 * width
     inside = dark[rows.min() + 3 : rows.max() - 2, columns.min() + 3 : columns.max() - 2]
     assert not inside.any()  # no legend text over the curves
+
+
+def test_no_runs_yet_is_said_as_such(
+    workspace: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`flow show last`, `flow plot e`, `flow report e` before any run: no runs yet, exit 2."""
+    assert flow("create", "e") == 0
+    capsys.readouterr()
+    assert flow("show", "last") == 2
+    assert "`last`: there are no runs yet" in capsys.readouterr().err
+    for argv in (("plot", "e", "--metric", "loss"), ("report", "e")):
+        assert flow(*argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert "experiment `e` has no runs yet" in err, argv
+
+
+def test_plot_of_runs_without_the_metrics_values_is_one_line_and_names_damage(
+    ws: Path, flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A metrics file cut mid-line: a note on the damage, then one line naming metric and run."""
+    [run_dir] = [path for path in (ws / "logs" / "fit").iterdir() if path.is_dir()][-1:]
+    with (run_dir / "metrics.jsonl").open("r+b") as stream:
+        stream.truncate(100)
+    capsys.readouterr()
+    assert flow("plot", str(run_dir), "--metric", "loss", "-o", str(ws / "cut.png")) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2, err
+    assert "1 damaged line" in err[0]
+    assert run_dir.name in err[0]
+    assert "no values of `loss`" in err[1]
+    assert run_dir.name in err[1]
+    assert not (ws / "cut.png").exists()

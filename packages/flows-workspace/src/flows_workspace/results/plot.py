@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace._errors import BadInputError, FlowsError
+from flows_workspace._errors import BadInputError, FlowsError, tell
+from flows_workspace.results.metrics import METRICS_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
+    from flows_workspace.results.metrics import MetricsFile
     from flows_workspace.results.records import RunRecord
 
 X_AXES = ("step", "time")
@@ -35,9 +37,8 @@ def run_labels(records: Sequence[RunRecord]) -> list[str]:
     return labels
 
 
-def curve(record: RunRecord, metric: str, x: str) -> tuple[list[float], list[float]]:
-    """The points of `metric` in `record`'s history (x: step, or seconds from the first call)."""
-    history = record.history().file
+def curve(history: MetricsFile, metric: str, x: str) -> tuple[list[float], list[float]]:
+    """The points of `metric` in a run's history (x: step, or seconds from the first call)."""
     values = history.columns.get(metric, [])
     if x == "step":
         xs: list[float | None] = [float(step) for step in history.steps]
@@ -70,12 +71,27 @@ def plot_runs(records: Sequence[RunRecord], metric: str, x: str, output: Path) -
         known = ", ".join(f"`{name}`" for name in sorted(logged)) or "none"
         msg = f"no run here logged `{metric}`; logged metrics: {known}"
         raise BadInputError(msg)
+    histories = [record.history().file for record in records]
+    for record, history in zip(records, histories, strict=True):
+        if history.damaged:
+            lines = "line" if history.damaged == 1 else "lines"
+            tell(
+                "note",
+                f"run `{record.name}`: {history.damaged} damaged {lines} of its "
+                f"{METRICS_NAME} skipped",
+                "flow",
+            )
     curves = [
-        (curve(record, metric, x), _wrapped(label))
-        for record, label in zip(records, run_labels(records), strict=True)
+        (curve(history, metric, x), _wrapped(label))
+        for history, label in zip(histories, run_labels(records), strict=True)
     ]
     curves = [(points, label) for points, label in curves if points[0]]
     drawn = len(curves)
+    if not drawn:
+        names = ", ".join(f"`{record.name}`" for record in records[:5])
+        names += ", ..." if len(records) > 5 else ""
+        msg = f"no values of `{metric}` to draw in the metrics of {names}"
+        raise BadInputError(msg)
     pyplot = _pyplot()
     figure, axes = pyplot.subplots(
         figsize=(WIDTH_INCHES, HEIGHT_INCHES + _legend_inches([label for _, label in curves])),
