@@ -349,3 +349,30 @@ def test_a_metrics_file_that_cannot_be_written_is_one_warning_not_a_failure(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "warning: metrics could not be written to" in err
+
+
+def test_records_logged_after_a_resume_supersede_earlier_ones_from_their_first_step(
+    tmp_path: Path,
+) -> None:
+    """A resumed writer's records replace the earlier ones from its first step on; each time."""
+    first = MetricsWriter(tmp_path)
+    for step in range(8):
+        first.add(step=step, loss=float(step), **({"acc": 1.0} if step >= 6 else {}))
+    first.close()
+    again = MetricsWriter(tmp_path, resumed=True)
+    for step in range(5, 10):
+        again.add(step=step, loss=step + 0.5)
+    summaries, _ = again.close()
+    assert summaries["loss"].count == 5  # the writer's own summaries: its own records
+    third = MetricsWriter(tmp_path, resumed=True)
+    third.close()  # resumed, logged nothing: takes nothing away
+    history = MetricsFile.read(tmp_path)
+    assert history.steps == list(range(10))
+    assert history.columns == {"loss": [0.0, 1.0, 2.0, 3.0, 4.0, 5.5, 6.5, 7.5, 8.5, 9.5]}
+    loss = history.summaries()["loss"]
+    assert (loss.count, loss.last, loss.last_step, loss.max_step) == (10, 9.5, 9, 9)
+    again = MetricsWriter(tmp_path, resumed=True)
+    again.add(step=9, loss=-1.0)
+    again.close()
+    assert MetricsFile.read(tmp_path).steps == list(range(10))
+    assert MetricsFile.read(tmp_path).columns["loss"][-2:] == [8.5, -1.0]

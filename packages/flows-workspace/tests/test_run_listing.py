@@ -321,3 +321,30 @@ def test_table_fits_the_terminal_width(
     ]
     assert "more columns: " in captured.err
     assert "final_loss" in captured.err
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_narrow_terminal_keeps_what_varies_and_the_first_metric_before_the_facts(
+    ws: Path,
+    runs: list[Path],
+    flow: Flow,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    width: int,
+) -> None:
+    """At 80 and 120 columns `loss` and what varies (what fits) stay; START, DURATION, COMMIT go."""
+    monkeypatch.setenv("COLUMNS", str(width))
+    capsys.readouterr()
+    assert flow("runs", "fit") == 0
+    captured = capsys.readouterr()
+    assert all(len(line) <= width for line in captured.out.splitlines())
+    header = captured.out.splitlines()[0].split()
+    assert header[:2] == ["RUN", "STATUS"]
+    assert header[-1] == "loss"  # the first metric, after what varies
+    shown = {"optimizer", "optimizer.lr", "optimizer.beta"} & set(header)
+    assert shown == (
+        {"optimizer"} if width == 80 else {"optimizer", "optimizer.lr", "optimizer.beta"}
+    )
+    hidden = captured.err.split("more columns: ")[1].split(";")[0].split(", ")
+    assert "COMMIT" in hidden
+    assert set(hidden).isdisjoint(header)

@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from flows_workspace import load_runs
 from flows_workspace.cli import main as flow_main
 from flows_workspace.results.metrics import MetricsFile
 from subprocesses import git, run_python, start
@@ -94,6 +95,42 @@ def test_default_template_run_killed_and_resumed_ends_as_an_uninterrupted_run(
     assert "resuming at step " in (resumed / "stdout.log").read_text(encoding="utf-8")
     assert _final(resumed) == _final(whole)
     assert _final_loss_line(resumed) == _final_loss_line(whole)
+
+
+def test_default_template_run_interrupted_and_resumed_logs_each_step_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Steps logged past the last checkpoint before a stop are superseded by the resumed run's.
+
+    The metrics file, the manifest's summaries and `history()` then hold each step once,
+    as an uninterrupted run does.
+    """
+    ws = tmp_path / "research"
+    assert flow_main(["init", str(ws), "--no-install"]) == 0
+    monkeypatch.chdir(ws)
+    assert flow_main(["create", "fit"]) == 0
+    args = ("--steps", "200000", "--checkpoint-every", "1000")
+    process = start([sys.executable, ws / "flows" / "fit" / "run.py", *args], cwd=ws)
+    try:
+        stopped = _wait_for_first_checkpoint(ws / "logs" / "fit", process, "step-*.json")
+        while max(MetricsFile.read(stopped).steps, default=0) <= 1000:
+            time.sleep(0.05)  # logged past the checkpoint (and written out)
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+    finally:
+        process.kill()
+        process.wait()
+    assert json.loads((stopped / "manifest.json").read_text())["status"] == "interrupted"
+    done = _run(ws, "--resume", str(stopped))
+    assert done.returncode == 0, done.stderr
+
+    history = MetricsFile.read(stopped)
+    assert history.steps == list(range(200000))
+    loss = json.loads((stopped / "manifest.json").read_text())["metrics"]["loss"]
+    assert (loss["count"], loss["last_step"]) == (200000, 199999)
+    assert loss["last"] == history.columns["loss"][-1]
+    [record] = load_runs(runs=[str(stopped)], root=ws)
+    assert record.history().steps == list(range(200000))
 
 
 def test_default_template_keeps_two_checkpoints_of_constant_size(

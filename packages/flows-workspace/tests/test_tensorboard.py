@@ -105,3 +105,24 @@ def test_a_bad_tensorboard_setting_is_named(ws: Path) -> None:
     assert done.stderr.count("\n") == 1
     assert "setting `tensorboard`" in done.stderr
     assert "must be true or false" in done.stderr
+
+
+def test_a_resumed_run_supersedes_its_earlier_events_from_its_first_step(tmp_path: Path) -> None:
+    """Events logged again after a resume hide the earlier ones: each step once, the new value."""
+    pytest.importorskip("tensorboardX")
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    from flows_workspace.results.metrics_writer import MetricsWriter
+    from flows_workspace.results.tensorboard import TensorBoardEvents
+
+    first = MetricsWriter(tmp_path, TensorBoardEvents(tmp_path, {}))
+    for step in range(8):
+        first.add(step=step, loss=float(step))
+    first.close()
+    again = MetricsWriter(tmp_path, TensorBoardEvents(tmp_path, {}), resumed=True)
+    for step in range(5, 10):
+        again.add(step=step, loss=step + 0.5)
+    again.close()
+    events = accumulator.EventAccumulator(str(tmp_path))
+    events.Reload()
+    loss = [(event.step, event.value) for event in events.Scalars("loss")]
+    assert loss == [(s, float(s)) for s in range(5)] + [(s, s + 0.5) for s in range(5, 10)]

@@ -46,10 +46,18 @@ def chosen_records(
     for target in targets:
         if "/" not in target and (workspace.logs_root / target).is_dir():
             found = find_runs(workspace.logs_root, target)
+            if not found:
+                raise BadInputError(_no_runs_yet(target))
+        elif "/" not in target and (workspace.flows_root / target).is_dir():
+            raise BadInputError(_no_runs_yet(target))
         else:
             found = [find_run(workspace.logs_root, target)]
         records.update((run.dir, RunRecord.of(run)) for run in found)
     return list(records.values())
+
+
+def _no_runs_yet(experiment: str) -> str:
+    return f"experiment `{experiment}` has no runs yet; start one with its run.py"
 
 
 @dataclass(eq=False, repr=False)

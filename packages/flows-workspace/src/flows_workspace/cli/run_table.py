@@ -139,10 +139,15 @@ def print_runs_table(
         # The run's name is never cut: it is what the other commands take.
         rows = [[row[0], *(_shorten(text) for text in row[1:])] for row in rows]
         header = [header[0], *(_shorten(text) for text in header[1:])]
-        while len(header) > 2 and _table_width(header, rows) > width:
-            hidden.insert(0, header.pop())
-            for row in rows:
-                row.pop()
+        dropped: set[int] = set()
+        for index in _dropping_order(columns, records):
+            kept = [i for i in range(len(header)) if i not in dropped]
+            if len(kept) <= 2 or _table_width(header, rows, kept) <= width:
+                break
+            dropped.add(index + 1)  # after RUN
+        hidden = [header[i] for i in sorted(dropped)]
+        header = [text for i, text in enumerate(header) if i not in dropped]
+        rows = [[text for i, text in enumerate(row) if i not in dropped] for row in rows]
     print_table(header, rows)
     for run in broken:
         name = f"{run.experiment}/{run.id}" if with_experiment else run.id
@@ -193,6 +198,26 @@ def _shorten(text: str) -> str:
     return text if len(text) <= _CELL_LIMIT else text[: _CELL_LIMIT - 1] + "…"
 
 
-def _table_width(header: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
-    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+def _dropping_order(columns: Sequence[str], records: Sequence[RunColumns]) -> list[int]:
+    """The columns to leave out of a narrow table, first to last (indices into `columns`).
+
+    What comes after the first metric (the other metrics, tags) goes first, from the
+    end; then COMMIT, DURATION and START; then the config values that vary, from the
+    end; then the first metric; STATUS last.
+    """
+    metrics = set(metric_columns(records))
+    first = next((i for i, column in enumerate(columns) if column in metrics), len(columns))
+    facts = [i for i, column in enumerate(columns) if column in FACT_COLUMNS[1:]]
+    status = [i for i, column in enumerate(columns) if column == "status"]
+    order = [i for i in reversed(range(first + 1, len(columns))) if i not in facts]
+    order += reversed(facts)
+    order += [i for i in reversed(range(first)) if i not in {*order, *status}]
+    return order + [i for i in range(first, len(columns)) if i not in order] + status
+
+
+def _table_width(
+    header: Sequence[str], rows: Sequence[Sequence[str]], kept: Sequence[int] | None = None
+) -> int:
+    kept = range(len(header)) if kept is None else kept
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in kept]
     return sum(widths) + 2 * (len(widths) - 1)

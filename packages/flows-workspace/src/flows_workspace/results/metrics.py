@@ -21,10 +21,20 @@ append-only JSON Lines, each line one JSON object of one of two kinds:
 
       {"summary": {"test_acc": 0.91}}
 
+- the mark a resumed run (`--resume`) writes before its first chunk::
+
+      {"resumed": true}
+
+  The records logged after it supersede the earlier ones from the first step they log
+  onward: readers drop every earlier record whose step is at least the first step of
+  the first chunk after the mark. A run that stopped past its last checkpoint and
+  resumed from it logs those steps again, and reads back as one that never stopped
+  (each step once, in order); a resumed run that logs nothing takes nothing away.
+
 Non-finite numbers are kept: in the arrays as IEEE values, and in plain JSON (the
 summary line, the manifest) as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`
 (Python's own spellings), read back as floats. A line cut short by a hard kill is
-ignored by readers.
+ignored by readers (and counted, `MetricsFile.damaged`).
 
 Why binary columns: `run.log` only checks its values' types and appends its record (a
 dict) to a queue (safe from several threads, with no lock); a helper thread turns everything
@@ -218,6 +228,8 @@ class MetricsFile:
     belong together); None where a record did not log that metric."""
     final: dict[str, float] = field(default_factory=dict)
     """The numbers given to `run.summary(...)`."""
+    damaged: int = 0
+    """Lines skipped as not JSON (cut short by a hard kill, or damaged since)."""
 
     @classmethod
     def read(cls, run_dir: Path) -> MetricsFile:
@@ -227,23 +239,31 @@ class MetricsFile:
             text = (run_dir / METRICS_NAME).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return history
+        resumed = False  # after a resume mark, until its first chunk
         for line in text.splitlines():
             try:
                 data = json.loads(line)
             except (ValueError, RecursionError):
-                continue  # a line cut short by a hard kill
+                history.damaged += 1  # a line cut short by a hard kill
+                continue
             if isinstance(data, dict):
-                history._take(data)
+                if data.get("resumed") is True:
+                    resumed = True
+                elif history._take(data, resumed=resumed):
+                    resumed = False
         return history
 
-    def _take(self, data: dict[str, Any]) -> None:
+    def _take(self, data: dict[str, Any], *, resumed: bool) -> bool:
+        """Take one line's data; whether it was a chunk of records."""
         summary = data.get("summary")
         if isinstance(summary, dict):
             self.final.update(_numbers(summary))
         chunk = _chunk(data)
         if chunk is None:
-            return
+            return False
         steps, times_ms, columns = chunk
+        if resumed and steps:
+            self._drop_from(steps[0])
         before = len(self.steps)
         self.steps.extend(steps)
         self.times_ms.extend(times_ms)
@@ -251,6 +271,21 @@ class MetricsFile:
             self.columns.setdefault(name, [None] * before).extend(column)
         for column in self.columns.values():
             column.extend([None] * (len(self.steps) - len(column)))
+        return True
+
+    def _drop_from(self, first: int) -> None:
+        """Drop the records at step `first` or later (superseded by a resumed run's)."""
+        kept = [row for row, step in enumerate(self.steps) if step < first]
+        if len(kept) == len(self.steps):
+            return
+        self.steps = [self.steps[row] for row in kept]
+        self.times_ms = [self.times_ms[row] for row in kept]
+        columns = {name: [column[row] for row in kept] for name, column in self.columns.items()}
+        self.columns = {
+            name: column
+            for name, column in columns.items()
+            if any(value is not None for value in column)
+        }
 
     def summaries(self) -> dict[str, MetricSummary]:
         """The summary of each logged metric."""
@@ -290,6 +325,9 @@ class MetricsFile:
                 parts += (_packed("d", present), b'"}')
         parts.append(b"}}\n")
         return b"".join(parts)
+
+    RESUMED_LINE = b'{"resumed": true}\n'
+    """The mark a resumed run writes before its first chunk (see the module docstring)."""
 
     @staticmethod
     def summary_line(final: Mapping[str, float]) -> bytes:

@@ -48,8 +48,24 @@ class MetricsWriter:
     writes the queue every `FLUSH_SECONDS`; `close` writes the rest.
     """
 
-    def __init__(self, run_dir: Path, tensorboard: TensorBoardEvents | None = None) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        tensorboard: TensorBoardEvents | None = None,
+        *,
+        resumed: bool = False,
+    ) -> None:
+        """A writer for the run in `run_dir`.
+
+        Args:
+            run_dir: The run folder (its `metrics.jsonl` is appended to).
+            tensorboard: Also write every value to these events.
+            resumed: The run is resumed (`--resume`): its first chunk goes after the
+                mark by which its records supersede the earlier ones from their first
+                step on (see `metrics`).
+        """
         self.path = run_dir / METRICS_NAME
+        self._resumed = resumed
         self._tensorboard = tensorboard
         # One queue of records (see `add`), a list: `append` is atomic, so the hot path
         # takes no lock and records logged from several threads stay whole; `flush` takes
@@ -153,7 +169,13 @@ class MetricsWriter:
             times = list(map(_times_of, records))
             columns = _columns(records)
             summarize(steps, columns, self._summaries)
-            self._write(MetricsFile.chunk_line(steps, times, columns))
+            line = MetricsFile.chunk_line(steps, times, columns)
+            if self._resumed:  # its records supersede the earlier ones from `steps[0]` on
+                self._resumed = False
+                line = MetricsFile.RESUMED_LINE + line
+                if self._tensorboard is not None:
+                    self._tensorboard.purge_step = steps[0]
+            self._write(line)
             if self._tensorboard is not None:
                 self._to_tensorboard(lambda board: board.add(steps, times, columns))
 

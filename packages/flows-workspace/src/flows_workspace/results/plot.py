@@ -5,17 +5,23 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from flows_workspace._errors import BadInputError, FlowsError
+from flows_workspace._errors import BadInputError, FlowsError, tell
+from flows_workspace.results.metrics import METRICS_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
+    from flows_workspace.results.metrics import MetricsFile
     from flows_workspace.results.records import RunRecord
 
 X_AXES = ("step", "time")
 FORMATS = (".png", ".svg", ".pdf")
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 8.0, 5.0, 100
+"""The figure's size without its legend, which goes below the axes and adds its height."""
+LABEL_WIDTH, LABEL_LINES, LINE_INCHES = 100, 3, 0.16
+"""A curve's label is wrapped at `LABEL_WIDTH` characters (the figure's width in the
+legend's font), on at most `LABEL_LINES` lines of `LINE_INCHES` each."""
 
 
 def run_labels(records: Sequence[RunRecord]) -> list[str]:
@@ -31,9 +37,8 @@ def run_labels(records: Sequence[RunRecord]) -> list[str]:
     return labels
 
 
-def curve(record: RunRecord, metric: str, x: str) -> tuple[list[float], list[float]]:
-    """The points of `metric` in `record`'s history (x: step, or seconds from the first call)."""
-    history = record.history().file
+def curve(history: MetricsFile, metric: str, x: str) -> tuple[list[float], list[float]]:
+    """The points of `metric` in a run's history (x: step, or seconds from the first call)."""
     values = history.columns.get(metric, [])
     if x == "step":
         xs: list[float | None] = [float(step) for step in history.steps]
@@ -66,24 +71,69 @@ def plot_runs(records: Sequence[RunRecord], metric: str, x: str, output: Path) -
         known = ", ".join(f"`{name}`" for name in sorted(logged)) or "none"
         msg = f"no run here logged `{metric}`; logged metrics: {known}"
         raise BadInputError(msg)
+    histories = [record.history().file for record in records]
+    for record, history in zip(records, histories, strict=True):
+        if history.damaged:
+            lines = "line" if history.damaged == 1 else "lines"
+            tell(
+                "note",
+                f"run `{record.name}`: {history.damaged} damaged {lines} of its "
+                f"{METRICS_NAME} skipped",
+                "flow",
+            )
+    curves = [
+        (curve(history, metric, x), _wrapped(label))
+        for history, label in zip(histories, run_labels(records), strict=True)
+    ]
+    curves = [(points, label) for points, label in curves if points[0]]
+    drawn = len(curves)
+    if not drawn:
+        names = ", ".join(f"`{record.name}`" for record in records[:5])
+        names += ", ..." if len(records) > 5 else ""
+        msg = f"no values of `{metric}` to draw in the metrics of {names}"
+        raise BadInputError(msg)
     pyplot = _pyplot()
-    figure, axes = pyplot.subplots(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
-    drawn = 0
-    for record, label in zip(records, run_labels(records), strict=True):
-        xs, ys = curve(record, metric, x)
-        if xs:
-            axes.plot(xs, ys, label=label, linewidth=1.5)
-            drawn += 1
+    figure, axes = pyplot.subplots(
+        figsize=(WIDTH_INCHES, HEIGHT_INCHES + _legend_inches([label for _, label in curves])),
+        dpi=DPI,
+        layout="constrained",
+    )
+    for (xs, ys), label in curves:
+        axes.plot(xs, ys, label=label, linewidth=1.5)
     axes.set_xlabel("step" if x == "step" else "seconds")
     axes.set_ylabel(metric)
     axes.set_title(f"{metric} ({drawn} runs)")
     axes.grid(alpha=0.3)
-    if drawn:
-        axes.legend(fontsize="small")
+    if drawn:  # below the axes, never over the curves (the figure is taller by its height)
+        columns = _legend_columns([label for _, label in curves])
+        figure.legend(loc="outside lower center", fontsize="small", ncols=columns)
     output.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(output, dpi=DPI)
     pyplot.close(figure)
     return drawn
+
+
+def _wrapped(label: str) -> str:
+    """`label` on lines that fit the legend's width, at most `LABEL_LINES` of them."""
+    import textwrap
+
+    return textwrap.fill(label, LABEL_WIDTH, max_lines=LABEL_LINES, placeholder=" ...")
+
+
+def _legend_columns(labels: Sequence[str]) -> int:
+    """Two columns when every label's lines fit half the width, else one."""
+    longest = max((len(line) for label in labels for line in label.splitlines()), default=0)
+    return 2 if len(labels) > 1 and longest <= LABEL_WIDTH // 2 - 5 else 1
+
+
+def _legend_inches(labels: Sequence[str]) -> float:
+    """The height the legend below the axes takes (its rows of text lines, and its frame)."""
+    if not labels:
+        return 0.0
+    columns = _legend_columns(labels)
+    heights = [label.count("\n") + 1 for label in labels]
+    rows = [heights[start : start + columns] for start in range(0, len(heights), columns)]
+    return 0.3 + LINE_INCHES * sum(max(row) + 0.4 for row in rows)
 
 
 def _pyplot() -> Any:

@@ -49,11 +49,20 @@ class TensorBoardEvents:
         self.run_dir = run_dir
         self.hparams = hparam_values(hparams)
         self._writer: Any = None
+        self.purge_step: int | None = None
+        """A resumed run's first step: TensorBoard hides the earlier events from it on."""
 
     def _open(self) -> Any:
         if self._writer is None:
             summary_writer = importlib.import_module("tensorboardX").SummaryWriter
-            self._writer = summary_writer(logdir=str(self.run_dir), flush_secs=1)
+            # A resumed run's file is named apart: the names go by the second it was opened.
+            suffix = "" if self.purge_step is None else f".from-{self.purge_step}"
+            self._writer = summary_writer(
+                logdir=str(self.run_dir),
+                flush_secs=1,
+                purge_step=self.purge_step,
+                filename_suffix=suffix,
+            )
         return self._writer
 
     def add(

@@ -175,6 +175,9 @@ def find_run(logs_root: Path, reference: str) -> RecordedRun:
         if back >= len(folders):
             count = len(folders)
             msg = f"`{reference}`: there are {count} runs (`last` to `last~{max(count - 1, 0)}`)"
+            if not count:
+                of = f" of experiment `{experiment_name}`" if experiment_name else ""
+                msg = f"`{reference}`: there are no runs yet{of}; start one with a run.py"
             raise BadInputError(msg)
         return _readable(folders[-1 - back], reference)
     matches = [folder for folder in folders if name and folder.name.startswith(name)]

@@ -186,7 +186,7 @@ def record_run(
             from flows_workspace.reruns.resume import resumed_manifest
 
             manifest = resumed_manifest(resume)
-            metrics = MetricsWriter(resume)  # appends to the run's metrics.jsonl
+            metrics = MetricsWriter(resume, resumed=True)  # appends to its metrics.jsonl
             run = Run(resume, manifest.run_id, experiment, workspace, metrics, resuming=True)
             run_dir = resume
         if with_tensorboard:
