@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shlex
 import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -131,7 +132,7 @@ def _check_and_launch(
     check_variations(server, script, variations, resources.jobs or os.cpu_count() or 1)
     if command.dry_run:
         for index, args in enumerate(variations):
-            print(f"{index}\t{' '.join(args)}")
+            print(f"{index}\t{shlex.join(args)}")  # as a shell takes it back
         print(f"{len(variations)} variations of {command.experiment}; nothing launched (--dry-run)")
         return
     sweep_id = new_run_id()

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -96,7 +97,7 @@ def check_variations(
         problems.extend(checked)
     for args, problem in zip(variations, problems, strict=True):
         if problem is not None:
-            shown = " ".join(args)
+            shown = shlex.join(args)
             msg = f"variation `{shown}` is not accepted by `{script.name}`: {problem}"
             raise BadInputError(msg)
 
