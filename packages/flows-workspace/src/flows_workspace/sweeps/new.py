@@ -187,7 +187,7 @@ def resume_sweep(reference: str, *, jobs: int | None, detach: bool) -> None:
     if driver_alive(record):
         msg = (
             f"sweep {record.id} is still running (process {record.driver_pid}); "
-            "resume it once it has ended, or stop it first"
+            f"resume it once it has ended, or stop it first (`kill -TERM {record.driver_pid}`)"
         )
         raise FlowsError(msg)
     left = [v.index for v in record.variations if v.status in TO_RERUN]
