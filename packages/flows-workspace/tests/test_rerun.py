@@ -245,6 +245,24 @@ def test_refusals_are_one_line_exit_2_and_start_nothing(ws: Path, tmp_path: Path
     assert "--from-run" in line
 
 
+def test_refusal_advice_keeps_a_deeper_scripts_place_in_its_experiment(ws: Path) -> None:
+    """A run of `flows/train/scripts/train.py`: the advice names that script, renamed or not."""
+    deeper = ws / "flows" / "train" / "scripts" / "train.py"
+    deeper.parent.mkdir()
+    for name, target in (("run.py", deeper), ("scale.py", deeper.with_name("scale.py"))):
+        target.write_text((ws / "flows" / "train" / name).read_text(encoding="utf-8"))
+    (ws / "flows" / "train" / "weights.bin").write_bytes(b"\0" * 1_100_000)
+    done = run_python(deeper, cwd=ws)
+    assert done.returncode == 0, done.stderr
+    [left_out] = run_dirs(ws)
+    for experiment in ("train", "fit"):
+        if experiment == "fit":
+            assert run_flow("mv", "train", "fit", cwd=ws).returncode == 0
+        line = one_line_error(run_flow("rerun", f"{experiment}/{left_out.name}", cwd=ws))
+        script = (ws / "flows" / experiment / "scripts" / "train.py").resolve()
+        assert f"`python {script} --from-run " in line
+
+
 def test_refusal_after_a_rename_suggests_the_experiments_run_py_as_named_now(ws: Path) -> None:
     """After `flow mv train fit`, the refusal's advice runs `flows/fit/run.py`, not the old path."""
     (ws / "flows" / "train" / "weights.bin").write_bytes(b"\0" * 1_100_000)

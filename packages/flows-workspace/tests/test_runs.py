@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -932,3 +933,11 @@ def test_from_run_last_in_run_py_is_the_experiments_own_last(ws: Path) -> None:
         f"run.py: error: run `{theirs.name}` is a run of experiment `other`, whose config "
         "does not fit this run.py; give a run of `train` (e.g. `train/last`)\n"
     )
+    # A copy of one of its own runs kept outside the logs (a backup) is no other
+    # experiment's: its own damage is what the line names.
+    backup = ws.parent / "backup" / own.name
+    shutil.copytree(own, backup)
+    (backup / "config.json").write_text('{"steps": "x"}', encoding="utf-8")
+    damaged = run_script(ws, "--from-run", str(backup))
+    assert damaged.returncode == 2
+    assert damaged.stderr.startswith(f"run.py: error: cannot start from {backup / 'config.json'}")

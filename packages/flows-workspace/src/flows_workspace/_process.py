@@ -71,7 +71,9 @@ class HeldSignals:
     def hold(self) -> None:
         """Note SIGINT and SIGTERM instead of handling them (again: nothing more happens)."""
         if self._previous is None and _in_main_thread():
-            self._previous = {number: signal.signal(number, self._note) for number in _SHIELDED}
+            # An ignored signal (`nohup`, `cmd &` in a script) stays ignored.
+            live = [n for n in _SHIELDED if signal.getsignal(n) is not signal.SIG_IGN]
+            self._previous = {number: signal.signal(number, self._note) for number in live}
 
     def _note(self, number: int, frame: FrameType | None) -> None:
         self._arrived.append(number)

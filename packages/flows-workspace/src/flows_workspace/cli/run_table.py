@@ -209,7 +209,8 @@ def _dropping_order(columns: Sequence[str], records: Sequence[RunColumns]) -> li
     first = next((i for i, column in enumerate(columns) if column in metrics), len(columns))
     facts = [i for i, column in enumerate(columns) if column in FACT_COLUMNS[1:]]
     status = [i for i, column in enumerate(columns) if column == "status"]
-    order = [i for i in reversed(range(first + 1, len(columns))) if i not in facts]
+    later = reversed(range(first + 1, len(columns)))  # STATUS may be there (`--columns`)
+    order = [i for i in later if i not in {*facts, *status}]
     order += reversed(facts)
     order += [i for i in reversed(range(first)) if i not in {*order, *status}]
     return order + [i for i in range(first, len(columns)) if i not in order] + status

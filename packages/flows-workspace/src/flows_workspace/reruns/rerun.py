@@ -111,9 +111,18 @@ def _recorded_code(source: RecordedRun, workspace: Workspace) -> tuple[str, Pure
 
 
 def _todays_script(source: RecordedRun, workspace: Workspace) -> Path:
-    """The run's script in its experiment as named now (`flow mv` may have renamed it)."""
-    recorded = Path(source.manifest.script or "run.py")
-    today = workspace.flows_root / source.experiment / recorded.name
+    """The run's script in its experiment as named now (`flow mv` may have renamed it).
+
+    The same path inside the experiment's folder (`scripts/train.py` stays there).
+    """
+    manifest = source.manifest
+    recorded = Path(manifest.script or "run.py")
+    then = Path(manifest.workspace or "") / workspace.settings.flows_dir / manifest.experiment
+    try:
+        inside = recorded.relative_to(then)
+    except ValueError:
+        inside = Path(recorded.name)
+    today = workspace.flows_root / source.experiment / inside
     return today if today.is_file() or not recorded.is_file() else recorded
 
 

@@ -241,12 +241,22 @@ def _experiment_running() -> str | None:
     return None if workspace is None else workspace.experiment_of(folder)
 
 
+def _experiment_holding(run_dir: Path) -> str | None:
+    """The experiment whose logs hold `run_dir`; None for a folder elsewhere (a backup)."""
+    from flows_workspace.workspace.settings import find_workspace_or_none
+
+    workspace = find_workspace_or_none(_code_folder())
+    if workspace is None or run_dir.parent.parent != workspace.logs_root.resolve():
+        return None
+    return run_dir.parent.name
+
+
 def _warn_if_other_experiment(run_dir: Path, manifest: RunManifest, prog: str | None) -> bool:
     """Say so when the run belongs to another experiment (allowed: it can be deliberate).
 
     A run belongs to the experiment whose logs hold it (`flow mv` moves them together).
     """
-    recorded = run_dir.parent.name
+    recorded = _experiment_holding(run_dir) or manifest.experiment
     current = _experiment_running()
     if current is None or recorded == current:
         return False
@@ -301,8 +311,8 @@ def _load(
         return load(config_type, config_file, registry=registry)
     except SerializationError as error:
         current = _experiment_running()
-        recorded = None if run_dir is None else run_dir.parent.name
-        if run_dir is not None and current is not None and recorded != current:
+        recorded = None if run_dir is None else _experiment_holding(run_dir)
+        if run_dir is not None and None not in (current, recorded) and recorded != current:
             # Not the file's fault: it is another experiment's; never advise editing a record.
             msg = (
                 f"run `{run_dir.name}` is a run of experiment `{recorded}`, whose config does "
