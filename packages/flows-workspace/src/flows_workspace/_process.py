@@ -13,11 +13,13 @@ import contextlib
 import os
 import signal
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from types import FrameType
+
+_T = TypeVar("_T")
 
 _SHIELDED = {signal.SIGINT, signal.SIGTERM}
 
@@ -110,6 +112,33 @@ def start_shielded(thread: threading.Thread) -> None:
         thread.start()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def in_background(work: Callable[[], _T]) -> Callable[[], _T]:
+    """Start `work` in a shielded thread; the function returned waits for its result.
+
+    What `work` raises is raised again by that call. The interpreter waits for the
+    thread at exit: cut off, it could leave a scratch file behind.
+    """
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # handed to the caller, as a direct call would raise it
+            failure.append(error)
+
+    thread = threading.Thread(target=target, name="flows-background")
+    start_shielded(thread)
+
+    def result() -> _T:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
+    return result
 
 
 def process_alive(pid: int) -> bool:

@@ -14,19 +14,12 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, TypeVar
 
 from flows_workspace._git import run_git, run_git_past_filters, scratch_index
+from flows_workspace._process import in_background
 from flows_workspace.runs.manifest import GitSummary
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-_First = TypeVar("_First")
-_Second = TypeVar("_Second")
 
 UNTRACKED_SIZE_CAP = 1_000_000
 """Untracked files larger than this (bytes) stay out of the patch: a stray data set, not code."""
@@ -145,10 +138,9 @@ def git_state(
     # Two independent looks at the tree, mostly waiting on the file system, side by side:
     # the untracked files (reading directories) and the patch of the new code among them;
     # the changed tracked files (looking at each one) and their patch.
-    (untracked, new_files, left_out, new_patch), tracked = _side_by_side(
-        lambda: _untracked_code(folder, root, base, pathspec),
-        lambda: _tracked_changes(folder, base, pathspec, index),
-    )
+    new_code = in_background(lambda: _untracked_code(folder, root, base, pathspec))
+    tracked = _tracked_changes(folder, base, pathspec, index)
+    untracked, new_files, left_out, new_patch = new_code()
     changed, tracked_patch = tracked or ([], b"")
     secrets = [path for path in (*changed, *untracked) if is_secret(path)]
     if set(changed).isdisjoint([*secrets, *new_files]):  # the usual case
@@ -167,30 +159,6 @@ def git_state(
         secrets_not_in_patch=_shown(secrets[:LISTED_PATHS_CAP]),
     )
     return GitState(summary, patch)
-
-
-def _side_by_side(
-    first: Callable[[], _First], second: Callable[[], _Second]
-) -> tuple[_First, _Second]:
-    """`first()` in a helper thread while `second()` runs here; both results."""
-    outcome: list[_First] = []
-    failure: list[BaseException] = []
-
-    def run_first() -> None:
-        try:
-            outcome.append(first())
-        except BaseException as error:  # raised here, in the caller's thread
-            failure.append(error)
-
-    helper = threading.Thread(target=run_first, name="flows-git", daemon=True)
-    helper.start()
-    try:
-        result = second()
-    finally:
-        helper.join()
-    if failure:
-        raise failure[0]
-    return outcome[0], result
 
 
 def _new_code(root: Path, untracked: list[str]) -> tuple[list[str], list[str]]:
