@@ -848,13 +848,18 @@ def test_from_run_takes_a_run_id_its_start_or_experiment_slash_id(ws: Path) -> N
     assert missing.stderr.count("\n") == 1
 
 
-def test_from_run_of_another_experiment_warns_naming_both(ws: Path) -> None:
-    """Starting from another experiment's run works but prints one warning naming both."""
+def train_then_add_other(ws: Path, script: str) -> list[Path]:
+    """One run of `train` (`--steps 9`), then an experiment `other` running `script`."""
     assert run_script(ws, "--steps", "9").returncode == 0
-    [original] = run_dirs(ws)
     other = ws / "flows" / "other" / "run.py"
     other.parent.mkdir()
-    other.write_text(EXPERIMENT, encoding="utf-8")
+    other.write_text(script, encoding="utf-8")
+    return run_dirs(ws)
+
+
+def test_from_run_of_another_experiment_warns_naming_both(ws: Path) -> None:
+    """Starting from another experiment's run works but prints one warning naming both."""
+    [original] = train_then_add_other(ws, EXPERIMENT)
     done = run_script(ws, "--from-run", f"train/{original.name}", experiment="other")
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [
@@ -917,11 +922,7 @@ with record_run(parsed, __file__):
 
 def test_from_run_last_in_run_py_is_the_experiments_own_last(ws: Path) -> None:
     """In run.py `last` is that experiment's newest run; another's misfit config is named so."""
-    assert run_script(ws, "--steps", "9").returncode == 0
-    [own] = run_dirs(ws)
-    other = ws / "flows" / "other" / "run.py"
-    other.parent.mkdir()
-    other.write_text(OTHER_CONFIG, encoding="utf-8")
+    [own] = train_then_add_other(ws, OTHER_CONFIG)
     assert run_script(ws, experiment="other").returncode == 0  # the workspace's newest run
     [theirs] = run_dirs(ws, "other")
     again = run_script(ws, "--from-run", "last")
