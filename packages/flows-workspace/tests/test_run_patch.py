@@ -165,10 +165,11 @@ def _git_commands(trace: Path) -> list[str]:
 def test_tracked_changes_only_take_three_git_commands(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without untracked code: where the repo is, the untracked listing, then one diff.
+    """Without untracked code: where the repo is, then the untracked listing and one diff.
 
     No `git status` pass and no index copy; untracked code takes one more diff, of those
-    files alone.
+    files alone. The listing (with that diff) and the tracked diff run side by side, so
+    their order in the trace varies.
     """
     trace = tmp_path / "trace"
     monkeypatch.setenv("GIT_TRACE", str(trace))
@@ -176,14 +177,20 @@ def test_tracked_changes_only_take_three_git_commands(
     state = git_state(repo)
     assert state is not None
     assert b"+x = 2" in state.patch
-    assert _git_commands(trace) == ["rev-parse", "ls-files", "diff"]
+    assert _git_commands(trace) in (
+        ["rev-parse", "ls-files", "diff"],
+        ["rev-parse", "diff", "ls-files"],
+    )
     trace.unlink()
     _write(repo, {"new.py": b"y = 1\n"})
     state = git_state(repo)
     assert state is not None
     assert b"+x = 2" in state.patch
     assert b"+y = 1" in state.patch
-    assert _git_commands(trace) == ["rev-parse", "ls-files", "diff", "add", "diff"]
+    commands = _git_commands(trace)
+    assert commands[0] == "rev-parse"
+    assert sorted(commands[1:]) == ["add", "diff", "diff", "ls-files"]
+    assert commands.index("ls-files") < commands.index("add")  # the new files come from it
 
 
 def _loose_objects(repo: Path) -> set[str]:
